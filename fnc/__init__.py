@@ -1,0 +1,66 @@
+"""fnc: Delphi's component model for Python.
+
+Components with an owner tree and typed published properties, single-cast events with
+multicast listeners, home threads with Delphi's Queue/Synchronize marshaling, and an Application
+message pump. ``fnc`` knows nothing about WebSockets.
+"""
+
+from fnc.application import Application, TApplication
+from fnc.component import (
+    FindNestedComponent,
+    IsValidIdent,
+    TComponent,
+    TComponentState,
+    TComponentStyle,
+    TNestedPersistent,
+    TOperation,
+    TPersistent,
+    csDesigning,
+    csDestroying,
+    csFixups,
+    csFreeNotification,
+    csInline,
+    csLoading,
+    csReading,
+    csUpdating,
+    csWriting,
+    opInsert,
+    opRemove,
+)
+from fnc.events import Event, EventInfo, VarParam, listen, published_events
+from fnc.exceptions import (
+    EClassNotFound,
+    EComponentError,
+    EConvertError,
+    EFilerError,
+    EParserError,
+    EPropertyError,
+    EReadError,
+    ESynchronizeTimeout,
+    EThread,
+    EValidationError,
+    EWriteError,
+)
+from fnc.forms import TDataModule, TForm
+from fnc.properties import (
+    Property,
+    PropertyInfo,
+    SetOf,
+    get_property,
+    published_properties,
+    set_property,
+)
+from fnc.threads import CheckSynchronize, MainThreadID, RemoveQueuedEvents, TThread
+from fnc.timer import TTimer
+
+__all__ = [
+    "Application", "CheckSynchronize", "EClassNotFound", "EComponentError", "EConvertError",
+    "EFilerError", "EParserError", "EPropertyError", "EReadError", "ESynchronizeTimeout",
+    "EThread", "EValidationError", "EWriteError", "Event", "EventInfo", "FindNestedComponent",
+    "IsValidIdent", "MainThreadID", "Property", "PropertyInfo", "RemoveQueuedEvents", "SetOf",
+    "TApplication", "TComponent", "TComponentState", "TComponentStyle", "TDataModule", "TForm",
+    "TNestedPersistent", "TOperation", "TPersistent", "TThread", "TTimer", "VarParam",
+    "csDesigning", "csDestroying", "csFixups", "csFreeNotification", "csInline", "csLoading",
+    "csReading", "csUpdating", "csWriting", "get_property", "listen", "opInsert", "opRemove",
+    "published_events", "published_properties", "set_property",
+]

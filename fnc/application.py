@@ -1,0 +1,160 @@
+"""The Application object: the message pump, Run/Terminate, exception routing, waiting helpers.
+
+Pumping methods serve the *calling* thread's message queue, so a component created on a worker
+thread is served when that worker pumps. Scripts and tests wait with
+:meth:`TApplication.ProcessMessagesUntil` instead of sleeping::
+
+    client.Connect()
+    assert Application.ProcessMessagesUntil(lambda: connected, timeout=5)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fnc.component import TComponent
+from fnc.events import Event
+from fnc.threads import MessageQueue, current_queue
+
+__all__ = ["Application", "TApplication"]
+
+log = logging.getLogger("fnc")
+
+C = TypeVar("C", bound=TComponent)
+
+_UNTIL_SLICE = 0.005
+"""Longest a ProcessMessagesUntil wait blocks before re-checking a predicate that changed
+without a queued call (for example a flag set by another thread)."""
+
+
+class TApplication(TComponent):
+    """Delphi's ``TApplication`` without windows: pump, exception routing, form creation."""
+
+    OnException = Event(
+        "Sender", "E", marshal=False,
+        doc="A handler raised E. Runs on the thread where it happened. Unassigned: the "
+            "exception is logged with its traceback (logger 'fnc') and the program goes on.")
+
+    def __init__(self, AOwner: TComponent | None = None, **props: Any) -> None:
+        super().__init__(AOwner, **props)
+        self._terminated = threading.Event()
+        self._run_queue: MessageQueue | None = None
+        self.MainForm: TComponent | None = None
+
+    # -- exceptions -------------------------------------------------------------------------
+
+    def HandleException(self, E: BaseException, Sender: Any = None) -> None:
+        """Report an exception that a handler or queued call raised, then return.
+
+        Calls ``OnException(Sender, E)`` and its listeners (``Sender``: the component whose
+        handler raised, else Application); without a handler it logs ``E`` with its traceback.
+        Never raises (a failing ``OnException`` handler is logged too).
+        """
+        handler = self.OnException
+        if handler is None:
+            where = (getattr(Sender, "Name", "") or type(Sender).__name__) if Sender else "?"
+            log.error("Unhandled exception in an event of %s", where, exc_info=E)
+        listeners = self.__dict__.get("_sig_OnException")
+        receivers = list(listeners.receivers_for(self)) if listeners is not None else []
+        for fn in [handler, *receivers] if handler is not None else receivers:
+            try:
+                fn(self if Sender is None else Sender, E)
+            except Exception:
+                log.exception("OnException handler failed while reporting %r", E)
+
+    # -- pumping ----------------------------------------------------------------------------
+
+    def ProcessMessages(self) -> bool:
+        """Run the calls queued to the calling thread; return whether any ran.
+
+        Exceptions from queued calls go to :meth:`HandleException`; the rest still run.
+        """
+        return self._pump(current_queue(), 0.0)
+
+    def _pump(self, q: MessageQueue, timeout: float) -> bool:
+        ran = False
+        while True:
+            try:
+                return q.process(timeout) or ran
+            except Exception as exc:
+                ran = True
+                timeout = 0.0
+                self.HandleException(exc)
+
+    def HandleMessage(self, timeout: float = 1.0) -> bool:
+        """Wait up to ``timeout`` seconds for queued calls and run them."""
+        return self._pump(current_queue(), timeout)
+
+    def ProcessMessagesUntil(self, predicate: Callable[[], object], timeout: float = 5.0) -> bool:
+        """Pump the calling thread's queue until ``predicate()`` is true or ``timeout`` passes.
+
+        Returns whether the predicate held. The predicate is checked before each wait and after
+        every batch of calls, so it may depend on handlers or on other threads.
+        """
+        q = current_queue()
+        deadline = time.monotonic() + timeout
+        while True:
+            if predicate():
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return bool(predicate())
+            self._pump(q, min(remaining, _UNTIL_SLICE))
+
+    def Run(self, timeout: float | None = None) -> bool:
+        """Pump the calling thread's queue until :meth:`Terminate` (or ``timeout`` seconds).
+
+        Returns True when terminated, False when the timeout ended it. ``Terminated`` is reset
+        on return, so ``Run`` can be called again.
+        """
+        q = current_queue()
+        self._run_queue = q
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while not self._terminated.is_set():
+                wait = 0.25
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    wait = min(wait, remaining)
+                self._pump(q, wait)
+            return True
+        finally:
+            self._run_queue = None
+            self._terminated.clear()
+
+    def Terminate(self) -> None:
+        """Ask :meth:`Run` to return (from any thread)."""
+        self._terminated.set()
+        q = self._run_queue
+        if q is not None:
+            q.wake()
+
+    @property
+    def Terminated(self) -> bool:
+        """True between :meth:`Terminate` and the end of :meth:`Run`."""
+        return self._terminated.is_set()
+
+    # -- forms ------------------------------------------------------------------------------
+
+    def CreateForm(self, InstanceClass: type[C], **props: Any) -> C:
+        """Create a form or data module owned by Application, loaded from its form file.
+
+        The form file is found beside the class's module or in ``designer_specs/`` (see
+        ``fnc.streaming``). The first form created becomes ``MainForm``.
+        """
+        from fnc.streaming import create_form
+
+        instance = create_form(InstanceClass, self, **props)
+        if self.MainForm is None:
+            self.MainForm = instance
+        return instance
+
+
+Application = TApplication(None)
+"""The process-wide application object (Delphi's global ``Application``)."""

@@ -1,0 +1,616 @@
+"""TPersistent and TComponent: Delphi's owner tree, names, notifications and lifetime.
+
+Semantics follow Free Pascal's ``classes`` unit (spec: delphi-component-model.md §1-2):
+
+* ``TComponent(AOwner)`` appends itself to ``AOwner.Components``; the owner frees what it owns,
+  last created first, after marking the whole tree ``csDestroying``.
+* ``Name`` is an ASCII identifier, unique among the owner's components case-insensitively. Naming
+  an owned component binds it as an attribute of the owner (``Form1.Client1``).
+* ``Notification(AComponent, opInsert | opRemove)`` reaches the owner and every owned component;
+  ``FreeNotification`` links are mutual.
+* A freed component refuses every further use with :class:`EComponentError`.
+
+Each component has a *home thread* (its creator's, or its owner's): see ``fnc.events``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+from fnc.events import Event
+from fnc.exceptions import EComponentError, EConvertError, EValidationError
+from fnc.properties import Property, declared_properties
+from fnc.threads import MessageQueue, current_queue
+
+__all__ = [
+    "FindNestedComponent", "TComponent", "TComponentState", "TComponentStyle",
+    "TNestedPersistent", "TOperation", "TPersistent", "csDesigning", "csDestroying",
+    "csFixups", "csFreeNotification", "csInline", "csLoading", "csReading", "csUpdating",
+    "csWriting", "opInsert", "opRemove",
+]
+
+
+class TOperation(enum.Enum):
+    """What ``Notification`` reports."""
+
+    opInsert = 0
+    opRemove = 1
+
+
+opInsert = TOperation.opInsert
+opRemove = TOperation.opRemove
+
+
+class TComponentState(enum.Enum):
+    """Flags of ``ComponentState``."""
+
+    csLoading = 0
+    csReading = 1
+    csWriting = 2
+    csDestroying = 3
+    csDesigning = 4
+    csAncestor = 5
+    csUpdating = 6
+    csFixups = 7
+    csFreeNotification = 8
+    csInline = 9
+    csDesignInstance = 10
+
+
+csLoading = TComponentState.csLoading
+csReading = TComponentState.csReading
+csWriting = TComponentState.csWriting
+csDestroying = TComponentState.csDestroying
+csDesigning = TComponentState.csDesigning
+csUpdating = TComponentState.csUpdating
+csFixups = TComponentState.csFixups
+csFreeNotification = TComponentState.csFreeNotification
+csInline = TComponentState.csInline
+
+
+class TComponentStyle(enum.Enum):
+    """Flags of ``ComponentStyle``."""
+
+    csInheritable = 0
+    csCheckPropAvail = 1
+    csSubComponent = 2
+    csTransient = 3
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def IsValidIdent(name: str) -> bool:
+    """Delphi's ``IsValidIdent``: an ASCII letter or ``_``, then letters, digits or ``_``."""
+    return bool(_IDENT.match(name))
+
+
+class TPersistent:
+    """Base of everything with published properties (Delphi's ``TPersistent``).
+
+    ``Assign(Source)`` lets the *source* try (``Source.AssignTo(self)``) and raises
+    :class:`EConvertError` ("Cannot assign a X to a Y") when neither side knows the other.
+    """
+
+    def Assign(self, Source: TPersistent | None) -> None:
+        """Copy ``Source`` into this object; subclasses handle the classes they know."""
+        if Source is None:
+            raise EConvertError(f"Cannot assign a Nil to a {type(self).__name__}")
+        Source.AssignTo(self)
+
+    def AssignTo(self, Dest: TPersistent) -> None:
+        """Copy this object into ``Dest``; the base class knows no destination."""
+        raise EConvertError(f"Cannot assign a {type(self).__name__} to a {type(Dest).__name__}")
+
+    def GetOwner(self) -> TPersistent | None:
+        """The object that owns this one, for ``GetNamePath`` (None by default)."""
+        return None
+
+    def GetNamePath(self) -> str:
+        """A path for messages and designers: ``ClassName``, after the owner's path if any."""
+        owner = self.GetOwner()
+        name = type(self).__name__
+        if owner is not None:
+            owner_path = owner.GetNamePath()
+            if owner_path:
+                return f"{owner_path}.{name}"
+        return name
+
+    @classmethod
+    def ClassName(cls) -> str:
+        """The class name, as Delphi's ``ClassName``."""
+        return cls.__name__
+
+    def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
+        for name, prop in declared_properties(type(self)).items():
+            if prop.kind == "persistent":
+                getattr(self, name)._fnc_collect_problems(f"{prefix}{name}.", problems)
+            elif prop.validator is not None:
+                try:
+                    problem = prop.validator(self, getattr(self, name))
+                except (ValueError, TypeError, OSError) as exc:
+                    problem = str(exc)
+                if problem:
+                    problems.append((prefix + name, problem))
+
+    def _fnc_check_inactive(self, name: str) -> None:
+        """Hook for ``locked`` properties: raise when they may not change now."""
+
+
+class TNestedPersistent(TPersistent):
+    """A sub-object property (Delphi's ``Font``, ``HeartBeat``): owned by a component.
+
+    ``Assign`` copies every published property from another instance of the same class.
+    Locked properties of a nested object follow their owner's "active" lock.
+    """
+
+    def __init__(self, AOwner: TPersistent | None = None, **props: Any) -> None:
+        self._owner = AOwner
+        for name, value in props.items():
+            setattr(self, name, value)
+
+    def GetOwner(self) -> TPersistent | None:
+        return self._owner
+
+    def GetNamePath(self) -> str:
+        owner = self._owner
+        if owner is not None:
+            for name, prop in declared_properties(type(owner)).items():
+                if prop.kind == "persistent" and owner.__dict__.get(prop.key) is self:
+                    return f"{owner.GetNamePath()}.{name}"
+        return super().GetNamePath()
+
+    def Assign(self, Source: TPersistent | None) -> None:
+        if isinstance(Source, type(self)):
+            for name, prop in declared_properties(type(self)).items():
+                if not prop.read_only:
+                    setattr(self, name, getattr(Source, name))
+            return
+        super().Assign(Source)
+
+    def _fnc_check_inactive(self, name: str) -> None:
+        if self._owner is not None:
+            self._owner._fnc_check_inactive(name)
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{n}={getattr(self, n)!r}" for n in declared_properties(type(self)))
+        return f"{type(self).__name__}({values})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in declared_properties(type(self)))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_FREED_ALLOWED = frozenset({
+    "_fnc_destroyed", "ComponentState", "Free", "Name", "ClassName", "__class__", "__dict__",
+    "__repr__", "__str__", "__eq__", "__hash__", "__ne__", "__exit__", "__enter__",
+    "__reduce_ex__", "__getstate__", "is_destroyed", "__bool__", "__len__", "_fnc_home",
+    "_state", "_name", "_fnc_freeing",
+})
+
+_freed_classes: dict[type, type] = {}
+
+
+def _freed_class(cls: type) -> type:
+    klass = _freed_classes.get(cls)
+    if klass is None:
+        def __getattribute__(self: Any, name: str) -> Any:
+            if name in _FREED_ALLOWED:
+                return object.__getattribute__(self, name)
+            d = object.__getattribute__(self, "__dict__")
+            raise EComponentError(
+                f"{cls.__name__} {d.get('_name') or '(unnamed)'!s} has been freed: "
+                f"cannot use {name!r}")
+
+        def __setattr__(self: Any, name: str, value: Any) -> None:
+            if name in _FREED_ALLOWED:
+                object.__setattr__(self, name, value)
+                return
+            d = object.__getattribute__(self, "__dict__")
+            raise EComponentError(
+                f"{cls.__name__} {d.get('_name') or '(unnamed)'!s} has been freed: "
+                f"cannot set {name!r}")
+
+        klass = type(cls.__name__, (cls,), {
+            "__getattribute__": __getattribute__, "__setattr__": __setattr__,
+            "__module__": cls.__module__, "__qualname__": cls.__qualname__,
+            "_fnc_freed_class": True,
+        })
+        _freed_classes[cls] = klass
+    return klass
+
+
+class TComponent(TPersistent):
+    """Delphi's ``TComponent``: a named node of an owner tree with published properties.
+
+    ``TComponent(AOwner, **props)``: ``AOwner`` (a component or None) will free this one;
+    keyword arguments assign published properties and events, in order.
+    Use ``with TComponent(None) as c:`` to free it at the end of the block.
+    """
+
+    Name = Property(str, stored=False, doc="The component's identifier; unique among siblings.")
+    Tag = Property(int, 0, doc="A free integer for the application's use.")
+
+    _fnc_repr_props: ClassVar[tuple[str, ...]] = ()
+    _fnc_destroyed = False
+
+    def __init__(self, AOwner: TComponent | None = None, **props: Any) -> None:
+        if AOwner is not None and not isinstance(AOwner, TComponent):
+            raise TypeError(f"AOwner must be a TComponent or None, not {type(AOwner).__name__}")
+        self._name = ""
+        self._owner: TComponent | None = None
+        self._components: list[TComponent] = []
+        self._state: set[TComponentState] = set()
+        self._style: set[TComponentStyle] = {TComponentStyle.csInheritable}
+        self._free_notifies: list[TComponent] = []
+        self._fnc_home: MessageQueue = AOwner._fnc_home if AOwner is not None else current_queue()
+        self._parent: TComponent | None = None
+        self.DesignInfo: dict[str, Any] = {}
+        if AOwner is not None:
+            AOwner.InsertComponent(self)
+        for name, value in props.items():
+            if not hasattr(type(self), name):
+                raise AttributeError(f"{type(self).__name__} has no property or event {name!r}")
+            setattr(self, name, value)
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        if self._fnc_destroyed:
+            return f"<{type(self).__name__} {self._name or '(unnamed)'} (freed)>"
+        parts = [type(self).__name__]
+        if self._name:
+            parts.append(self._name)
+        for prop in self._fnc_repr_props:
+            parts.append(f"{prop}={getattr(self, prop)!r}")
+        return "<" + " ".join(parts) + ">"
+
+    def GetNamePath(self) -> str:
+        return self._name
+
+    @property
+    def is_destroyed(self) -> bool:
+        """True once ``Free()`` has run."""
+        return self._fnc_destroyed
+
+    @Name.getter
+    def Name(self) -> str:
+        return self._name
+
+    @Name.setter
+    def Name(self, value: str) -> None:
+        if value == self._name:
+            return
+        if value and not IsValidIdent(value):
+            raise EComponentError(f'"{value}" is not a valid component name')
+        if self._owner is not None:
+            self._owner.ValidateRename(self, self._name, value)
+        self._set_reference(False)
+        self._name = value
+        self._set_reference(True)
+
+    def ValidateRename(self, AComponent: TComponent | None, CurName: str, NewName: str) -> None:
+        """Raise when ``NewName`` would duplicate a sibling of ``AComponent``."""
+        if NewName and NewName.lower() != CurName.lower():
+            found = self.FindComponent(NewName)
+            if found is not None and found is not AComponent:
+                raise EComponentError(
+                    f'Duplicate name: A component named "{NewName}" already exists')
+
+    def _set_reference(self, enable: bool) -> None:
+        # Delphi binds the owner's published field named like the component.
+        owner, name = self._owner, self._name
+        if owner is None or not name:
+            return
+        d = owner.__dict__
+        if enable:
+            if name in d or _class_defines(type(owner), name):
+                return
+            d[name] = self
+        elif d.get(name) is self:
+            del d[name]
+
+    # -- owner tree -------------------------------------------------------------------------
+
+    @property
+    def Owner(self) -> TComponent | None:
+        """The component that will free this one (read-only; use InsertComponent)."""
+        return self._owner
+
+    @property
+    def Components(self) -> tuple[TComponent, ...]:
+        """The owned components, in creation order."""
+        return tuple(self._components)
+
+    @property
+    def ComponentCount(self) -> int:
+        """How many components this one owns."""
+        return len(self._components)
+
+    @property
+    def ComponentIndex(self) -> int:
+        """Position in ``Owner.Components`` (-1 without owner); assigning moves it, clamped."""
+        return self._owner._components.index(self) if self._owner is not None else -1
+
+    @ComponentIndex.setter
+    def ComponentIndex(self, value: int) -> None:
+        owner = self._owner
+        if owner is None:
+            return
+        lst = owner._components
+        lst.remove(self)
+        lst.insert(max(0, min(value, len(lst))), self)
+
+    def __iter__(self) -> Iterator[TComponent]:
+        return iter(tuple(self._components))
+
+    def __len__(self) -> int:
+        return len(self._components)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def FindComponent(self, AName: str) -> TComponent | None:
+        """The directly owned component named ``AName`` (case-insensitive), or None."""
+        if not AName:
+            return None
+        folded = AName.lower()
+        for c in self._components:
+            if c._name.lower() == folded:
+                return c
+        return None
+
+    def InsertComponent(self, AComponent: TComponent) -> None:
+        """Make this component the owner of ``AComponent`` (detaching it from its old owner)."""
+        AComponent.ValidateContainer(self)
+        self.ValidateRename(AComponent, "", AComponent._name)
+        if AComponent._owner is not None:
+            AComponent._owner.RemoveComponent(AComponent)
+        self._components.append(AComponent)
+        AComponent._owner = self
+        AComponent._fnc_home = self._fnc_home
+        AComponent._set_reference(True)
+        if csDesigning in self._state:
+            AComponent._set_designing(True)
+        self.Notification(AComponent, opInsert)
+
+    def RemoveComponent(self, AComponent: TComponent) -> None:
+        """Stop owning ``AComponent`` (its ``Owner`` becomes None)."""
+        if AComponent._owner is not self:
+            return
+        self.Notification(AComponent, opRemove)
+        AComponent._set_reference(False)
+        self._components.remove(AComponent)
+        AComponent._owner = None
+        AComponent._set_designing(False)
+
+    def ValidateContainer(self, AComponent: TComponent) -> None:
+        """Hook: raise to refuse being inserted into ``AComponent``."""
+        AComponent.ValidateInsert(self)
+
+    def ValidateInsert(self, AComponent: TComponent) -> None:
+        """Hook: raise to refuse owning ``AComponent``."""
+
+    def _set_designing(self, on: bool) -> None:
+        for c in [self, *self._components]:
+            (c._state.add if on else c._state.discard)(csDesigning)
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def Notification(self, AComponent: TComponent, Operation: TOperation) -> None:
+        """Told about insertion/removal of ``AComponent``; forwards to every owned component.
+
+        On ``opRemove`` it also drops any free-notification link with ``AComponent`` and clears
+        published references to it. Overrides must call ``super()``.
+        """
+        if Operation is opRemove:
+            self.RemoveFreeNotification(AComponent)
+            self._clear_references_to(AComponent)
+        comps = self._components
+        i = len(comps) - 1
+        while i >= 0:
+            if i < len(comps):
+                comps[i].Notification(AComponent, Operation)
+            i -= 1
+
+    def _clear_references_to(self, AComponent: TComponent) -> None:
+        for prop in declared_properties(type(self)).values():
+            if prop.kind == "component" and self.__dict__.get(prop.key) is AComponent:
+                self.__dict__[prop.key] = None
+
+    def _fnc_reference_changed(self, old: TComponent | None, new: TComponent | None) -> None:
+        # A published reference follows its target's lifetime, as Delphi's setters do.
+        if old is not None and not self._references(old):
+            self.RemoveFreeNotification(old)
+        if new is not None:
+            new.FreeNotification(self)
+
+    def _references(self, target: TComponent) -> bool:
+        return any(prop.kind == "component" and self.__dict__.get(prop.key) is target
+                   for prop in declared_properties(type(self)).values())
+
+    def FreeNotification(self, AComponent: TComponent) -> None:
+        """Tell ``AComponent`` (and be told) when either side is freed. Mutual, idempotent."""
+        if AComponent is self._owner or AComponent is self:
+            return
+        if AComponent not in self._free_notifies:
+            self._free_notifies.append(AComponent)
+            self._state.add(csFreeNotification)
+            AComponent.FreeNotification(self)
+
+    def RemoveFreeNotification(self, AComponent: TComponent) -> None:
+        """Undo ``FreeNotification`` in both directions."""
+        if AComponent in self._free_notifies:
+            self._free_notifies.remove(AComponent)
+            if not self._free_notifies:
+                self._state.discard(csFreeNotification)
+            AComponent.RemoveFreeNotification(self)
+
+    def _remove_free_notifications(self) -> None:
+        lst = self._free_notifies
+        while lst:
+            other = lst.pop()
+            if not lst:
+                self._state.discard(csFreeNotification)
+            other.Notification(self, opRemove)
+
+    # -- state, loading ---------------------------------------------------------------------
+
+    @property
+    def ComponentState(self) -> frozenset[TComponentState]:
+        """The component's state flags (``csLoading``, ``csDestroying``, ...)."""
+        return frozenset(self._state)
+
+    @property
+    def ComponentStyle(self) -> frozenset[TComponentStyle]:
+        """The component's style flags (``csSubComponent``, ...)."""
+        return frozenset(self._style)
+
+    def SetSubComponent(self, IsSubComponent: bool) -> None:
+        """Mark this component as a sub-component (streamed inline by its owner)."""
+        (self._style.add if IsSubComponent else self._style.discard)(
+            TComponentStyle.csSubComponent)
+
+    def Loading(self) -> None:
+        """Enter ``csLoading`` (the form reader calls this)."""
+        self._state.add(csLoading)
+
+    def Loaded(self) -> None:
+        """Called once after a form file was read into this component; clears ``csLoading``.
+
+        Overrides call ``super().Loaded()`` first, then apply what loading deferred (a client
+        whose ``Active`` was streamed as True connects here).
+        """
+        self._state.discard(csLoading)
+
+    # -- parents (visual nesting in form files) --------------------------------------------
+
+    def HasParent(self) -> bool:
+        """Whether this component has a visual parent in form files."""
+        return False
+
+    def GetParentComponent(self) -> TComponent | None:
+        """The visual parent (None for non-visual components)."""
+        return self._parent
+
+    def SetParentComponent(self, Value: TComponent | None) -> None:
+        """Record the form-file nesting parent (ownership stays with the root)."""
+        self._parent = Value
+
+    def GetChildren(self, Proc: Callable[[TComponent], None], Root: TComponent) -> None:
+        """Call ``Proc`` for each component written nested inside this one (none by default)."""
+
+    # -- validation -------------------------------------------------------------------------
+
+    def Validate(self) -> None:
+        """Run every property validator; raise one :class:`EValidationError` listing them all.
+
+        Components call this when they are activated (``Connect``, ``Active = True``), not in
+        property setters. Subclasses add cross-property checks in ``_fnc_collect_problems``.
+        """
+        problems: list[tuple[str, str]] = []
+        self._fnc_collect_problems("", problems)
+        if problems:
+            raise self._fnc_validation_error(problems)
+
+    def _fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
+        return EValidationError(self._name or type(self).__name__, problems)
+
+    # -- events and threads -----------------------------------------------------------------
+
+    def _fnc_marshals_events(self) -> bool:
+        """Whether events fired off the home thread are queued to it (AutoSyncEvents)."""
+        return False
+
+    @property
+    def HomeThread(self) -> threading.Thread:
+        """The thread whose message queue receives this component's marshaled events."""
+        return self._fnc_home.thread
+
+    def fire(self, event: str, *args: Any) -> None:
+        """Raise event ``event`` with the arguments after ``Sender`` (see fnc.events)."""
+        slot = getattr(type(self), event)
+        assert isinstance(slot, Event)
+        slot.fire(self, *args)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def BeforeDestruction(self) -> None:
+        """First step of ``Free``: marks the whole tree ``csDestroying``."""
+        self.Destroying()
+
+    def Destroying(self) -> None:
+        """Set ``csDestroying`` on this component and everything it owns."""
+        if csDestroying in self._state:
+            return
+        self._state.add(csDestroying)
+        for c in self._components:
+            c.Destroying()
+
+    def Destroy(self) -> None:
+        """Release resources. Overrides do their own clean-up, then call ``super().Destroy()``."""
+        self._remove_free_notifications()
+        while self._components:
+            child = self._components.pop()
+            child._set_reference(False)
+            child._owner = None
+            child.Free()
+        if self._owner is not None:
+            self._owner.RemoveComponent(self)
+
+    def Free(self) -> None:
+        """Destroy the component and everything it owns. Freeing twice is harmless.
+
+        Afterwards its queued events are dropped and any use raises :class:`EComponentError`.
+        """
+        if self._fnc_destroyed or self.__dict__.get("_fnc_freeing"):
+            return
+        self._fnc_freeing = True
+        self.BeforeDestruction()
+        try:
+            self.Destroy()
+        finally:
+            self._fnc_destroyed = True
+            self._fnc_home.remove(owner=self)
+            self.__class__ = _freed_class(type(self))
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.Free()
+
+    def __del__(self) -> None:
+        # Threads are owned: a component dropped without Free() still stops its workers.
+        if not self._fnc_destroyed and "_components" in self.__dict__:
+            try:
+                self._fnc_release_unfreed()
+            except Exception:
+                pass
+
+    def _fnc_release_unfreed(self) -> None:
+        """Hook run when an unfreed component is garbage-collected: stop owned threads."""
+
+
+def _class_defines(cls: type, name: str) -> bool:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name] is not None
+    return False
+
+
+def FindNestedComponent(Root: TComponent, APath: str) -> TComponent | None:
+    """Walk a dotted path of component names from ``Root`` (``"Owner"`` steps up)."""
+    current: TComponent | None = Root
+    for part in APath.split("."):
+        if current is None:
+            return None
+        current = current.Owner if part.lower() == "owner" else current.FindComponent(part)
+    return current

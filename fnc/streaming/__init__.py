@@ -1,0 +1,1 @@
+"""Form files: reading and writing Delphi DFM/LFM/FMX streams (in progress)."""

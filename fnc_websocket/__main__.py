@@ -1,0 +1,7 @@
+"""``python -m fnc_websocket``: the ``fnc-ws`` command line."""
+
+import sys
+
+from fnc_websocket.cli import main
+
+sys.exit(main())

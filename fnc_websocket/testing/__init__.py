@@ -1,0 +1,1 @@
+"""Testing kit: mock WebSocket servers and the pytest plugin."""
