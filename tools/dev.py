@@ -33,7 +33,7 @@ def ensure_env() -> None:
     print("installing the project and its test tools into .venv ...", flush=True)
     pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test,qt]"], check=True)
     STAMP.write_text(digest)
 
 
