@@ -30,7 +30,7 @@ __all__ = [
     "FindNestedComponent", "TComponent", "TComponentState", "TComponentStyle",
     "TNestedPersistent", "TOperation", "TPersistent", "csDesigning", "csDestroying",
     "csFixups", "csFreeNotification", "csInline", "csLoading", "csReading", "csUpdating",
-    "csWriting", "opInsert", "opRemove",
+    "csWriting", "on_component_created", "opInsert", "opRemove",
 ]
 
 
@@ -82,6 +82,23 @@ class TComponentStyle(enum.Enum):
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+_creation_hooks: list[Callable[[TComponent], None]] = []
+
+
+def on_component_created(hook: Callable[[TComponent], None]) -> Callable[[], None]:
+    """Call ``hook(component)`` for every component constructed from now on; returns a remover.
+
+    Runs on the constructing thread at the end of ``TComponent.__init__`` (test fixtures use
+    it to free what a test created).
+    """
+    _creation_hooks.append(hook)
+
+    def remove() -> None:
+        if hook in _creation_hooks:
+            _creation_hooks.remove(hook)
+
+    return remove
 
 
 def IsValidIdent(name: str) -> bool:
@@ -259,6 +276,8 @@ class TComponent(TPersistent):
             if not hasattr(type(self), name):
                 raise AttributeError(f"{type(self).__name__} has no property or event {name!r}")
             setattr(self, name, value)
+        for hook in list(_creation_hooks):
+            hook(self)
 
     # -- identity ---------------------------------------------------------------------------
 

@@ -106,7 +106,8 @@ class Event:
         Cheap when nothing listens. Thread rules: see the module docstring.
         """
         d = obj.__dict__
-        if d.get(self.key) is None and d.get("_sig_" + self.name) is None:
+        if (d.get(self.key) is None and d.get("_sig_" + self.name) is None) or d.get(
+                "_fnc_destroyed"):
             return
         if (self.marshal and threading.get_ident() != obj._fnc_home.ident
                 and obj._fnc_marshals_events()):
@@ -123,6 +124,8 @@ class Event:
 
     def _dispatch(self, obj: TComponent, args: tuple[Any, ...]) -> None:
         d = obj.__dict__
+        if d.get("_fnc_destroyed"):
+            return  # a handler never runs for a freed component
         handler = d.get(self.key)
         if handler is not None:
             try:
