@@ -115,3 +115,13 @@ def test_unassigned_event_is_cheap():
     per_call = min(timeit.repeat(lambda: fire(b), number=n, repeat=3)) / n
     # The contract is "well under a microsecond"; allow slack for a loaded CI machine.
     assert per_call < 1e-6, f"{per_call * 1e9:.0f} ns per unassigned fire"
+
+
+def test_firing_on_a_freed_component_is_a_no_op():
+    b = TButton(None)
+    calls = []
+    b.OnClick = lambda s: calls.append(s)
+    b.Free()
+    TButton.OnClick.fire(b)
+    TButton.OnClick.fire_inline(b)
+    assert calls == []
