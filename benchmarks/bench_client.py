@@ -1,0 +1,241 @@
+"""Benchmark: TTMSFNCWebsocketClient against raw websocket-client, same echo server, one run.
+
+    python benchmarks/bench_client.py            # full run
+    python benchmarks/bench_client.py --quick    # smaller counts (a smoke run)
+
+The echo server (the ``websockets`` package, asyncio) runs in a separate process so that it
+does not compete with the client under test for the GIL. Measurements (issue 3):
+
+(a) sequential round trips of a 32-byte text message; ours sends the next message from
+    ``OnMessageReceived`` on the home thread, raw websocket-client does send/recv in a loop;
+(b) 100,000 pipelined 32-byte messages (ours: sent from the home thread, echoes counted in
+    ``OnMessageReceived``; raw: one thread sends while the main thread receives);
+(c) 1 MiB binary echo, (d) 1 MiB text echo, sequential round trips, in MB/s (payload both ways
+    counted once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import websocket
+
+from fnc.application import Application
+from fnc_websocket.client import TTMSFNCWebsocketClient
+
+SERVER_CODE = """
+import asyncio, sys
+from websockets.asyncio.server import serve
+
+async def echo(ws):
+    async for message in ws:
+        await ws.send(message)
+
+async def main():
+    async with serve(echo, "127.0.0.1", 0, max_size=None, compression=None,
+                     ping_interval=None, write_limit=2**22) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+asyncio.run(main())
+"""
+
+SMALL = "x" * 32
+MIB = 1024 * 1024
+
+
+def start_server() -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline())
+    return proc, port
+
+
+def best_of(repeat: int, fn: Callable[[], float]) -> float:
+    return min(fn() for _ in range(repeat))
+
+
+# -- raw websocket-client -------------------------------------------------------------------------
+
+def raw_connect(port: int) -> websocket.WebSocket:
+    ws = websocket.WebSocket()
+    ws.connect(f"ws://127.0.0.1:{port}/", timeout=30)
+    return ws
+
+
+def raw_round_trips(port: int, n: int) -> float:
+    ws = raw_connect(port)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        ws.send(SMALL)
+        ws.recv()
+    dt = time.perf_counter() - t0
+    ws.close()
+    return dt
+
+
+def raw_pipelined(port: int, n: int) -> float:
+    ws = raw_connect(port)
+
+    def sender() -> None:
+        for _ in range(n):
+            ws.send(SMALL)
+
+    t0 = time.perf_counter()
+    thread = threading.Thread(target=sender)
+    thread.start()
+    for _ in range(n):
+        ws.recv()
+    dt = time.perf_counter() - t0
+    thread.join(30)
+    ws.close()
+    return dt
+
+
+def raw_big(port: int, payload: bytes | str, n: int) -> float:
+    ws = raw_connect(port)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        if isinstance(payload, str):
+            ws.send(payload)
+        else:
+            ws.send_binary(payload)
+        ws.recv()
+    dt = time.perf_counter() - t0
+    ws.close()
+    return dt
+
+
+# -- ours -----------------------------------------------------------------------------------------
+
+class Ours:
+    def __init__(self, port: int) -> None:
+        self.received = 0
+        self.target = 0
+        self.echo: Callable[[object], None] | None = None
+        self.connected = threading.Event()
+        client = TTMSFNCWebsocketClient(None, HostName="127.0.0.1", Port=port,
+                                        MaxMessageSize=0)
+        client.OnConnect = lambda Sender, AConnection: self.connected.set()
+        client.OnMessageReceived = self._on_message
+        client.OnBinaryDataReceived = self._on_binary
+        client.Connect()
+        if not Application.ProcessMessagesUntil(self.connected.is_set, timeout=10):
+            raise RuntimeError("no OnConnect")
+        self.client = client
+
+    def _on_message(self, Sender: object, AConnection: object, AMessage: str) -> None:
+        self.received += 1
+        if self.echo is not None and self.received < self.target:
+            self.echo(AMessage)
+
+    def _on_binary(self, Sender: object, AConnection: object, AData: bytes,
+                   AFrameType: object) -> None:
+        self._on_message(Sender, AConnection, AData)  # type: ignore[arg-type]
+
+    def run(self, first: Callable[[], None], n: int, resend: bool) -> float:
+        self.received = 0
+        self.target = n
+        self.echo = self.client.Send if resend else None
+        t0 = time.perf_counter()
+        first()
+        if not Application.ProcessMessagesUntil(lambda: self.received >= n, timeout=300):
+            raise RuntimeError(f"only {self.received} of {n} echoes")
+        return time.perf_counter() - t0
+
+    def close(self) -> None:
+        self.client.Disconnect()
+        self.client.Free()
+
+
+def ours_round_trips(port: int, n: int) -> float:
+    ours = Ours(port)
+    try:
+        return ours.run(lambda: ours.client.Send(SMALL), n, resend=True)
+    finally:
+        ours.close()
+
+
+def ours_pipelined(port: int, n: int) -> float:
+    ours = Ours(port)
+
+    def send_all() -> None:
+        send = ours.client.Send
+        for _ in range(n):
+            send(SMALL)
+
+    try:
+        return ours.run(send_all, n, resend=False)
+    finally:
+        ours.close()
+
+
+def ours_big(port: int, payload: bytes | str, n: int) -> float:
+    ours = Ours(port)
+    try:
+        return ours.run(lambda: ours.client.Send(payload), n, resend=True)
+    finally:
+        ours.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller counts")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs per figure")
+    args = parser.parse_args()
+    rt_n = 2000 if args.quick else 10000
+    pipe_n = 20000 if args.quick else 100000
+    big_n = 20 if args.quick else 100
+    repeat = 1 if args.quick else args.repeat
+    binary = os.urandom(MIB)
+    text = ("0123456789abcdef" * (MIB // 16))
+
+    proc, port = start_server()
+    try:
+        rows = []
+        raw = best_of(repeat, lambda: raw_round_trips(port, rt_n))
+        ours = best_of(repeat, lambda: ours_round_trips(port, rt_n))
+        rows.append(("(a) round trips, 32 B text", "round trips/s", rt_n / raw, rt_n / ours,
+                     "target >= 0.9"))
+        raw = best_of(repeat, lambda: raw_pipelined(port, pipe_n))
+        ours = best_of(repeat, lambda: ours_pipelined(port, pipe_n))
+        rows.append((f"(b) {pipe_n:,} pipelined 32 B", "messages/s", pipe_n / raw,
+                     pipe_n / ours, "target >= 1.0"))
+        raw = best_of(repeat, lambda: raw_big(port, binary, big_n))
+        ours = best_of(repeat, lambda: ours_big(port, binary, big_n))
+        rows.append(("(c) 1 MiB binary echo", "MB/s", big_n * MIB / raw / 1e6,
+                     big_n * MIB / ours / 1e6, "target >= 1.0"))
+        raw = best_of(repeat, lambda: raw_big(port, text, big_n))
+        ours = best_of(repeat, lambda: ours_big(port, text, big_n))
+        rows.append(("(d) 1 MiB text echo", "MB/s", big_n * MIB / raw / 1e6,
+                     big_n * MIB / ours / 1e6, "target >= 80 MB/s"))
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(10)
+
+    print(f"masking: {websocket_mask_backend()}; websocket-client {websocket.__version__}")
+    print(f"{'measurement':<30} {'unit':<14} {'raw ws-client':>14} {'ours':>12} {'ratio':>7}")
+    for name, unit, raw_v, ours_v, target in rows:
+        print(f"{name:<30} {unit:<14} {raw_v:>14,.1f} {ours_v:>12,.1f} "
+              f"{ours_v / raw_v:>6.2f}x  {target}")
+
+
+def websocket_mask_backend() -> str:
+    from fnc_websocket._client_frames import mask_backend
+
+    return f"ours {mask_backend}"
+
+
+if __name__ == "__main__":
+    main()

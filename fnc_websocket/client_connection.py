@@ -1,0 +1,207 @@
+"""``TTMSFNCWebSocketClientConnection``: the client's ``AConnection`` and its send path.
+
+Every frame the client sends is masked with a fresh random key (RFC 6455 §5.3). Sends are
+thread-safe: one lock per connection keeps the frames of one message together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from fnc_websocket._client_frames import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    MaskKeys,
+    encode_frame,
+    encode_frames,
+)
+from fnc_websocket.client_errors import EWebSocketClientClosed, EWebSocketClientConnectionLost
+from fnc_websocket.common import (
+    CLOSE_NORMAL,
+    SErrCloseSent,
+    SErrHandshakeNotComplete,
+    TTMSFNCWebSocketConnection,
+    TTMSFNCWebSocketFrameOpcode,
+    TTMSFNCWebsocketOption,
+    encode_close_payload,
+    frame_payload_sizes,
+)
+
+if TYPE_CHECKING:
+    import socket
+
+    from fnc_websocket._client_session import ClientSession
+
+__all__ = ["TTMSFNCWebSocketClientConnection"]
+
+_JOIN_LIMIT = 65536  # below this total size the frames of a message go out in one write
+
+
+def control_payload(data: str | bytes | bytearray | memoryview, what: str) -> bytes:
+    """A ping/pong payload from text (UTF-8) or bytes; at most 125 bytes (RFC 6455 §5.5)."""
+    if isinstance(data, str):
+        raw = data.encode("utf-8")
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+    else:
+        raise TypeError(f"{what}: expected str or bytes, got {type(data).__name__}")
+    if len(raw) > 125:
+        raise ValueError(f"{what}: a control frame payload is at most 125 bytes, got {len(raw)}")
+    return raw
+
+
+class TTMSFNCWebSocketClientConnection(TTMSFNCWebSocketConnection):
+    """The connection of a ``TTMSFNCWebsocketClient`` (one per connection attempt).
+
+    Created by ``Connect``; passed as ``AConnection`` to the client's events. It stays valid
+    after the connection ends: its properties keep their last values, sends raise
+    :class:`EWebSocketClientClosed`.
+    """
+
+    def __init__(self, aOptions: Iterable[TTMSFNCWebsocketOption],
+                 session: ClientSession) -> None:
+        super().__init__(aOptions)
+        self._session = session
+        self._sock: socket.socket | None = None
+        self._keys = MaskKeys()
+        self._peer: tuple[str, int] = ("", 0)
+
+    @property
+    def PeerIP(self) -> str:
+        """The server's IP address ('' before the TCP connection exists)."""
+        return self._peer[0]
+
+    @property
+    def PeerPort(self) -> int:
+        """The server's port (0 before the TCP connection exists)."""
+        return self._peer[1]
+
+    # -- sending (any thread) -------------------------------------------------------------
+
+    def Send(self, aMessage: str) -> None:  # type: ignore[override]
+        """Send a text message; split into frames when the client's ``SplitMessage`` is set."""
+        if not isinstance(aMessage, str):
+            raise TypeError(f"Send: expected str, got {type(aMessage).__name__}; use SendBytes "
+                            "for binary data")
+        self._send_message(OP_TEXT, aMessage.encode("utf-8"))
+
+    def SendBytes(self, ABytes: bytes | bytearray | memoryview) -> None:  # type: ignore[override]
+        """Send a binary message; split into frames when the client's ``SplitMessage`` is set."""
+        if not isinstance(ABytes, (bytes, bytearray, memoryview)):
+            raise TypeError(f"SendBytes: expected bytes, got {type(ABytes).__name__}")
+        self._send_message(OP_BINARY, ABytes)
+
+    def SendClose(self, code: int | bytes | str = CLOSE_NORMAL, reason: str = "") -> None:
+        """Start the close handshake: send a close frame, then wait (on the worker) for the
+        server's reply, at most the client's ``CloseTimeout``.
+
+        ``code`` is a status code (``reason`` its text); bytes are sent as the raw close payload
+        (TMS's ``SendClose(aData)``); a str is taken as the reason of a 1000 close.
+        """
+        if isinstance(code, (bytes, bytearray)):
+            payload = bytes(code)
+            if len(payload) == 1 or len(payload) > 125:
+                raise ValueError(f"SendClose: a close payload is empty or 2-125 bytes, "
+                                 f"got {len(payload)}")
+        elif isinstance(code, str):
+            payload = encode_close_payload(CLOSE_NORMAL, code)
+        elif isinstance(code, int) and not isinstance(code, bool):
+            payload = encode_close_payload(code, reason)
+        else:
+            raise TypeError(f"SendClose: expected a status code, bytes or str, "
+                            f"got {type(code).__name__}")
+        self._send_close(payload)
+
+    def SendSimpleFrame(self, AOpcode: TTMSFNCWebSocketFrameOpcode | int,
+                        aData: bytes = b"") -> None:
+        """Send a control frame: ``focPing``, ``focPong`` or ``focClose`` with ``aData``."""
+        opcode = self._check_simple_opcode(AOpcode)
+        if opcode == OP_CLOSE:
+            self.SendClose(bytes(aData))
+            return
+        payload = control_payload(aData, "SendSimpleFrame")
+        with self._send_lock:
+            self._check_can_send()
+            self._write(encode_frame(opcode, payload, True, self._keys.next()))
+
+    def _send_ping(self, data: str | bytes, pong: bool = False) -> None:
+        name = "Pong" if pong else "Ping"
+        payload = control_payload(data, name)
+        with self._send_lock:
+            self._check_can_send()
+            self._write(encode_frame(OP_PONG if pong else OP_PING, payload, True,
+                                     self._keys.next()))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _check_can_send(self) -> None:
+        if self._closed:
+            raise EWebSocketClientClosed("cannot send: the connection is closed")
+        if not self._handshake_completed:
+            raise EWebSocketClientClosed(
+                f"{SErrHandshakeNotComplete}: wait for OnConnect before sending")
+        if self._close_sent:
+            raise EWebSocketClientClosed(SErrCloseSent)
+
+    def _send_message(self, opcode: int, payload: bytes | bytearray | memoryview) -> None:
+        frame_size = self._session.split_frame_size()
+        with self._send_lock:
+            self._check_can_send()
+            if frame_size:
+                sizes = frame_payload_sizes(len(payload), frame_size, masked=True)
+                parts = encode_frames(opcode, payload, sizes, self._keys)
+                self._write_all(parts, len(payload))
+            else:
+                self._write(encode_frame(opcode, payload, True, self._keys.next()))
+
+    def _send_close(self, payload: bytes) -> None:
+        with self._send_lock:
+            self._check_can_send()
+            self._write(encode_frame(OP_CLOSE, payload, True, self._keys.next()))
+            self._close_sent = True
+        self._session.on_close_sent()
+
+    def _send_control(self, opcode: int, payload: bytes) -> bool:
+        """Worker: auto pong / close reply. False when it could not be sent (already closing)."""
+        with self._send_lock:
+            if self._closed or self._close_sent:
+                return False
+            self._write(encode_frame(opcode, payload, True, self._keys.next()))
+            if opcode == OP_CLOSE:
+                self._close_sent = True
+        if opcode == OP_CLOSE:
+            self._session.on_close_sent()
+        return True
+
+    def _write(self, frame: tuple[bytes, bytes]) -> None:
+        header, body = frame
+        sock = self._sock
+        if sock is None:
+            raise EWebSocketClientClosed("cannot send: the connection is closed")
+        try:
+            if len(body) < _JOIN_LIMIT:
+                sock.sendall(header + body)
+            else:
+                sock.sendall(header)
+                sock.sendall(body)
+        except OSError as exc:
+            self._session.on_send_failed(exc)
+            raise EWebSocketClientConnectionLost(f"sending failed: {exc}") from exc
+
+    def _write_all(self, parts: list[bytes], total: int) -> None:
+        sock = self._sock
+        if sock is None:
+            raise EWebSocketClientClosed("cannot send: the connection is closed")
+        try:
+            if total < _JOIN_LIMIT:
+                sock.sendall(b"".join(parts))
+            else:
+                for part in parts:
+                    sock.sendall(part)
+        except OSError as exc:
+            self._session.on_send_failed(exc)
+            raise EWebSocketClientConnectionLost(f"sending failed: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Autobahn|Testsuite conformance runs (through tools/autobahn) and the harness's own tests."""
