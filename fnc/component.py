@@ -264,6 +264,7 @@ class TComponent(TPersistent):
         self._name = ""
         self._owner: TComponent | None = None
         self._components: list[TComponent] = []
+        self._names: dict[str, TComponent] = {}  # lower-case name -> owned component
         self._state: set[TComponentState] = set()
         self._style: set[TComponentStyle] = {TComponentStyle.csInheritable}
         self._free_notifies: list[TComponent] = []
@@ -309,11 +310,15 @@ class TComponent(TPersistent):
             return
         if value and not IsValidIdent(value):
             raise EComponentError(f'"{value}" is not a valid component name')
-        if self._owner is not None:
-            self._owner.ValidateRename(self, self._name, value)
+        owner = self._owner
+        if owner is not None:
+            owner.ValidateRename(self, self._name, value)
+            owner._unindex(self)
         self._set_reference(False)
         self._name = value
         self._set_reference(True)
+        if owner is not None and value:
+            owner._names[value.lower()] = self
 
     def ValidateRename(self, AComponent: TComponent | None, CurName: str, NewName: str) -> None:
         """Raise when ``NewName`` would duplicate a sibling of ``AComponent``."""
@@ -380,11 +385,12 @@ class TComponent(TPersistent):
         """The directly owned component named ``AName`` (case-insensitive), or None."""
         if not AName:
             return None
-        folded = AName.lower()
-        for c in self._components:
-            if c._name.lower() == folded:
-                return c
-        return None
+        return self._names.get(AName.lower())
+
+    def _unindex(self, AComponent: TComponent) -> None:
+        key = AComponent._name.lower()
+        if key and self._names.get(key) is AComponent:
+            del self._names[key]
 
     def InsertComponent(self, AComponent: TComponent) -> None:
         """Make this component the owner of ``AComponent`` (detaching it from its old owner)."""
@@ -393,6 +399,8 @@ class TComponent(TPersistent):
         if AComponent._owner is not None:
             AComponent._owner.RemoveComponent(AComponent)
         self._components.append(AComponent)
+        if AComponent._name:
+            self._names[AComponent._name.lower()] = AComponent
         AComponent._owner = self
         AComponent._fnc_home = self._fnc_home
         AComponent._set_reference(True)
@@ -407,6 +415,7 @@ class TComponent(TPersistent):
         self.Notification(AComponent, opRemove)
         AComponent._set_reference(False)
         self._components.remove(AComponent)
+        self._unindex(AComponent)
         AComponent._owner = None
         AComponent._set_designing(False)
 
@@ -433,10 +442,16 @@ class TComponent(TPersistent):
             self.RemoveFreeNotification(AComponent)
             self._clear_references_to(AComponent)
         comps = self._components
+        inserting = Operation is opInsert
         i = len(comps) - 1
         while i >= 0:
             if i < len(comps):
-                comps[i].Notification(AComponent, Operation)
+                c = comps[i]
+                # The base class does nothing on opInsert but forward it: skip leaves that
+                # keep the base behaviour, so inserting N components stays linear.
+                if not (inserting and not c._components
+                        and type(c).Notification is TComponent.Notification):
+                    c.Notification(AComponent, Operation)
             i -= 1
 
     def _clear_references_to(self, AComponent: TComponent) -> None:
@@ -496,6 +511,14 @@ class TComponent(TPersistent):
         """Mark this component as a sub-component (streamed inline by its owner)."""
         (self._style.add if IsSubComponent else self._style.discard)(
             TComponentStyle.csSubComponent)
+
+    def SetComponentState(self, Flag: TComponentState, Value: bool) -> None:
+        """Set or clear one ``ComponentState`` flag.
+
+        For form readers and writers (``csReading``, ``csWriting``, ``csFixups``, ``csInline``,
+        ...); Delphi's reader sets these through friend access to ``FComponentState``.
+        """
+        (self._state.add if Value else self._state.discard)(Flag)
 
     def Loading(self) -> None:
         """Enter ``csLoading`` (the form reader calls this)."""
@@ -578,6 +601,7 @@ class TComponent(TPersistent):
         self._remove_free_notifications()
         while self._components:
             child = self._components.pop()
+            self._unindex(child)
             child._set_reference(False)
             child._owner = None
             child.Free()
@@ -626,10 +650,14 @@ def _class_defines(cls: type, name: str) -> bool:
 
 
 def FindNestedComponent(Root: TComponent, APath: str) -> TComponent | None:
-    """Walk a dotted path of component names from ``Root`` (``"Owner"`` steps up)."""
+    """Walk a dotted path of component names from ``Root``, one ``FindComponent`` a segment.
+
+    The segment ``Owner`` stands for the current component itself (Delphi's rule).
+    """
     current: TComponent | None = Root
     for part in APath.split("."):
         if current is None:
             return None
-        current = current.Owner if part.lower() == "owner" else current.FindComponent(part)
+        if part.lower() != "owner":
+            current = current.FindComponent(part)
     return current

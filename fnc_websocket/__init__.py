@@ -4,6 +4,7 @@ Every public name carries its Delphi spelling, so ``uses Vcl.TMSFNCWebSocketClie
 Vcl.TMSFNCWebSocketCommon`` becomes ``from fnc_websocket import ...``.
 """
 
+from fnc.streaming import RegisterClasses
 from fnc_websocket.client import TTMSFNCCustomWebsocketClient, TTMSFNCWebsocketClient, TWatchDog
 from fnc_websocket.client_connection import TTMSFNCWebSocketClientConnection
 from fnc_websocket.client_errors import (
@@ -61,6 +62,18 @@ from fnc_websocket.common import (
     twsoSkipUpgradeCheck,
     twsoSkipVersionCheck,
 )
+from fnc_websocket.server import (
+    TTMSFNCCustomWebSocketServer,
+    TTMSFNCWebSocketHTTPRequest,
+    TTMSFNCWebSocketHTTPResponse,
+    TTMSFNCWebSocketSendToCallBack,
+    TTMSFNCWebSocketServer,
+    TTMSFNCWebSocketServerConnection,
+)
+from fnc_websocket.server_errors import EWebsocketServer
+
+# Form files name these classes; registering them lets fnc.streaming create them by name.
+RegisterClasses([TTMSFNCWebsocketClient, TTMSFNCWebSocketServer])
 
 __all__ = [
     "CurrentWebSocketVersion", "DefaultPort", "EWebSocket", "EWebSocketClient",
@@ -69,6 +82,9 @@ __all__ = [
     "EWebSocketClientInvalidPayload", "EWebSocketClientMessageTooBig",
     "EWebSocketClientPropertyError", "EWebSocketClientProtocolError",
     "EWebSocketClientResolveError", "EWebSocketClientTLSError", "EWebSocketClientTimeout",
+    "EWebsocketServer", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
+    "TTMSFNCWebSocketHTTPResponse", "TTMSFNCWebSocketSendToCallBack", "TTMSFNCWebSocketServer",
+    "TTMSFNCWebSocketServerConnection",
     "TCloseStatus", "THeartBeat", "TTMSFNCCustomWebsocketClient",
     "TTMSFNCWebSocketClientConnection", "TTMSFNCWebSocketConnection",
     "TTMSFNCWebSocketException", "TTMSFNCWebSocketFrameOpcode", "TTMSFNCWebSocketFrameType",

@@ -6,6 +6,7 @@ blocks). A block fenced as ```python no-run is shown to readers but not executed
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -30,19 +31,24 @@ def blocks(page: Path) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p)], ids=lambda p: p.name)
-def test_page_examples_run(page: Path, tmp_path: Path) -> None:
+def test_page_examples_run(page: Path) -> None:
     parts = []
     for line, code in blocks(page):
         # Keep the page's line numbers in tracebacks: pad each block to where it stands.
         parts.append((line, code))
-    script = tmp_path / f"{page.stem}_examples.py"
+    # The script stands in docs/, as a user's module stands in their project: form-file lookup
+    # (designer_specs/ beside or above the module) then works as documented.
+    script = ROOT / "docs" / f"_example_{page.stem}_{os.getpid()}.py"
     source_lines: list[str] = []
     for line, code in parts:
         source_lines.extend([""] * (line - 1 - len(source_lines)))
         source_lines.extend(code.splitlines())
     script.write_text("\n".join(source_lines) + "\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    try:
+        proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+    finally:
+        script.unlink(missing_ok=True)
     assert proc.returncode == 0, (
         f"examples of {page.relative_to(ROOT)} failed (line numbers are the page's):\n"
         f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")

@@ -1,1 +1,60 @@
-"""Form files: reading and writing Delphi DFM/LFM/FMX streams (in progress)."""
+"""Delphi form files (``.dfm``, ``.fmx``, ``.lfm``, binary ``TPF0``): read, write, convert.
+
+The form-file layer turns text or binary form files into an immutable syntax tree
+(:mod:`fnc.streaming.syntax`) and back:
+
+* :func:`parse_text` / :func:`write_text` for text (Delphi or LFM layout),
+* :func:`read_binary` / :func:`write_binary` for ``TPF0`` streams,
+* :func:`load_tree` / :func:`read_tree_file` detect the format,
+* :func:`ObjectTextToBinary` / :func:`ObjectBinaryToText` are Delphi's converters.
+
+On top of it the component layer builds and writes component trees:
+
+* the class registry (:func:`RegisterClass`, :func:`FindClass`, ...),
+* :class:`FormReader` and :func:`ReadComponentResFile` / :func:`StringToComponent`,
+* :func:`ComponentToString`, :func:`WriteComponentResFile`, :func:`WriteComponentFile`,
+* :func:`create_form`, the loading step of ``Application.CreateForm``.
+"""
+
+from fnc.streaming.api import (
+    ComponentToString,
+    ReadComponentResFile,
+    StringToComponent,
+    WriteComponentFile,
+    WriteComponentResFile,
+)
+from fnc.streaming.binary import read_binary, write_binary
+from fnc.streaming.formfile import (
+    ObjectBinaryToText,
+    ObjectTextToBinary,
+    detect_format,
+    load_tree,
+    read_tree_file,
+)
+from fnc.streaming.formlookup import create_form, find_form_file
+from fnc.streaming.globals import FindGlobalComponent, pending_fixups
+from fnc.streaming.parser import parse_text
+from fnc.streaming.placeholders import TPlaceholderComponent
+from fnc.streaming.reader import FormReader, read_component
+from fnc.streaming.registry import (
+    FindClass,
+    GetClass,
+    RegisterClass,
+    RegisterClassAlias,
+    RegisterClasses,
+    UnRegisterClass,
+)
+from fnc.streaming.syntax import ObjectNode, PropertyNode
+from fnc.streaming.text_writer import TextFlavour, write_text
+from fnc.streaming.writer import component_to_tree
+
+__all__ = [
+    "ComponentToString", "FindClass", "FindGlobalComponent", "FormReader", "GetClass",
+    "ObjectBinaryToText", "ObjectNode", "ObjectTextToBinary", "PropertyNode",
+    "ReadComponentResFile",
+    "RegisterClass", "RegisterClassAlias", "RegisterClasses", "StringToComponent",
+    "TPlaceholderComponent", "TextFlavour", "UnRegisterClass", "WriteComponentFile",
+    "WriteComponentResFile", "component_to_tree", "create_form", "detect_format",
+    "find_form_file", "load_tree", "parse_text", "pending_fixups", "read_binary",
+    "read_component", "read_tree_file", "write_binary", "write_text",
+]

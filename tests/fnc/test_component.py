@@ -73,7 +73,7 @@ def test_find_component_direct_case_insensitive():  # checklist 4
     assert root.FindComponent("Edit1") is None  # not recursive
     assert root.FindComponent("") is None
     assert FindNestedComponent(root, "Panel1.edit1") is edit
-    assert FindNestedComponent(root, "Panel1.Owner") is root
+    assert FindNestedComponent(root, "Owner.Panel1") is panel  # Owner: the current component
     assert FindNestedComponent(root, "Nope.Edit1") is None
 
 
@@ -264,3 +264,24 @@ def test_owned_component_takes_owner_home_thread():
     t.join(5)
     assert made["c"].HomeThread is owner.HomeThread is threading.current_thread()
     assert made["lone"].HomeThread is t
+
+
+def test_state_flags_settable_for_readers():
+    from fnc import csReading
+
+    c = TComponent(None)
+    c.SetComponentState(csReading, True)
+    assert csReading in c.ComponentState
+    c.SetComponentState(csReading, False)
+    assert csReading not in c.ComponentState
+
+
+def test_name_index_follows_renames_and_removal():
+    owner = TComponent(None)
+    a = TComponent(owner, Name="A")
+    a.Name = "B"
+    assert owner.FindComponent("a") is None and owner.FindComponent("b") is a
+    owner.RemoveComponent(a)
+    assert owner.FindComponent("b") is None
+    c = TComponent(owner, Name="B")  # the name is free again
+    assert owner.FindComponent("B") is c

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import timeit
 
 import pytest
 
@@ -106,15 +105,6 @@ def test_published_events_metadata():
     infos = {e.name: e for e in published_events(TButton)}
     assert infos["OnAllow"].signature == "Sender, var AAllow"
     assert infos["OnAllow"].marshal is False
-
-
-def test_unassigned_event_is_cheap():
-    b = TButton(None)
-    fire = TButton.OnClick.fire
-    n = 200_000
-    per_call = min(timeit.repeat(lambda: fire(b), number=n, repeat=3)) / n
-    # The contract is "well under a microsecond"; allow slack for a loaded CI machine.
-    assert per_call < 1e-6, f"{per_call * 1e9:.0f} ns per unassigned fire"
 
 
 def test_firing_on_a_freed_component_is_a_no_op():

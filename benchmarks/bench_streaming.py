@@ -1,0 +1,110 @@
+"""Form-file reading speed: a generated form of 10,000 components (a few properties and events).
+
+Reports, best of several runs:
+
+* parse: text -> syntax tree, MB/s;
+* read: text -> syntax tree -> components (properties typed, events bound, references fixed up,
+  Loaded called), MB/s and components/s -- the target is at least 2 MB/s;
+* write: components -> text, MB/s;
+* baseline: one regular-expression pass over the same text (a lower bound on any Python
+  tokenizer), with the parse/baseline ratio beside it.
+
+Run: ``.venv/bin/python benchmarks/bench_streaming.py [components] [runs]``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable
+
+from fnc import Event, Property, TComponent, TForm
+from fnc.streaming import ComponentToString, StringToComponent, parse_text
+
+
+class TBenchGadget(TComponent):
+    Caption = Property(str)
+    Count = Property(int, 0)
+    Ratio = Property(float, 0.0)
+    Enabled = Property(bool, True)
+    Link = Property(TComponent)
+    OnChange = Event("Sender")
+    OnClick = Event("Sender")
+
+
+class TBenchForm(TForm):
+    Gadget0: TBenchGadget
+
+    def GadgetChange(self, Sender: TComponent) -> None:
+        pass
+
+    def GadgetClick(self, Sender: TComponent) -> None:
+        pass
+
+
+def generate(count: int) -> str:
+    lines = ["object BenchForm: TBenchForm", "  Caption = 'Benchmark'"]
+    for i in range(count):
+        lines += [
+            f"  object Gadget{i}: TBenchGadget",
+            f"    Left = {i % 640}",
+            f"    Top = {i % 480}",
+            f"    Caption = 'Gadget number {i} with '#39'quotes'#39",
+            f"    Count = {i}",
+            f"    Ratio = {i / 8:.18f}",
+            "    Enabled = False",
+            f"    Link = Gadget{(i + 1) % count}",
+            "    OnChange = GadgetChange",
+            "    OnClick = GadgetClick",
+            "  end",
+        ]
+    lines.append("end")
+    return "\n".join(lines) + "\n"
+
+
+def best(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+_SCAN = re.compile(r"[A-Za-z_][\w.]*|'[^'\n]*'|#\d+|-?\d+(?:\.\d+)?|\S")
+
+
+def main(count: int = 10_000, runs: int = 3) -> None:
+    text = generate(count)
+    megabytes = len(text.encode()) / 1e6
+
+    def read() -> None:
+        StringToComponent(text, TBenchForm(None)).Free()
+
+    form = StringToComponent(text, TBenchForm(None))
+    written = ComponentToString(form)
+    assert form.ComponentCount == count and form.Gadget0.Link is form.Gadget1
+    form.Free()
+
+    t_base = best(lambda: _SCAN.findall(text), runs)
+    t_parse = best(lambda: parse_text(text), runs)
+    t_read = best(read, runs)
+    form = StringToComponent(text, TBenchForm(None))
+    t_write = best(lambda: ComponentToString(form), runs)
+    form.Free()
+
+    print(f"form: {count} components, {megabytes:.2f} MB of text "
+          f"({len(written.encode()) / 1e6:.2f} MB written back)")
+    print(f"baseline regex scan : {megabytes / t_base:8.2f} MB/s")
+    print(f"parse (text -> tree): {megabytes / t_parse:8.2f} MB/s  "
+          f"(x{t_base / t_parse:.2f} of the baseline)")
+    print(f"read (-> components): {megabytes / t_read:8.2f} MB/s  "
+          f"{count / t_read:10.0f} components/s")
+    print(f"write (-> text)     : {megabytes / t_write:8.2f} MB/s  "
+          f"{count / t_write:10.0f} components/s")
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    main(*args)

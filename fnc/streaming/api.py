@@ -1,0 +1,68 @@
+"""Delphi's streaming entry points, over the reader and writer.
+
+* ``ReadComponentResFile(FileName, Instance=None)``: read a form file (text ``.dfm``/``.fmx``/
+  ``.lfm`` or binary) into ``Instance`` or a new root of the registered class.
+* ``WriteComponentResFile(FileName, Instance)``: write a binary form resource, as Delphi does.
+* ``StringToComponent(Text, Instance=None)`` / ``ComponentToString(Instance)``: the same with text.
+* ``WriteComponentFile(FileName, Instance)``: the text form file (LFM layout for ``.lfm``).
+
+Reader options (``strict``, ``on_error``, ``on_find_method``, ``on_property_not_found``) are
+keyword arguments, see :class:`~fnc.streaming.reader.FormReader`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fnc.component import TComponent
+from fnc.streaming.binary import write_binary
+from fnc.streaming.formfile import read_tree_file
+from fnc.streaming.parser import parse_text
+from fnc.streaming.reader import FormReader
+from fnc.streaming.text_writer import TextFlavour, write_text
+from fnc.streaming.writer import component_to_tree
+
+__all__ = [
+    "ComponentToString", "ReadComponentResFile", "StringToComponent", "WriteComponentFile",
+    "WriteComponentResFile",
+]
+
+
+def ReadComponentResFile(FileName: str | os.PathLike[str], Instance: TComponent | None = None,
+                         **options: Any) -> TComponent:
+    """Read the form file ``FileName`` (text or binary) into ``Instance`` (or a new root)."""
+    path = os.fspath(FileName)
+    tree = read_tree_file(path)
+    return FormReader(filename=path, **options).read(tree, Instance)
+
+
+def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
+                      **options: Any) -> TComponent:
+    """Read form text into ``Instance`` (or a new root of the registered class)."""
+    filename = options.get("filename")
+    tree = parse_text(Text, filename)
+    return FormReader(**options).read(tree, Instance)
+
+
+def ComponentToString(Instance: TComponent, flavour: TextFlavour | str = TextFlavour.DFM, *,
+                      line_break: str = "\n") -> str:
+    """The form text of ``Instance`` and the components it owns (Delphi layout by default)."""
+    return write_text(component_to_tree(Instance), flavour, line_break=line_break)
+
+
+def WriteComponentResFile(FileName: str | os.PathLike[str], Instance: TComponent) -> None:
+    """Write ``Instance`` as a binary form resource (``$FF $0A`` header, ``TPF0`` stream)."""
+    data = write_binary(component_to_tree(Instance), resource_name=type(Instance).__name__)
+    with open(FileName, "wb") as stream:
+        stream.write(data)
+
+
+def WriteComponentFile(FileName: str | os.PathLike[str], Instance: TComponent,
+                       flavour: TextFlavour | str | None = None) -> None:
+    """Write ``Instance`` as a text form file, UTF-8; LFM layout when the name ends in ``.lfm``."""
+    if flavour is None:
+        flavour = TextFlavour.LFM if os.fspath(FileName).lower().endswith(".lfm") \
+            else TextFlavour.DFM
+    with open(FileName, "w", encoding="utf-8", newline="") as stream:
+        stream.write(ComponentToString(Instance, flavour))

@@ -1,0 +1,143 @@
+"""Finding the form file of a root class, and ``Application.CreateForm``'s loading step.
+
+Delphi compiles a form's ``.dfm`` into the program as a resource named after the class. Here the
+form file is looked up on disk, in this order:
+
+1. the class attribute ``form_file`` (a path relative to the class's module), when set;
+2. beside the module: ``<module>.dfm|.fmx|.lfm`` (Delphi's ``Unit1.pas`` + ``Unit1.dfm``), then
+   ``<ClassName>.*`` and ``<ClassName without the leading T>.*``;
+3. the same names in a ``designer_specs/`` directory next to the module or in any directory above
+   it, then in the current directory's ``designer_specs/``.
+
+A found file counts only if its root class name is the class's name (case-insensitive), so one
+module may hold several forms; ``form_file`` skips that check.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fnc.component import TComponent
+from fnc.exceptions import EParserError, EReadError
+from fnc.forms import TDataModule
+from fnc.streaming.formfile import read_tree_file
+from fnc.streaming.reader import FormReader
+
+__all__ = ["FORM_EXTENSIONS", "create_form", "find_form_file", "form_file_candidates"]
+
+FORM_EXTENSIONS = (".dfm", ".fmx", ".lfm")
+C = TypeVar("C", bound=TComponent)
+
+
+def _module_dir(cls: type) -> tuple[Path, str]:
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None)
+    if filename:
+        path = Path(filename).resolve()
+        return path.parent, path.stem
+    return Path.cwd(), ""
+
+
+def form_file_candidates(cls: type) -> list[Path]:
+    """Every path :func:`find_form_file` tries for ``cls``, in order."""
+    directory, stem = _module_dir(cls)
+    explicit = cls.__dict__.get("form_file") or getattr(cls, "form_file", None)
+    if isinstance(explicit, str | os.PathLike):
+        return [directory / explicit]
+    names = [n for n in (stem, cls.__name__) if n]
+    if cls.__name__[:1] in "Tt" and len(cls.__name__) > 1:
+        names.append(cls.__name__[1:])
+    dirs = [directory]
+    dirs += [d / "designer_specs" for d in (directory, *directory.parents)]
+    dirs.append(Path.cwd() / "designer_specs")
+    seen: set[Path] = set()
+    result: list[Path] = []
+    for d in dirs:
+        for name in names:
+            for ext in FORM_EXTENSIONS:
+                path = d / (name + ext)
+                if path not in seen:
+                    seen.add(path)
+                    result.append(path)
+    return result
+
+
+_HEADER = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:object|inherited|inline)\s+"
+                     rb"(?:[A-Za-z_]\w*\s*:\s*)?([A-Za-z_][\w.]*)", re.I)
+
+
+def _root_class_name(path: Path) -> str | None:
+    """The root class a form file declares (from its first bytes when it is text)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    match = _HEADER.match(head)
+    if match:
+        return match.group(1).decode("ascii", "replace")
+    try:
+        return read_tree_file(path).class_name  # binary forms: convert to read the root
+    except (EParserError, OSError):
+        return None
+
+
+def find_form_file(cls: type) -> Path | None:
+    """The form file belonging to ``cls``, or None.
+
+    Tries :func:`form_file_candidates` in order; then, like Delphi (which finds a form resource
+    by its root class, not its file name), any form file in those ``designer_specs/`` folders
+    whose root class is ``cls``.
+    """
+    explicit = getattr(cls, "form_file", None)
+    wanted = cls.__name__.lower()
+    candidates = form_file_candidates(cls)
+    for path in candidates:
+        if not path.is_file():
+            continue
+        if explicit:
+            return path
+        name = _root_class_name(path)
+        if name is not None and name.lower() == wanted:
+            return path
+    if explicit:
+        return None
+    folders = dict.fromkeys(p.parent for p in candidates if p.parent.name == "designer_specs")
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in FORM_EXTENSIONS and path.is_file():
+                name = _root_class_name(path)
+                if name is not None and name.lower() == wanted:
+                    return path
+    return None
+
+
+def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **props: Any) -> C:
+    """Create ``InstanceClass(AOwner)``, load its form file into it, then apply ``props``.
+
+    A TDataModule/TForm then gets ``DoCreate()`` (``OnCreate``). Raises :class:`EReadError` when
+    no form file belongs to the class, and the reader's errors otherwise (the half-built
+    instance is freed first). ``Application.CreateForm`` calls this.
+    """
+    path = find_form_file(InstanceClass)
+    if path is None:
+        tried = ", ".join(str(p) for p in form_file_candidates(InstanceClass)[:6])
+        raise EReadError(f"No form file found for {InstanceClass.__name__} (tried {tried}, ...)")
+    tree = read_tree_file(path)
+    instance = InstanceClass(AOwner)
+    try:
+        FormReader(filename=str(path)).read(tree, instance)
+        for name, value in props.items():
+            setattr(instance, name, value)
+    except BaseException:
+        instance.Free()
+        raise
+    if isinstance(instance, TDataModule):
+        instance.DoCreate()
+    return instance

@@ -1,0 +1,202 @@
+"""Tokens of the text form-file grammar (Delphi ``TParser`` rules, spec §4.1).
+
+``tokenize`` turns the whole source into a list of tokens, decoding literal values on the way:
+integers (``42``, ``-5``, ``$FF``), floats (``1.5``, ``1e3``, ``2.5s``/``d``/``c``), strings
+(quoted pieces with ``''``, ``#nnn`` codes, adjacent pieces joined), binary data (``{ hex }``),
+identifiers (dotted, as ``Form2.Button1``) and the punctuation ``= : [ ] ( ) < > , +``.
+
+Whitespace is any character from ``#1`` to ``#32``; there are no comments (``{`` always starts
+binary data). Every malformed input raises :class:`~fnc.exceptions.EParserError` with the file name,
+line and column of the fault.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import NamedTuple
+
+from fnc.exceptions import EParserError
+
+__all__ = ["MAX_INTEGER", "MIN_INTEGER", "Source", "Token", "tokenize"]
+
+#: Range of integer literals: Int64 below zero, QWord above (what a binary stream can hold).
+MIN_INTEGER = -(2**63)
+MAX_INTEGER = 2**64 - 1
+
+_MAX_NUMBER_DIGITS = 400  # longer literals are out of range anyway; keeps int() cheap and safe
+
+
+class Token(NamedTuple):
+    """One token. ``kind`` is ``ident``, ``int``, ``float``, ``string``, ``binary``, ``sym`` or
+    ``eof``; ``value`` is the decoded value (for ``float`` a ``(value, suffix)`` pair, for ``sym``
+    the character); ``offset`` is where it starts in the source."""
+
+    kind: str
+    value: object
+    offset: int
+
+
+class Source:
+    """Source text with its file name, mapping offsets to 1-based line and column."""
+
+    __slots__ = ("_line_starts", "filename", "text")
+
+    def __init__(self, text: str, filename: str | None = None) -> None:
+        self.text = text
+        self.filename = filename
+        self._line_starts: list[int] | None = None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based ``(line, column)`` of ``offset``; lines end at LF (CR LF counts as one break)."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+    def error(self, message: str, offset: int) -> EParserError:
+        """An :class:`EParserError` for ``message`` located at ``offset``."""
+        line, col = self.position(offset)
+        return EParserError(message, self.filename, line, col)
+
+
+_TOKEN_RE = re.compile(
+    r"""
+      (?P<ws>[\x01-\x20]+)
+    | (?P<ident>[^\W\d]\w*(?:\.[^\W\d]\w*)*)
+    | (?P<string>(?:'[^'\r\n]*(?:''[^'\r\n]*)*'|\#(?:[0-9]+|\$[0-9A-Fa-f]+))+)
+    | (?P<hex>\$[0-9A-Fa-f]+)
+    | (?P<number>-?[0-9]+(?P<frac>\.[0-9]+)?(?P<exp>[eE][+-]?[0-9]+)?(?P<suffix>[sSdDcC])?)
+    | (?P<binary>\{[0-9A-Fa-f\x01-\x20]*\})
+    | (?P<sym>[=:\[\](),<>+])
+    """,
+    re.VERBOSE,
+)
+_PIECE_RE = re.compile(r"'((?:[^']|'')*)'|\#(?:([0-9]+)|\$([0-9A-Fa-f]+))")
+_WORD_CHAR_RE = re.compile(r"[\w.]")
+_HEX_WS_RE = re.compile(r"[0-9A-Fa-f\x01-\x20]*")
+_BLANKS_RE = re.compile(r"[\x01-\x20]+")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def join_surrogates(text: str) -> str:
+    """Combine UTF-16 surrogate pairs (as ``#55357#56832`` produces) into one code point.
+
+    Lone surrogates stay as they are.
+    """
+    if _SURROGATE_RE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+def _decode_string(token: str, source: Source, offset: int) -> str:
+    parts: list[str] = []
+    for match in _PIECE_RE.finditer(token):
+        quoted, decimal, hexa = match.groups()
+        if quoted is not None:
+            parts.append(quoted.replace("''", "'"))
+            continue
+        digits = decimal if decimal is not None else hexa
+        if len(digits) > 8:
+            raise source.error(f"Invalid character code #{digits}: out of range",
+                               offset + match.start())
+        code = int(digits, 10 if decimal is not None else 16)
+        if code > 0x10FFFF:
+            raise source.error(f"Invalid character code #{digits}: out of range",
+                               offset + match.start())
+        parts.append(chr(code))
+    return join_surrogates("".join(parts))
+
+
+def _describe_char(char: str) -> str:
+    if char.isprintable() and not char.isspace():
+        return f"'{char}'"
+    return f"#{ord(char)}"
+
+
+def _lex_error(source: Source, pos: int) -> EParserError:
+    """The specific error for the character at ``pos`` that starts no valid token."""
+    text = source.text
+    char = text[pos]
+    if char == "'":
+        return source.error("Unterminated string: a quoted string must end on the same line", pos)
+    if char == "#":
+        return source.error("Invalid string constant: '#' must be followed by a character code",
+                            pos)
+    if char == "{":
+        end = _HEX_WS_RE.match(text, pos + 1).end()  # type: ignore[union-attr]
+        if end >= len(text):
+            return source.error("Unterminated binary value: '}' expected", pos)
+        return source.error(f"Invalid binary value: {_describe_char(text[end])} is not a hex digit "
+                            "(or '}' is missing)", end)
+    if char == "$":
+        return source.error("Invalid number: '$' must be followed by hex digits", pos)
+    if char == "-":
+        return source.error("Invalid number: '-' must be followed by digits", pos)
+    return source.error(f"Invalid character {_describe_char(char)}", pos)
+
+
+def tokenize(source: Source) -> list[Token]:
+    """All tokens of ``source``, ending with an ``eof`` token.
+
+    Raises :class:`EParserError` at the first malformed token.
+    """
+    text = source.text
+    length = len(text)
+    tokens: list[Token] = []
+    append = tokens.append
+    match_at = _TOKEN_RE.match
+    pos = 0
+    while pos < length:
+        match = match_at(text, pos)
+        if match is None:
+            raise _lex_error(source, pos)
+        kind = match.lastgroup
+        end = match.end()
+        if kind == "ws":
+            pos = end
+            continue
+        if kind == "ident":
+            append(Token("ident", match.group(), pos))
+        elif kind == "sym":
+            append(Token("sym", match.group(), pos))
+        elif kind == "string":
+            append(Token("string", _decode_string(match.group(), source, pos), pos))
+        elif kind == "number" or kind == "hex":
+            if end < length and _WORD_CHAR_RE.match(text, end):
+                raise source.error(f"Invalid number: {text[pos:end + 1]!r} is not a number", pos)
+            append(_number_token(match, kind, source, pos))
+        else:  # binary
+            append(Token("binary", _decode_binary(match.group(), source, pos), pos))
+        pos = end
+    append(Token("eof", None, length))
+    return tokens
+
+
+def _number_token(match: re.Match[str], kind: str, source: Source, pos: int) -> Token:
+    literal = match.group()
+    if len(literal) > _MAX_NUMBER_DIGITS:
+        raise source.error(f"Number out of range: {literal[:20]}...", pos)
+    if kind == "hex":
+        value = int(literal[1:], 16)
+        if value > MAX_INTEGER:
+            raise source.error(f"Integer out of range: {literal}", pos)
+        return Token("int", value, pos)
+    suffix = match.group("suffix")
+    if match.group("frac") is None and match.group("exp") is None and suffix is None:
+        value = int(literal)
+        if not MIN_INTEGER <= value <= MAX_INTEGER:
+            raise source.error(f"Integer out of range: {literal}", pos)
+        return Token("int", value, pos)
+    number = literal[:-1] if suffix else literal
+    fvalue = float(number)
+    if fvalue in (float("inf"), float("-inf")):
+        raise source.error(f"Float out of range: {literal}", pos)
+    return Token("float", (fvalue, suffix.lower() if suffix else ""), pos)
+
+
+def _decode_binary(token: str, source: Source, pos: int) -> bytes:
+    digits = _BLANKS_RE.sub("", token[1:-1])
+    if len(digits) % 2:
+        raise source.error("Invalid binary value: odd number of hex digits", pos)
+    return bytes.fromhex(digits)

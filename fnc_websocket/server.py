@@ -1,0 +1,359 @@
+"""``TTMSFNCWebSocketServer``: TMS's WebSocket server component on ``websockets``' threading server.
+
+Set the properties, assign handlers, then ``Active = True``; ``Active = False`` (or ``Free()``)
+closes every client with 1001 and joins every thread. Each client is served on its own
+*connection thread* (see ``server_connection``). With ``AutoSyncEvents`` False (the default, as
+TMS's source) events run on that thread; with True every event except ``OnAllow`` and
+``OnGetSSLPassword`` is queued to the component's home thread, in order.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from fnc import Property, SetOf, TComponent, csLoading
+from fnc.events import Event, VarParam
+from fnc.properties import at_least, in_range
+from fnc_websocket.common import (
+    CLOSE_NORMAL,
+    DefaultPort,
+    EWebSocket,
+    SErrActive,
+    SErrInActive,
+    THeartBeat,
+    TransformCloseData,
+    TTMSFNCWebsocketOption,
+    encode_close_payload,
+)
+from fnc_websocket.server_connection import TTMSFNCWebSocketServerConnection
+from fnc_websocket.server_errors import EWebsocketServer
+from fnc_websocket.server_http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
+from fnc_websocket.server_runtime import ServerRuntime, ServerSettings
+from fnc_websocket.server_tls import TLSFiles, build_server_context
+
+__all__ = [
+    "EWebsocketServer", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
+    "TTMSFNCWebSocketHTTPResponse", "TTMSFNCWebSocketSendToCallBack", "TTMSFNCWebSocketServer",
+    "TTMSFNCWebSocketServerConnection",
+]
+
+TTMSFNCWebSocketSendToCallBack = Callable[[TTMSFNCWebSocketServerConnection], bool]
+"""A selector: called with each handshaken connection, returns whether to include it."""
+
+HANDSHAKE_TIMEOUT = 10.0
+"""Seconds a client has for the TLS and WebSocket handshakes after the TCP accept."""
+
+
+def _positive(_obj: Any, value: float) -> str | None:
+    return None if value > 0 else f"{value!r} must be above 0"
+
+
+def _frame_size(obj: Any, value: int) -> str | None:
+    if value < 0:
+        return f"{value!r} is below the minimum 0"
+    if obj.SplitMessage and 0 < value < 3:
+        return f"{value!r} leaves no room for payload after the 2-byte frame header"
+    return None
+
+
+class TTMSFNCCustomWebSocketServer(TComponent):
+    """TMS's ``TTMSFNCCustomWebSocketServer``: a WebSocket server on one TCP port.
+
+    Threads: ``Active = True`` starts an accept thread, a housekeeper thread (heartbeat and close
+    deadlines) and, per client, a connection thread plus a ``websockets`` reader thread. All are
+    stopped and joined by ``Active = False``, ``Free()``, the owner's destruction, garbage
+    collection of a component that was never freed, and interpreter exit.
+    """
+
+    _fnc_repr_props = ("Port", "Active")
+
+    # -- properties -------------------------------------------------------------------------
+
+    Active = Property(bool, False, doc="Listening. True validates every property first and "
+                      "raises EWebsocketServer listing every problem.")
+    Port = Property(int, DefaultPort, validator=in_range(0, 65535),
+                    doc="TCP port to listen on; 0 picks a free one (see BoundPort). Applied at "
+                        "the next activation.")
+    BindingIP = Property(str, "", doc="Local address to listen on; '' = all IPv4 interfaces.")
+    PathName = Property(str, "", doc="When set, only this path (with or without a leading '/', "
+                        "case-insensitive) is accepted; other paths get HTTP 404.")
+    Options = Property(SetOf(TTMSFNCWebsocketOption), frozenset(), locked=True,
+                       doc="Protocol options given to each new connection.")
+    UseSSL = Property(bool, False, locked=True, doc="Serve wss:// (TLS) with CertificateFile.")
+    CertificateFile = Property(str, "", doc="Server certificate (PEM; may hold the key and "
+                               "the chain).")
+    CertificateKeyFile = Property(str, "", doc="Private key (PEM); '' = in CertificateFile.")
+    RootCertificateFile = Property(str, "", doc="CA certificates (PEM): when set, clients must "
+                                   "present a certificate signed by one of them.")
+    SplitMessage = Property(bool, False, doc="Send outgoing messages in frames of FrameSize.")
+    FrameSize = Property(int, 0, validator=_frame_size,
+                         doc="Frame size for SplitMessage, header included; 0 = no split.")
+    AutoSyncEvents = Property(bool, False, nodefault=True,
+                              doc="True: events are queued to the home thread. False: they run "
+                                  "on the connection's thread. OnAllow and OnGetSSLPassword "
+                                  "always run on the thread that raises them.")
+    MaxConnections = Property(int, 0, validator=at_least(0),
+                              doc="Most simultaneous WebSocket clients; more get HTTP 503. "
+                                  "0 = no limit.")
+    MaxMessageSize = Property(int, 16 * 1024 * 1024, validator=at_least(0),
+                              doc="Largest incoming message in bytes; a bigger one closes the "
+                                  "connection with 1009. 0 = no limit.")
+    AllowedOrigins = Property(str, "", doc="Comma-separated Origin values accepted (compared "
+                              "case-insensitively); others get HTTP 403. '' = any origin.")
+    Compression = Property(bool, True, locked=True,
+                           doc="Offer permessage-deflate compression to clients.")
+    HeartBeat = Property(THeartBeat, doc="Ping every client every Interval s; drop one that "
+                         "does not answer within Timeout s (close 1011).")
+    CloseTimeout = Property(float, 5.0, validator=_positive,
+                            doc="Seconds a client has to answer a close frame before TCP is "
+                                "dropped.")
+    SendQueueLimit = Property(int, 16 * 1024 * 1024, validator=_positive,
+                              doc="Bytes that may wait to be sent to one client; a client that "
+                                  "does not read past this is disconnected (1008).")
+
+    # -- events ---------------------------------------------------------------------------------
+
+    OnConnect = Event("Sender", "AConnection", doc=(
+        "A TCP connection was accepted, before any handshake (HandshakeCompleted is False: do "
+        "not send yet). Connection thread, or queued with AutoSyncEvents."))
+    OnAllow = Event("Sender", "AConnection", "AAllow", marshal=False, var=("AAllow",), doc=(
+        "The upgrade request passed the built-in checks; set AAllow.Value = False to refuse it "
+        "with HTTP 403. AConnection.HandshakeRequest has the headers. Always runs on the "
+        "connection thread."))
+    OnHandshakeResponseSent = Event("Sender", "AConnection", doc=(
+        "The 101 response was sent: the connection can send from now on. Connection thread, "
+        "or queued with AutoSyncEvents."))
+    OnMessageReceived = Event("Sender", "AConnection", "AMessage", doc=(
+        "A complete text message (with twsoFrameByFrame: each text frame's text)."))
+    OnBinaryDataReceived = Event("Sender", "AConnection", "AData", "AFrameType", doc=(
+        "A binary message; AFrameType is {ftFirst, ftLast} for one frame, {ftContinuation, "
+        "ftLast} when reassembled (twsoFrameByFrame: per frame)."))
+    OnPing = Event("Sender", "AConnection", "AData", doc=(
+        "A ping arrived; the pong was already sent unless twsoManualPong."))
+    OnPong = Event("Sender", "AConnection", "AData", doc="A pong arrived.")
+    OnClose = Event("Sender", "AConnection", "AData", doc=(
+        "The client's close frame arrived (the reply is automatic); decode AData with "
+        "TransformCloseData, or read AConnection.CloseStatus."))
+    OnDisconnect = Event("Sender", "AConnection", doc=(
+        "The TCP connection ended: the last event of every accepted connection. AConnection "
+        "stays readable (not freed, unlike TMS)."))
+    OnGetSSLPassword = Event("Sender", "APassword", marshal=False, var=("APassword",), doc=(
+        "The private key is encrypted: set APassword.Value. Runs during Active = True, on that "
+        "thread."))
+    OnError = Event("Sender", "AConnection", "AError", doc=(
+        "Added: a handshake was refused or failed (AError.status_code: the HTTP status), a "
+        "connection failed (AError.close_code), a send failed, or a slow client was dropped. "
+        "AError is an EWebsocketServer."))
+    OnCommandGet = Event("Sender", "ARequest", "AResponse", doc=(
+        "A plain HTTP request (no Upgrade) arrived: fill AResponse (ResponseNo, ContentText, "
+        "ContentType...). Unassigned: '/' gets 200 with an empty page, the rest 404. With "
+        "AutoSyncEvents it runs on the home thread while the connection waits."))
+
+    def __init__(self, AOwner: TComponent | None = None, APort: int | None = None,
+                 **props: Any) -> None:
+        self._runtime: ServerRuntime | None = None
+        self._active_streamed = False
+        self._ssl_context: Any = None
+        super().__init__(AOwner, **props)
+        if APort is not None:
+            self.Port = APort
+
+    # -- Active -------------------------------------------------------------------------------
+
+    @Active.getter
+    def Active(self) -> bool:
+        runtime = self._runtime
+        return runtime is not None and not runtime.stopping
+
+    @Active.setter
+    def Active(self, value: bool) -> None:
+        if csloading(self):
+            self._active_streamed = value
+            return
+        if value:
+            self._start()
+        else:
+            self._stop()
+
+    def Loaded(self) -> None:
+        super().Loaded()
+        if self._active_streamed:
+            self._active_streamed = False
+            self.Active = True
+
+    @property
+    def BoundPort(self) -> int:
+        """The port actually listened on (useful with Port = 0); 0 while inactive."""
+        runtime = self._runtime
+        return runtime.bound_port if runtime is not None and not runtime.stopping else 0
+
+    @property
+    def Connections(self) -> tuple[TTMSFNCWebSocketServerConnection, ...]:
+        """A snapshot of the handshaken, not yet closed connections (thread-safe)."""
+        runtime = self._runtime
+        return runtime.open_connections() if runtime is not None else ()
+
+    @property
+    def ConnectionCount(self) -> int:
+        """How many connections ``Connections`` holds."""
+        return len(self.Connections)
+
+    def _fnc_marshals_events(self) -> bool:
+        return self.AutoSyncEvents
+
+    def _fnc_check_inactive(self, name: str) -> None:
+        if self.Active and not csloading(self):
+            raise EWebsocketServer(f"{SErrActive} (cannot change {name})")
+
+    def _fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
+        lines = "; ".join(f"{prop}: {why}" for prop, why in problems)
+        return EWebsocketServer(f"{self.Name or type(self).__name__}: cannot activate: {lines}",
+                                problems=problems)
+
+    def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
+        super()._fnc_collect_problems(prefix, problems)
+        self._ssl_context = None
+        if self.UseSSL:
+            files = TLSFiles(self.CertificateFile, self.CertificateKeyFile,
+                             self.RootCertificateFile,
+                             self._ask_password if self._has_password_handler() else None)
+            self._ssl_context = build_server_context(files, problems)
+
+    def _has_password_handler(self) -> bool:
+        return self.OnGetSSLPassword is not None or "_sig_OnGetSSLPassword" in self.__dict__
+
+    def _ask_password(self) -> str:
+        password: VarParam[str] = VarParam("")
+        type(self).OnGetSSLPassword.fire(self, password)
+        return str(password.Value)
+
+    def _start(self) -> None:
+        if self._runtime is not None and not self._runtime.stopping:
+            return
+        self._runtime = None
+        self.Validate()
+        host = self.BindingIP
+        port = self.Port
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            listener = socket.create_server((host, port), family=family, backlog=128)
+        except OSError as exc:
+            where = f"{host or '0.0.0.0'}:{port}"
+            raise EWebsocketServer(
+                f"cannot listen on {where}: {exc.strerror or exc}"
+                + (" (the address is already in use)" if exc.errno == 98 else "")) from exc
+        settings = ServerSettings(
+            options=self.Options, compression=self.Compression,
+            max_message_size=self.MaxMessageSize, close_timeout=self.CloseTimeout,
+            handshake_timeout=HANDSHAKE_TIMEOUT, send_queue_limit=self.SendQueueLimit,
+            ssl_context=self._ssl_context)
+        runtime = ServerRuntime(self, settings, listener)
+        self._runtime = runtime
+        runtime.start()
+
+    def _stop(self) -> None:
+        runtime = self._runtime
+        if runtime is not None:
+            runtime.stop()
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def _targets(self, selector: TTMSFNCWebSocketSendToCallBack | None
+                 ) -> list[TTMSFNCWebSocketServerConnection]:
+        runtime = self._runtime
+        if runtime is None:
+            return []
+        return [c for c in runtime.open_connections()
+                if c._can_broadcast() and (selector is None or selector(c))]
+
+    def _send_each(self, targets: list[TTMSFNCWebSocketServerConnection], text: bool,
+                   data: bytes) -> int:
+        sent = 0
+        for conn in targets:
+            try:
+                conn._queue_message(text, data)
+                sent += 1
+            except EWebSocket:
+                pass  # closing meanwhile, or dropped as too slow (OnError reports it)
+        return sent
+
+    def BroadcastMessage(self, AMessage: str) -> int:
+        """Queue a text message to every handshaken connection that is not closing.
+
+        Never waits for a client. Returns how many connections it was queued to (added).
+        """
+        if not isinstance(AMessage, str):
+            raise TypeError(f"BroadcastMessage expects str, got {type(AMessage).__name__}")
+        return self._send_each(self._targets(None), True, AMessage.encode("utf-8"))
+
+    def BroadcastData(self, AData: bytes) -> int:
+        """Queue a binary message to every handshaken connection that is not closing."""
+        if not isinstance(AData, (bytes, bytearray, memoryview)):
+            raise TypeError(f"BroadcastData expects bytes, got {type(AData).__name__}")
+        return self._send_each(self._targets(None), False, bytes(AData))
+
+    def SendMessageTo(self, AMessage: str, ASelector: TTMSFNCWebSocketSendToCallBack) -> int:
+        """Queue a text message to each open connection for which ``ASelector(conn)`` is True.
+
+        The selector runs on the calling thread, once per connection; an exception from it
+        propagates (nothing is sent then).
+        """
+        if not isinstance(AMessage, str):
+            raise TypeError(f"SendMessageTo expects str, got {type(AMessage).__name__}")
+        return self._send_each(self._targets(ASelector), True, AMessage.encode("utf-8"))
+
+    def SendDataTo(self, AData: bytes, ASelector: TTMSFNCWebSocketSendToCallBack) -> int:
+        """Queue a binary message to each open connection the selector accepts."""
+        if not isinstance(AData, (bytes, bytearray, memoryview)):
+            raise TypeError(f"SendDataTo expects bytes, got {type(AData).__name__}")
+        return self._send_each(self._targets(ASelector), False, bytes(AData))
+
+    def DisconnectClient(self, ASelector: TTMSFNCWebSocketSendToCallBack,
+                         code: int = CLOSE_NORMAL, reason: str = "") -> int:
+        """Send a close frame (``code``, ``reason``) to each connection the selector accepts;
+        each is dropped if it does not answer within CloseTimeout. Returns how many."""
+        encode_close_payload(code, reason)  # ValueError for a code that may not be sent
+        closed = 0
+        for conn in self._targets(ASelector):
+            try:
+                conn.SendClose(code, reason)
+                closed += 1
+            except EWebSocket:
+                pass
+        return closed
+
+    @classmethod
+    def TransformCloseData(cls, data: bytes) -> tuple[int, str]:
+        """Split a close payload into (status code, reason); (1005, '') without a code."""
+        return TransformCloseData(data)
+
+    def CheckActive(self) -> None:
+        """Raise EWebsocketServer (SErrInActive) when the server is not active."""
+        if not self.Active:
+            raise EWebsocketServer(SErrInActive)
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    def Destroy(self) -> None:
+        self._stop()
+        super().Destroy()
+
+    def _fnc_release_unfreed(self) -> None:
+        runtime = self.__dict__.get("_runtime")
+        if runtime is not None:
+            runtime.stop()
+
+
+class TTMSFNCWebSocketServer(TTMSFNCCustomWebSocketServer):
+    """The WebSocket server component (TMS's ``TTMSFNCWebSocketServer``).
+
+    ``TTMSFNCWebSocketServer(AOwner)`` or ``TTMSFNCWebSocketServer(AOwner, APort)``; keyword
+    arguments set properties and events (``TTMSFNCWebSocketServer(None, Port=0)``).
+    """
+
+
+def csloading(component: TComponent) -> bool:
+    """Whether ``component`` is being read from a form file."""
+    return csLoading in component.ComponentState

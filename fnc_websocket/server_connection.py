@@ -1,0 +1,617 @@
+"""``TTMSFNCWebSocketServerConnection``: one client of the server, and the thread that serves it.
+
+Each accepted TCP connection gets one *connection thread* (TMS: the Indy thread). It fires
+``OnConnect``, runs the TLS and WebSocket handshakes (``OnAllow`` on this thread), fires
+``OnHandshakeResponseSent``, then loops over one queue that holds, in order, the frames read by
+the ``websockets`` reader thread and the messages other threads asked to send. It dispatches the
+first as events and writes the second, and ends with ``OnDisconnect``. So a connection's events
+happen in the order its frames arrived, ``OnDisconnect`` last, and only this thread ever writes
+to its socket: a slow client blocks nobody else.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from fnc.events import VarParam
+from fnc_websocket.common import (
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
+    SErrCloseSent,
+    SErrHandshakeNotComplete,
+    TCloseStatus,
+    TransformCloseData,
+    TTMSFNCWebSocketConnection,
+    TTMSFNCWebSocketFrameOpcode,
+    TTMSFNCWebSocketRequest,
+    encode_close_payload,
+    focClose,
+    focPing,
+    frame_payload_sizes,
+    ftContinuation,
+    ftFirst,
+    ftLast,
+    twsoFrameByFrame,
+    twsoManualPong,
+    twsoSkipUpgradeCheck,
+    twsoSkipVersionCheck,
+)
+from fnc_websocket.server_engine import (
+    BINARY,
+    CLOSE,
+    CONT,
+    END_OF_STREAM,
+    PING,
+    PONG,
+    TEXT,
+    DecodedText,
+    EngineConnection,
+    Request,
+    Response,
+    create_engine,
+    respond,
+)
+from fnc_websocket.server_errors import EWebsocketServer
+from fnc_websocket.server_http import TTMSFNCWebSocketHTTPRequest
+from fnc_websocket.server_tls import tls_accept
+
+if TYPE_CHECKING:
+    from fnc_websocket.server_runtime import ServerRuntime
+
+__all__ = ["TTMSFNCWebSocketServerConnection"]
+
+log = logging.getLogger("fnc_websocket.server")
+
+_IDLE_CHECK = 30.0
+"""Longest the connection thread waits for work before checking that its reader still runs."""
+
+# Work items of the connection thread (first element of each tuple).
+_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED = range(5)
+
+_SINGLE = frozenset({ftFirst, ftLast})
+_REASSEMBLED = frozenset({ftContinuation, ftLast})
+_FIRST = frozenset({ftFirst})
+_MIDDLE = frozenset({ftContinuation})
+
+
+class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
+    """A client of a ``TTMSFNCWebSocketServer``: the ``AConnection`` of the server's events.
+
+    The object stays usable as a value for every event that names it, ``OnDisconnect``
+    included (also when that event is queued to the home thread): ``PeerIP``, ``PeerPort``,
+    ``HandshakeRequest``, ``UserData`` and ``CloseStatus`` keep their values; sends after the
+    close raise :class:`EWebSocket` saying why.
+
+    ``Send``/``SendBytes``/``SendClose``/``SendSimpleFrame``/``Disconnect`` may be called from
+    any thread and never wait for the client: the message is queued and written by the
+    connection's thread. A client that does not read until more than the server's
+    ``SendQueueLimit`` bytes are waiting is disconnected with close code 1008 (policy violation)
+    and an ``OnError``.
+    """
+
+    def __init__(self, runtime: ServerRuntime, address: Any) -> None:
+        super().__init__(runtime.settings.options)
+        self._runtime = runtime
+        host = str(address[0]) if address else ""
+        if host.startswith("::ffff:"):
+            host = host[7:]
+        self._peer_ip = host
+        self._peer_port = int(address[1]) if address and len(address) > 1 else 0
+        self._request: TTMSFNCWebSocketRequest | None = None
+        self.OwnsUserData = False
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._engine: EngineConnection | None = None
+        self._sock: Any = None
+        self._thread: threading.Thread | None = None
+        self._out_lock = threading.Lock()
+        self._out_bytes = 0
+        self._out_items = 0
+        self._closing = False
+        self._overflowed = False
+        self._error_reported = False
+        self._refusal: tuple[int, str] | None = None
+        self._slot = False
+        self._plain_http = False
+        self._close_status: TCloseStatus | None = None
+        self._hb_ping_sent: float | None = None
+        self._hb_last_ping = time.monotonic()
+        self._msg_text = False
+        self._msg_parts: list[Any] = []
+
+    # -- read-only state ----------------------------------------------------------------------
+
+    @property
+    def PeerIP(self) -> str:
+        """The client's IP address."""
+        return self._peer_ip
+
+    @property
+    def PeerPort(self) -> int:
+        """The client's TCP port."""
+        return self._peer_port
+
+    @property
+    def HandshakeRequest(self) -> TTMSFNCWebSocketRequest | None:
+        """The client's upgrade request (None until it arrived)."""
+        return self._request
+
+    @property
+    def HandshakeResponseSent(self) -> bool:
+        """True once the 101 response was sent (same as ``HandshakeCompleted``)."""
+        return self._handshake_completed
+
+    @property
+    def CloseStatus(self) -> TCloseStatus | None:
+        """The close status the client sent (code 1005 when its close frame had none);
+        None when no close frame came from the client."""
+        return self._close_status
+
+    @property
+    def Server(self) -> Any:
+        """The server component (None once it is gone)."""
+        return self._runtime.component()
+
+    # -- sending (any thread) --------------------------------------------------------------
+
+    def Send(self, aMessage: str) -> None:
+        """Send a text message (split into frames when the server's SplitMessage is set)."""
+        if not isinstance(aMessage, str):
+            raise TypeError(f"Send expects str, got {type(aMessage).__name__}; "
+                            "use SendBytes for binary data")
+        self._queue_message(True, aMessage.encode("utf-8", "surrogatepass"))
+
+    def SendBytes(self, ABytes: bytes) -> None:
+        """Send a binary message (split into frames when the server's SplitMessage is set)."""
+        if not isinstance(ABytes, (bytes, bytearray, memoryview)):
+            raise TypeError(f"SendBytes expects bytes, got {type(ABytes).__name__}")
+        self._queue_message(False, bytes(ABytes))
+
+    def SendClose(self, code: int | bytes | str = CLOSE_NORMAL, reason: str = "") -> None:
+        """Start the closing handshake with status ``code`` and ``reason``.
+
+        ``code`` may also be a raw close payload (bytes, decoded with TransformCloseData; empty
+        means no status) or, as TMS's ``SendClose(aMessage)``, a str: the reason, with code 1000.
+        The connection is dropped if the client does not answer within the server's
+        ``CloseTimeout``. Raises ``ValueError`` for a code that may not be sent.
+        """
+        status: int | None
+        if isinstance(code, (bytes, bytearray)):
+            status, reason = TransformCloseData(bytes(code)) if code else (None, "")
+        elif isinstance(code, str):
+            status, reason = CLOSE_NORMAL, code
+        else:
+            status = int(code)
+        encode_close_payload(status, reason)  # ValueError for a bad code or a long reason
+        self._check_can_send()
+        with self._out_lock:
+            if self._close_sent:
+                raise EWebsocketServer(SErrCloseSent)
+            self._close_sent = True
+        self._enqueue_control((_CLOSE, status, reason))
+
+    def SendSimpleFrame(self, AOpcode: TTMSFNCWebSocketFrameOpcode | int,
+                        aData: bytes = b"") -> None:
+        """Send a ping, pong or close frame with ``aData`` (at most 125 bytes)."""
+        opcode = self._check_simple_opcode(AOpcode)
+        data = bytes(aData)
+        if len(data) > 125:
+            raise ValueError(f"a control frame carries at most 125 bytes, not {len(data)}")
+        if opcode == focClose:
+            self.SendClose(data)
+            return
+        self._check_can_send()
+        self._enqueue_control((_CONTROL, PING if opcode == focPing else PONG, data))
+
+    def Ping(self, AData: bytes = b"") -> None:
+        """Send a ping frame (the answer arrives as ``OnPong``)."""
+        self.SendSimpleFrame(focPing, AData)
+
+    def Disconnect(self, ASendClose: bool = True) -> None:
+        """Close this connection: with ``ASendClose`` a close 1000 handshake (bounded by the
+        server's CloseTimeout), else drop TCP at once. Harmless on a closed connection."""
+        if self._closed:
+            return
+        if ASendClose and self._handshake_completed and not self._close_sent:
+            try:
+                self.SendClose(CLOSE_NORMAL)
+                return
+            except EWebsocketServer:
+                pass
+        self._abort()
+
+    def _check_can_send(self) -> None:
+        if self._closed:
+            raise EWebsocketServer(
+                f"Connection {self._peer_ip}:{self._peer_port} is closed; cannot send")
+        if not self._handshake_completed:
+            raise EWebsocketServer(SErrHandshakeNotComplete)
+        if self._close_sent:
+            raise EWebsocketServer(SErrCloseSent)
+        if self._closing:
+            raise EWebsocketServer(
+                f"Connection {self._peer_ip}:{self._peer_port} is closing; cannot send")
+
+    def _queue_message(self, text: bool, data: bytes) -> None:
+        self._check_can_send()
+        n = len(data)
+        if threading.current_thread() is self._thread and self._out_items == 0:
+            self._write_message(text, data)  # nothing queued before it: write in order now
+            return
+        limit = self._runtime.settings.send_queue_limit
+        with self._out_lock:
+            overflow = self._out_bytes > 0 and self._out_bytes + n > limit
+            if overflow:
+                self._overflowed = True
+                pending = self._out_bytes
+            else:
+                self._out_bytes += n
+                self._out_items += 1
+                self._inbox.put((_SEND, text, data, n))
+        if overflow:
+            self._fail_async(
+                CLOSE_POLICY_VIOLATION, "client too slow",
+                f"client {self._peer_ip}:{self._peer_port} is not reading: {pending} bytes "
+                f"waiting, a {n}-byte message would exceed SendQueueLimit ({limit}); "
+                "disconnected with close code 1008")
+            raise EWebsocketServer(
+                f"Connection {self._peer_ip}:{self._peer_port} is being dropped: its send queue "
+                f"is full ({pending} bytes waiting, limit {limit})")
+
+    def _enqueue_control(self, item: tuple[Any, ...]) -> None:
+        # Counted like messages, so that a later direct write cannot overtake it.
+        with self._out_lock:
+            self._out_items += 1
+            self._inbox.put(item)
+
+    def _can_broadcast(self) -> bool:
+        return (self._handshake_completed and not self._closed and not self._closing
+                and not self._close_sent and not self._overflowed)
+
+    # -- called by the runtime (other threads) --------------------------------------------
+
+    def _fail_async(self, code: int, reason: str, error: str) -> None:
+        """Ask the connection thread to fail the connection; abort if it cannot in time."""
+        with self._out_lock:
+            if self._closing and self._error_reported:
+                return
+            self._closing = True
+        self._inbox.put((_FAIL, code, reason, error))
+        self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
+
+    def _going_away(self) -> None:
+        """Server stop: close 1001 when open, else drop the TCP connection."""
+        if self._handshake_completed and not self._closed and not self._close_sent \
+                and not self._closing:
+            with self._out_lock:
+                self._close_sent = True
+            self._enqueue_control((_CLOSE, CLOSE_GOING_AWAY, "server going away"))
+        elif not self._handshake_completed:
+            self._abort()
+
+    def _heartbeat(self, now: float, interval: float, timeout: float) -> None:
+        """Housekeeper tick: ping when due; drop the client when the last ping went unanswered."""
+        if not self._can_broadcast():
+            return
+        sent = self._hb_ping_sent
+        if sent is not None:
+            if timeout > 0 and now - sent >= timeout:
+                self._fail_async(CLOSE_INTERNAL_ERROR, "heartbeat timeout",
+                                 f"client {self._peer_ip}:{self._peer_port} did not answer the "
+                                 f"heartbeat ping within {timeout:g} s; disconnected (1011)")
+            return
+        if now - self._hb_last_ping >= interval:
+            self._hb_ping_sent = self._hb_last_ping = now
+            self._enqueue_control((_CONTROL, PING, b"fnc-heartbeat"))
+
+    def _abort(self) -> None:
+        engine = self._engine
+        if engine is not None:
+            engine.abort()
+            return
+        sock = self._sock
+        if sock is not None:
+            import socket
+
+            try:
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    # -- the connection thread -------------------------------------------------------------
+
+    def _run(self, sock: Any) -> None:
+        """Body of the connection thread, from TCP accept to ``OnDisconnect``."""
+        self._thread = threading.current_thread()
+        self._sock = sock
+        runtime = self._runtime
+        settings = runtime.settings
+        try:
+            runtime.fire("OnConnect", self)
+            if runtime.stopping:
+                return
+            if settings.ssl_context is not None:
+                try:
+                    sock = tls_accept(settings.ssl_context, sock, settings.handshake_timeout)
+                except OSError as exc:  # ssl.SSLError is an OSError
+                    self._sock = None
+                    if not runtime.stopping:
+                        self._report_error(f"TLS handshake with {self._peer_ip}:"
+                                           f"{self._peer_port} failed: {exc}")
+                    return
+                self._sock = sock
+            self._engine = create_engine(
+                sock, runtime.engine_server, manual_pong=twsoManualPong in self._options,
+                compression=settings.compression, max_size=settings.max_message_size,
+                close_timeout=settings.close_timeout,
+                name=f"fnc-ws-server-reader {self._peer_ip}:{self._peer_port}",
+                on_event=self._inbox.put, on_fail=self._on_protocol_fail)
+            if not self._engine.run_handshake(self._process_request, self._process_response,
+                                              settings.handshake_timeout):
+                self._report_handshake_failure()
+                return
+            self._handshake_completed = True
+            runtime.connection_opened(self)
+            runtime.fire("OnHandshakeResponseSent", self)
+            self._serve()
+        except Exception as exc:  # a bug of ours: report it, never lose the thread silently
+            log.exception("server connection thread failed")
+            self._report_error(f"internal error on {self._peer_ip}:{self._peer_port}: {exc!r}")
+        finally:
+            self._finish()
+
+    def _serve(self) -> None:
+        engine = self._engine
+        assert engine is not None
+        inbox = self._inbox
+        deadline: float | None = None
+        while True:
+            timeout = _IDLE_CHECK if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                item = inbox.get(timeout=timeout)
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    engine.abort()  # the client did not end TCP in time
+                    deadline = None
+                elif not engine.recv_events_thread.is_alive():
+                    return
+                continue
+            if item is END_OF_STREAM:
+                return
+            if type(item) is not tuple:
+                if self._on_frame(item) and deadline is None:
+                    deadline = time.monotonic() + self._runtime.settings.close_timeout
+                continue
+            kind = item[0]
+            if kind == _SEND:
+                with self._out_lock:
+                    self._out_bytes -= item[3]
+                    self._out_items -= 1
+                if not self._overflowed and not self._closed:
+                    self._write_message(item[1], item[2])
+            elif kind == _CONTROL:
+                with self._out_lock:
+                    self._out_items -= 1
+                try:
+                    engine.send_control(item[1], item[2])
+                except Exception:
+                    pass  # closing: the end of the stream follows
+            elif kind == _CLOSE:
+                with self._out_lock:
+                    self._out_items -= 1
+                self._closing = True
+                engine.close_with(item[1], item[2])
+            elif kind == _FAIL:
+                self._closing = True
+                self._report_error(item[3], close_code=item[1])
+                engine.fail_with(item[1], item[2])
+            elif kind == _FAILED:  # websockets failed the connection (protocol error...)
+                self._closing = True
+                self._report_error(f"connection with {self._peer_ip}:{self._peer_port} failed: "
+                                   f"close {item[1]} ({item[2]})", close_code=item[1])
+                if deadline is None:
+                    deadline = time.monotonic() + self._runtime.settings.close_timeout
+
+    def _write_message(self, text: bool, data: bytes) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        runtime = self._runtime
+        sizes = None
+        if runtime.split_message():
+            frame_size = runtime.frame_size()
+            if frame_size > 0:
+                sizes = frame_payload_sizes(len(data), frame_size, masked=False)
+        try:
+            engine.send_message(data, text, sizes)
+        except Exception as exc:
+            if not self._closing and not engine.protocol.close_sent:
+                self._report_error(f"sending to {self._peer_ip}:{self._peer_port} failed: "
+                                   f"{exc}")
+
+    def _on_frame(self, event: Any) -> bool:
+        """Dispatch one incoming frame; True when it was a close frame."""
+        if type(event) is DecodedText:
+            frame, text = event
+        else:
+            frame, text = event, None
+        opcode = frame.opcode
+        fire = self._runtime.fire
+        if opcode is TEXT or opcode is BINARY or opcode is CONT:
+            self._on_data_frame(frame, text)
+        elif opcode is PING:
+            fire("OnPing", self, bytes(frame.data))
+        elif opcode is PONG:
+            self._hb_ping_sent = None
+            fire("OnPong", self, bytes(frame.data))
+        elif opcode is CLOSE:
+            data = bytes(frame.data)
+            self._close_status = TCloseStatus(*TransformCloseData(data))
+            self._closing = True
+            fire("OnClose", self, data)
+            return True
+        return False
+
+    def _on_data_frame(self, frame: Any, text: str | None) -> None:
+        fire = self._runtime.fire
+        opcode = frame.opcode
+        fin = frame.fin
+        if twsoFrameByFrame in self._options:
+            if opcode is CONT:
+                types = _REASSEMBLED if fin else _MIDDLE
+                is_text = self._msg_text
+            else:
+                types = _SINGLE if fin else _FIRST
+                is_text = self._msg_text = opcode is TEXT
+            if is_text:
+                fire("OnMessageReceived", self, text or "")
+            else:
+                fire("OnBinaryDataReceived", self, bytes(frame.data), types)
+            return
+        if opcode is not CONT:
+            if fin:  # the common case: a whole message in one frame
+                if opcode is TEXT:
+                    fire("OnMessageReceived", self, text or "")
+                else:
+                    fire("OnBinaryDataReceived", self, bytes(frame.data), _SINGLE)
+                return
+            self._msg_text = opcode is TEXT
+            self._msg_parts = [text if self._msg_text else bytes(frame.data)]
+            return
+        self._msg_parts.append(text if self._msg_text else bytes(frame.data))
+        if fin:
+            parts, self._msg_parts = self._msg_parts, []
+            if self._msg_text:
+                fire("OnMessageReceived", self, "".join(parts))
+            else:
+                fire("OnBinaryDataReceived", self, b"".join(parts), _REASSEMBLED)
+
+    def _on_protocol_fail(self, code: int, reason: str) -> None:
+        # On the reader thread (or ours), under the protocol lock: just queue the report.
+        if code in (1000, 1001, 1005, 1006) or self._closing:
+            return
+        self._inbox.put((_FAILED, code, reason))
+
+    # -- handshake hooks (connection thread) --------------------------------------------------
+
+    def _process_request(self, engine: Any, request: Request) -> Response | None:
+        runtime = self._runtime
+        headers = request.headers
+        self._request = TTMSFNCWebSocketRequest(
+            request.path, [f"{k}: {v}" for k, v in headers.raw_items()])
+        tokens = {t.strip().lower() for v in headers.get_all("Connection") for t in v.split(",")}
+        if "upgrade" not in tokens:
+            self._plain_http = True
+            return runtime.answer_http(TTMSFNCWebSocketHTTPRequest(
+                request.path, self._request.RawHeaders, "GET", self._peer_ip, self._peer_port))
+        if not headers.get("Host"):
+            return self._refuse(400, "the request has no Host header")
+        path_name = runtime.path_name()
+        if path_name:
+            wanted = path_name.lower()
+            got = self._request.Path.lower()
+            if got not in (wanted, "/" + wanted.lstrip("/")) and got.lstrip("/") != \
+                    wanted.lstrip("/"):
+                return self._refuse(404, f"path {self._request.Path!r} is not the server's "
+                                         f"PathName {path_name!r}")
+        origins = runtime.allowed_origins()
+        if origins:
+            origin = self._request.Origin
+            if origin.lower() not in origins:
+                return self._refuse(403, f"origin {origin or '(none)'!r} is not in "
+                                         "AllowedOrigins")
+        if twsoSkipUpgradeCheck in self._options and "Upgrade" not in headers:
+            headers["Upgrade"] = "websocket"
+        if twsoSkipVersionCheck in self._options:
+            if "Sec-WebSocket-Version" in headers:
+                del headers["Sec-WebSocket-Version"]
+            headers["Sec-WebSocket-Version"] = "13"
+        if not runtime.reserve_slot():
+            return self._refuse(503, f"MaxConnections ({runtime.max_connections()}) reached")
+        self._slot = True
+        return None
+
+    def _process_response(self, engine: Any, request: Request,
+                          response: Response) -> Response | None:
+        if response.status_code != 101:
+            if self._refusal is None and not self._plain_http:
+                error = engine.handshake_error
+                self._refusal = (response.status_code,
+                                 str(error) if error else response.reason_phrase)
+            return None
+        allow = VarParam(True)
+        self._runtime.fire("OnAllow", self, allow)
+        if not allow.Value:
+            return self._refuse(403, "refused by OnAllow")
+        if self._runtime.stopping:
+            return self._refuse(503, "the server is stopping")
+        return None
+
+    def _refuse(self, status: int, reason: str) -> Response:
+        self._refusal = (status, reason)
+        return respond(status, f"Failed to open a WebSocket connection: {reason}.\n")
+
+    def _report_handshake_failure(self) -> None:
+        if self._plain_http:
+            return
+        if self._refusal is not None:
+            status, reason = self._refusal
+            if status == 503 and self._runtime.stopping:
+                return
+            self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} refused "
+                               f"with HTTP {status}: {reason}", status_code=status)
+            return
+        if self._runtime.stopping:
+            return
+        engine = self._engine
+        error = engine.handshake_error if engine is not None else None
+        if engine is not None and engine.request is None and error is None:
+            reason = "no handshake request (timed out or connection closed)"
+        else:
+            reason = str(error) if error else "invalid handshake request"
+            if error is not None and error.__cause__ is not None:
+                reason += f": {error.__cause__}"
+        status = engine.response.status_code if engine is not None and engine.response \
+            else 0
+        self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} failed: "
+                           f"{reason}", status_code=status)
+
+    # -- errors and the end ---------------------------------------------------------------------
+
+    def _report_error(self, message: str, status_code: int = 0, close_code: int = 0) -> None:
+        self._error_reported = True
+        error = EWebsocketServer(message, status_code=status_code, close_code=close_code)
+        self._runtime.fire("OnError", self, error)
+
+    def _finish(self) -> None:
+        runtime = self._runtime
+        engine = self._engine
+        self._closing = True
+        if engine is not None:
+            if not engine.join_reader(0):
+                if self._handshake_completed and not self._close_sent and engine.is_open:
+                    engine.close_with(CLOSE_GOING_AWAY, "")
+                engine.abort()
+            engine.join_reader(runtime.settings.close_timeout + 1.0)
+            if self._close_status is None and engine.protocol.close_rcvd is not None:
+                rcvd = engine.protocol.close_rcvd
+                self._close_status = TCloseStatus(int(rcvd.code), rcvd.reason)
+        elif self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+        # Frames read after the loop ended (a close reply) still count for CloseStatus.
+        self._closed = True
+        if self._slot:
+            runtime.release_slot()
+            self._slot = False
+        runtime.connection_closed(self)
+        runtime.fire("OnDisconnect", self)
+        runtime.release_user_data(self)
+

@@ -1,0 +1,404 @@
+"""The running part of a server component: listening socket, threads, connection registry.
+
+One :class:`ServerRuntime` exists per activation (``Active = True`` … ``Active = False``). It owns
+three kinds of thread, all joined (bounded) by :meth:`ServerRuntime.stop`:
+
+* the *accept thread*: accepts TCP connections and starts one connection thread for each;
+* the *connection threads* (see ``server_connection``), each with a ``websockets`` reader thread;
+* the *housekeeper*: heartbeat pings and the deadlines after which a connection that should have
+  closed is dropped.
+
+The runtime holds its component weakly, so a component dropped without ``Free()`` is still
+collected, and its ``_fnc_release_unfreed`` hook stops the runtime. Interpreter exit stops every
+runtime still running (``atexit``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import errno
+import heapq
+import itertools
+import logging
+import selectors
+import socket
+import ssl
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from fnc.exceptions import EComponentError, ESynchronizeTimeout
+from fnc.threads import synchronize_on
+from fnc_websocket.server_connection import TTMSFNCWebSocketServerConnection
+from fnc_websocket.server_engine import EngineServer, Response, respond
+from fnc_websocket.server_http import (
+    TTMSFNCWebSocketHTTPRequest,
+    TTMSFNCWebSocketHTTPResponse,
+    default_answer,
+)
+
+if TYPE_CHECKING:
+    from fnc_websocket.server import TTMSFNCCustomWebSocketServer
+
+__all__ = ["ServerRuntime", "ServerSettings", "stop_all_servers"]
+
+log = logging.getLogger("fnc_websocket.server")
+
+_JOIN_GRACE = 2.0
+"""Seconds a stop waits for a thread after its connection was aborted."""
+
+
+@attrs.frozen
+class ServerSettings:
+    """The settings fixed for one activation."""
+
+    options: frozenset[Any]
+    compression: bool
+    max_message_size: int
+    close_timeout: float
+    handshake_timeout: float
+    send_queue_limit: int
+    ssl_context: ssl.SSLContext | None
+
+
+class ServerRuntime:
+    """Listening socket, accept thread, housekeeper and connections of one activation."""
+
+    def __init__(self, component: TTMSFNCCustomWebSocketServer, settings: ServerSettings,
+                 listener: socket.socket) -> None:
+        self._component = weakref.ref(component)
+        self.settings = settings
+        self.listener = listener
+        self.bound_port: int = listener.getsockname()[1]
+        self.engine_server = EngineServer()
+        self.stopping = False
+        self._stop_started = False
+        self._lock = threading.Lock()
+        self._threads: dict[TTMSFNCWebSocketServerConnection, threading.Thread] = {}
+        self._open: dict[TTMSFNCWebSocketServerConnection, None] = {}
+        self._slots = 0
+        self._accepted = 0
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._keeper_cond = threading.Condition()
+        self._keeper_stop = False
+        self._aborts: list[tuple[float, int, TTMSFNCWebSocketServerConnection]] = []
+        self._abort_seq = itertools.count()
+        name = f"{component.Name or type(component).__name__}:{self.bound_port}"
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"fnc-ws-server-accept {name}", daemon=True)
+        self._keeper_thread = threading.Thread(
+            target=self._keeper_loop, name=f"fnc-ws-server-housekeeper {name}", daemon=True)
+
+    def start(self) -> None:
+        self.listener.setblocking(False)
+        _live_runtimes.add(self)
+        self._accept_thread.start()
+        self._keeper_thread.start()
+
+    # -- the component, read live -------------------------------------------------------------
+
+    def component(self) -> TTMSFNCCustomWebSocketServer | None:
+        comp = self._component()
+        if comp is None or comp._fnc_destroyed:
+            return None
+        return comp
+
+    def _read(self, name: str, default: Any) -> Any:
+        comp = self.component()
+        if comp is None:
+            return default
+        try:
+            return getattr(comp, name)
+        except EComponentError:
+            return default
+
+    def path_name(self) -> str:
+        return self._read("PathName", "")
+
+    def allowed_origins(self) -> frozenset[str]:
+        text = self._read("AllowedOrigins", "")
+        return frozenset(o.strip().lower() for o in text.replace(";", ",").split(",")
+                         if o.strip())
+
+    def max_connections(self) -> int:
+        return self._read("MaxConnections", 0)
+
+    def split_message(self) -> bool:
+        return self._read("SplitMessage", False)
+
+    def frame_size(self) -> int:
+        return self._read("FrameSize", 0)
+
+    def fire(self, event: str, *args: Any) -> None:
+        """Raise the component's event ``event`` (thread rules of fnc.events)."""
+        comp = self.component()
+        if comp is None:
+            return
+        try:
+            getattr(type(comp), event).fire(comp, *args)
+        except EComponentError:
+            pass  # freed meanwhile
+
+    # -- plain HTTP -----------------------------------------------------------------------------
+
+    def answer_http(self, request: TTMSFNCWebSocketHTTPRequest) -> Response:
+        """Answer a plain HTTP request: ``OnCommandGet`` when assigned, else TMS's default.
+
+        With AutoSyncEvents the handler runs on the home thread and the connection thread waits
+        for it (at most the handshake timeout; then 503).
+        """
+        response = TTMSFNCWebSocketHTTPResponse()
+        comp = self.component()
+        slot = type(comp).OnCommandGet if comp is not None else None
+        assigned = comp is not None and (comp.OnCommandGet is not None
+                                         or "_sig_OnCommandGet" in comp.__dict__)
+        if slot is None or not assigned:
+            default_answer(request, response)
+        elif comp._fnc_marshals_events() and threading.get_ident() != comp._fnc_home.ident:
+            try:
+                synchronize_on(comp._fnc_home, slot.fire_inline, (comp, request, response),
+                               timeout=self.settings.handshake_timeout)
+            except ESynchronizeTimeout:
+                return respond(503, "The server's home thread did not answer in time.\n")
+        else:
+            slot.fire_inline(comp, request, response)
+        headers = dict(response.CustomHeaders)
+        result = respond(response.ResponseNo, body=response.body,
+                         content_type=response.ContentType, headers=headers)
+        if response.ResponseText:
+            result.reason_phrase = response.ResponseText
+        return result
+
+    # -- registry ---------------------------------------------------------------------------
+
+    def reserve_slot(self) -> bool:
+        """Count a connection against MaxConnections; False when the server is full."""
+        limit = self.max_connections()
+        with self._lock:
+            if limit and self._slots >= limit:
+                return False
+            self._slots += 1
+            return True
+
+    def release_slot(self) -> None:
+        with self._lock:
+            self._slots -= 1
+
+    def connection_opened(self, conn: TTMSFNCWebSocketServerConnection) -> None:
+        with self._lock:
+            self._open[conn] = None
+
+    def connection_closed(self, conn: TTMSFNCWebSocketServerConnection) -> None:
+        with self._lock:
+            self._open.pop(conn, None)
+
+    def open_connections(self) -> tuple[TTMSFNCWebSocketServerConnection, ...]:
+        """The handshaken connections that are not closed, in the order they opened."""
+        with self._lock:
+            return tuple(self._open)
+
+    def release_user_data(self, conn: TTMSFNCWebSocketServerConnection) -> None:
+        """Free ``UserData`` of a connection that owns it, after its ``OnDisconnect`` ran."""
+        if not conn.OwnsUserData or conn.UserData is None:
+            return
+        comp = self.component()
+        if (comp is not None and comp._fnc_marshals_events()
+                and threading.get_ident() != comp._fnc_home.ident):
+            comp._fnc_home.post(_release, (conn,), comp)
+        else:
+            _release(conn)
+
+    # -- deadlines and heartbeat (housekeeper thread) -----------------------------------------
+
+    def schedule_abort(self, conn: TTMSFNCWebSocketServerConnection, delay: float) -> None:
+        """Drop ``conn`` after ``delay`` seconds unless it has closed by then."""
+        with self._keeper_cond:
+            heapq.heappush(self._aborts, (time.monotonic() + delay, next(self._abort_seq), conn))
+            self._keeper_cond.notify()
+
+    def _heartbeat_settings(self) -> tuple[bool, float, float]:
+        comp = self.component()
+        if comp is None:
+            return False, 0.0, 0.0
+        try:
+            hb = comp.HeartBeat
+            return hb.Enabled, hb.Interval, hb.Timeout
+        except EComponentError:
+            return False, 0.0, 0.0
+
+    def _keeper_loop(self) -> None:
+        next_beat = 0.0
+        while True:
+            due: list[TTMSFNCWebSocketServerConnection] = []
+            with self._keeper_cond:
+                if self._keeper_stop:
+                    return
+                now = time.monotonic()
+                while self._aborts and self._aborts[0][0] <= now:
+                    due.append(heapq.heappop(self._aborts)[2])
+            for conn in due:
+                if not conn.Closed:
+                    conn._abort()
+            enabled, interval, timeout = self._heartbeat_settings()
+            now = time.monotonic()
+            period = 1.0
+            if enabled and interval > 0:
+                period = max(0.01, min(interval, timeout if timeout > 0 else interval) / 4)
+                if now >= next_beat:
+                    for conn in self.open_connections():
+                        conn._heartbeat(now, interval, timeout)
+                    next_beat = now + period
+            with self._keeper_cond:
+                if self._keeper_stop:
+                    return
+                wake = now + period
+                if self._aborts:
+                    wake = min(wake, self._aborts[0][0])
+                self._keeper_cond.wait(max(0.0, wake - time.monotonic()))
+
+    # -- accepting ----------------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        selector = selectors.DefaultSelector()
+        try:
+            selector.register(self.listener, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self.stopping:
+                selector.select()
+                if self.stopping:
+                    return
+                try:
+                    sock, address = self.listener.accept()
+                except BlockingIOError:
+                    continue
+                except OSError as exc:
+                    if self.stopping:
+                        return
+                    log.error("accept failed on port %d: %s", self.bound_port, exc)
+                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                        with self._keeper_cond:  # out of resources: back off a little
+                            self._keeper_cond.wait(0.1)
+                    continue
+                self._start_connection(sock, address)
+        except Exception:
+            log.exception("server accept thread failed")
+        finally:
+            selector.close()
+
+    def _start_connection(self, sock: socket.socket, address: Any) -> None:
+        sock.setblocking(True)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+        conn = TTMSFNCWebSocketServerConnection(self, address)
+        thread = threading.Thread(target=self._connection_main, args=(conn, sock),
+                                  name=f"fnc-ws-server-conn {conn.PeerIP}:{conn.PeerPort}",
+                                  daemon=True)
+        with self._lock:
+            self._accepted += 1
+            if self._accepted % 64 == 0:
+                for old in [c for c, t in self._threads.items() if not t.is_alive()]:
+                    del self._threads[old]
+            self._threads[conn] = thread
+        try:
+            thread.start()
+        except RuntimeError as exc:  # cannot start a thread: refuse this client
+            log.error("cannot serve %s: %s", address, exc)
+            with self._lock:
+                self._threads.pop(conn, None)
+            sock.close()
+
+    def _connection_main(self, conn: TTMSFNCWebSocketServerConnection,
+                         sock: socket.socket) -> None:
+        try:
+            conn._run(sock)
+        finally:
+            with self._lock:
+                self._threads.pop(conn, None)
+
+    # -- stopping -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop listening, close every client (1001, bounded by CloseTimeout), join every thread.
+
+        The port is free when this returns. Safe to call from any thread, several times; a
+        connection thread calling it (from an event handler) is not waited for.
+        """
+        with self._lock:
+            if self._stop_started:
+                return
+            self._stop_started = True
+        self.stopping = True
+        self.engine_server.socket_closed.set()
+        current = threading.current_thread()
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+        if self._accept_thread is not current and self._accept_thread.is_alive():
+            self._accept_thread.join(_JOIN_GRACE)
+        try:
+            self.listener.close()
+        except OSError:
+            pass
+        with self._lock:
+            threads = list(self._threads.items())
+        for conn, _thread in threads:
+            conn._going_away()
+        deadline = time.monotonic() + self.settings.close_timeout + 0.5
+        for _conn, thread in threads:
+            if thread is not current:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        late = [(c, t) for c, t in threads if t.is_alive() and t is not current]
+        for conn, _thread in late:
+            conn._abort()
+        grace = time.monotonic() + _JOIN_GRACE
+        for _conn, thread in late:
+            thread.join(max(0.0, grace - time.monotonic()))
+        with self._keeper_cond:
+            self._keeper_stop = True
+            self._keeper_cond.notify()
+        if self._keeper_thread is not current and self._keeper_thread.is_alive():
+            self._keeper_thread.join(_JOIN_GRACE)
+        for s in (self._wake_r, self._wake_w):
+            try:
+                s.close()
+            except OSError:
+                pass
+        stuck = [t.name for _c, t in threads if t.is_alive() and t is not current]
+        if stuck:
+            log.warning("server on port %d: %d connection thread(s) did not end: %s",
+                        self.bound_port, len(stuck), ", ".join(stuck))
+        _live_runtimes.discard(self)
+
+
+def _release(conn: TTMSFNCWebSocketServerConnection) -> None:
+    data = conn.UserData
+    if data is None:
+        return
+    conn.UserData = None
+    for name in ("Free", "close"):
+        method = getattr(data, name, None)
+        if callable(method):
+            try:
+                method()
+            except Exception:
+                log.exception("freeing UserData of %r failed", conn)
+            return
+
+
+_live_runtimes: weakref.WeakSet[ServerRuntime] = weakref.WeakSet()
+
+
+def stop_all_servers() -> None:
+    """Stop every server still running (registered with ``atexit``)."""
+    for runtime in list(_live_runtimes):
+        try:
+            runtime.stop()
+        except Exception:
+            log.exception("stopping a server at exit failed")
+
+
+atexit.register(stop_all_servers)
