@@ -35,6 +35,13 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def _handler_name(component: Any, event: str) -> str:
+    handler = getattr(component, event)
+    if handler is None:
+        return ""
+    return str(getattr(handler, "__name__", repr(handler)))
+
+
 def _flags(p: PropertyInfo) -> str:
     flags = []
     if p.read_only:
@@ -83,12 +90,14 @@ def describe(target: Any, markdown: bool = False) -> str:
             out.append(f"| `{name}` | {tp} | {default} |{value} {notes} |")
         if events:
             out.append("")
-            out.append("| event | parameters | thread | notes |")
-            out.append("|---|---|---|---|")
+            out.append("| event | parameters | thread |" + (" handler |" if is_instance else "")
+                       + " notes |")
+            out.append("|---|---|---|" + ("---|" if is_instance else "") + "---|")
             for e in events:
                 thread = "marshaled (AutoSyncEvents)" if e.marshal else "firing thread"
                 notes = e.doc.replace("|", "\\|")
-                out.append(f"| `{e.name}` | `{e.signature}` | {thread} | {notes} |")
+                handler = f" {_handler_name(target, e.name)} |" if is_instance else ""
+                out.append(f"| `{e.name}` | `{e.signature}` | {thread} |{handler} {notes} |")
         return "\n".join(out) + "\n"
     title = f"{cls.__name__}" + (f" {target.Name}" if is_instance and getattr(
         target, "Name", "") else "")
@@ -110,7 +119,7 @@ def describe(target: Any, markdown: bool = False) -> str:
         out.append("Events:")
         for e in events:
             where = "" if e.marshal else "  [runs on the firing thread]"
-            handler = getattr(target, e.name) if is_instance else None
-            bound = f"  = {getattr(handler, '__name__', repr(handler))}" if handler else ""
+            name = _handler_name(target, e.name) if is_instance else ""
+            bound = f"  = {name}" if name else ""
             out.append(f"  {e.name}({e.signature}){bound}{where}")
     return "\n".join(out) + "\n"

@@ -32,7 +32,6 @@ import attrs
 import fnc_websocket  # importing it registers the WebSocket components for form files
 from fnc.application import Application
 from fnc.component import TComponent
-from fnc.events import published_events
 from fnc.exceptions import EReadError, Exception_
 from fnc.forms import TDataModule, TForm
 from fnc.inspector import describe, format_value
@@ -290,15 +289,6 @@ def _streamed_lines(component: TPlaceholderComponent, markdown: bool) -> list[st
     return [heading, *lines] if lines else [heading + " none"]
 
 
-def _bound_handlers(component: TComponent) -> list[tuple[str, str]]:
-    bound = []
-    for event in published_events(type(component)):
-        handler = getattr(component, event.name, None)
-        if handler is not None:
-            bound.append((event.name, getattr(handler, "__name__", repr(handler))))
-    return bound
-
-
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -322,11 +312,6 @@ def _describe_form(path: Path, markdown: bool, console: Console) -> int:
         for component in [root, *components]:
             console.line()
             console.line(describe(component, markdown=markdown).rstrip("\n"))
-            bound = _bound_handlers(component)
-            if markdown and bound:
-                console.line()
-                console.line("Bound handlers: " + ", ".join(
-                    f"`{event}` = `{handler}`" for event, handler in bound))
             if isinstance(component, TPlaceholderComponent):
                 console.line()
                 for line in _streamed_lines(component, markdown):

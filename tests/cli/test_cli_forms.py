@@ -198,7 +198,8 @@ def test_inspect_a_form_as_markdown_with_placeholders(capsys: pytest.CaptureFixt
                  "--markdown"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("## Form `vcl_main_form.dfm`")
-    assert "Bound handlers: `OnConnect` = `Client1Connect`" in out
+    assert ("| `OnConnect` | `Sender, AConnection` | marshaled (AutoSyncEvents) | Client1Connect |"
+            in out)
     assert "Placeholder for the unimplemented class TButton; streamed values:" in out
     assert "- `OnClick` = ConnectButtonClick" in out
 
