@@ -7,7 +7,10 @@ Reports, best of several runs:
   Loaded called), MB/s and components/s -- the target is at least 2 MB/s;
 * write: components -> text, MB/s;
 * baseline: one regular-expression pass over the same text (a lower bound on any Python
-  tokenizer), with the parse/baseline ratio beside it.
+  tokenizer), with each figure's ratio to it beside it (the ratios move less than the absolute
+  figures when the machine is busy).
+
+The last line states the target (read >= 2 MB/s at 10,000 components) and whether it is met.
 
 Run: ``.venv/bin/python benchmarks/bench_streaming.py [components] [runs]``.
 """
@@ -72,10 +75,14 @@ def best(fn: Callable[[], object], runs: int) -> float:
     return min(times)
 
 
+#: What the issue asks of the full read of a 10,000-component form, in MB/s of text.
+TARGET_MB_S = 2.0
+TARGET_COMPONENTS = 10_000
+
 _SCAN = re.compile(r"[A-Za-z_][\w.]*|'[^'\n]*'|#\d+|-?\d+(?:\.\d+)?|\S")
 
 
-def main(count: int = 10_000, runs: int = 3) -> None:
+def main(count: int = TARGET_COMPONENTS, runs: int = 5) -> None:
     text = generate(count)
     megabytes = len(text.encode()) / 1e6
 
@@ -94,15 +101,24 @@ def main(count: int = 10_000, runs: int = 3) -> None:
     t_write = best(lambda: ComponentToString(form), runs)
     form.Free()
 
+    def ratio(seconds: float) -> str:
+        return f"(x{t_base / seconds:.2f} of the baseline)"
+
+    read_mb_s = megabytes / t_read
     print(f"form: {count} components, {megabytes:.2f} MB of text "
-          f"({len(written.encode()) / 1e6:.2f} MB written back)")
+          f"({len(written.encode()) / 1e6:.2f} MB written back), best of {runs} runs")
     print(f"baseline regex scan : {megabytes / t_base:8.2f} MB/s")
-    print(f"parse (text -> tree): {megabytes / t_parse:8.2f} MB/s  "
-          f"(x{t_base / t_parse:.2f} of the baseline)")
-    print(f"read (-> components): {megabytes / t_read:8.2f} MB/s  "
-          f"{count / t_read:10.0f} components/s")
+    print(f"parse (text -> tree): {megabytes / t_parse:8.2f} MB/s  {'':25}{ratio(t_parse)}")
+    print(f"read (-> components): {read_mb_s:8.2f} MB/s  "
+          f"{count / t_read:10.0f} components/s  {ratio(t_read)}")
     print(f"write (-> text)     : {megabytes / t_write:8.2f} MB/s  "
-          f"{count / t_write:10.0f} components/s")
+          f"{count / t_write:10.0f} components/s  {ratio(t_write)}")
+    if count == TARGET_COMPONENTS:
+        verdict = "met" if read_mb_s >= TARGET_MB_S else "NOT met"
+    else:
+        verdict = f"not measured by this run of {count:,} components"
+    print(f"target: read >= {TARGET_MB_S:.1f} MB/s at {TARGET_COMPONENTS:,} components: "
+          f"{verdict} ({read_mb_s:.2f} MB/s)")
 
 
 if __name__ == "__main__":

@@ -86,6 +86,32 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _creation_hooks: list[Callable[[TComponent], None]] = []
 
 
+class _OwnedList(list):  # type: ignore[type-arg]
+    """A component's owned components, plus which of them ``Notification(opInsert)`` must reach.
+
+    The base ``Notification`` does nothing on ``opInsert`` but forward it, so only an owned
+    component that overrides ``Notification`` or owns components itself needs the call.
+    ``listeners`` lists those as ``(index, component)`` pairs in list order, or is None when it
+    must be recomputed; ``version`` counts every change to the list or to a member's interest, so
+    a notification that changes the tree mid-way can finish exactly as a plain scan would.
+    """
+
+    __slots__ = ("listeners", "version")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listeners: list[tuple[int, TComponent]] | None = []
+        self.version = 0
+
+    def changed(self) -> None:
+        self.version += 1
+        self.listeners = None
+
+
+def _hears_insert(c: TComponent) -> bool:
+    return bool(c._components) or type(c).Notification is not TComponent.Notification
+
+
 def on_component_created(hook: Callable[[TComponent], None]) -> Callable[[], None]:
     """Call ``hook(component)`` for every component constructed from now on; returns a remover.
 
@@ -263,7 +289,7 @@ class TComponent(TPersistent):
             raise TypeError(f"AOwner must be a TComponent or None, not {type(AOwner).__name__}")
         self._name = ""
         self._owner: TComponent | None = None
-        self._components: list[TComponent] = []
+        self._components: _OwnedList = _OwnedList()
         self._names: dict[str, TComponent] = {}  # lower-case name -> owned component
         self._state: set[TComponentState] = set()
         self._style: set[TComponentStyle] = {TComponentStyle.csInheritable}
@@ -371,6 +397,7 @@ class TComponent(TPersistent):
         lst = owner._components
         lst.remove(self)
         lst.insert(max(0, min(value, len(lst))), self)
+        lst.changed()
 
     def __iter__(self) -> Iterator[TComponent]:
         return iter(tuple(self._components))
@@ -398,7 +425,13 @@ class TComponent(TPersistent):
         self.ValidateRename(AComponent, "", AComponent._name)
         if AComponent._owner is not None:
             AComponent._owner.RemoveComponent(AComponent)
-        self._components.append(AComponent)
+        comps = self._components
+        comps.append(AComponent)
+        comps.version += 1
+        if comps.listeners is not None and _hears_insert(AComponent):
+            comps.listeners.append((len(comps) - 1, AComponent))
+        if len(comps) == 1:
+            self._fnc_owns_changed()
         if AComponent._name:
             self._names[AComponent._name.lower()] = AComponent
         AComponent._owner = self
@@ -414,7 +447,11 @@ class TComponent(TPersistent):
             return
         self.Notification(AComponent, opRemove)
         AComponent._set_reference(False)
-        self._components.remove(AComponent)
+        comps = self._components
+        comps.remove(AComponent)
+        comps.changed()
+        if not comps:
+            self._fnc_owns_changed()
         self._unindex(AComponent)
         AComponent._owner = None
         AComponent._set_designing(False)
@@ -441,18 +478,65 @@ class TComponent(TPersistent):
         if Operation is opRemove:
             self.RemoveFreeNotification(AComponent)
             self._clear_references_to(AComponent)
+        elif Operation is opInsert:
+            self._fnc_forward_insert(AComponent)
+            return
+        self._fnc_forward(len(self._components) - 1, AComponent, Operation)
+
+    def _fnc_forward(self, i: int, AComponent: TComponent, Operation: TOperation) -> None:
+        # Forward to owned components from index i down, re-reading the list at every step so
+        # that a notification that adds or removes components is handled as Delphi does.
         comps = self._components
         inserting = Operation is opInsert
-        i = len(comps) - 1
         while i >= 0:
             if i < len(comps):
                 c = comps[i]
                 # The base class does nothing on opInsert but forward it: skip leaves that
-                # keep the base behaviour, so inserting N components stays linear.
+                # keep the base behaviour.
                 if not (inserting and not c._components
                         and type(c).Notification is TComponent.Notification):
                     c.Notification(AComponent, Operation)
             i -= 1
+
+    def _fnc_forward_insert(self, AComponent: TComponent) -> None:
+        # The same calls as _fnc_forward(opInsert), but visiting only the owned components that
+        # need them, so inserting N components stays linear.
+        comps = self._components
+        listeners = comps.listeners
+        if listeners is None:
+            try:
+                listeners = [(i, c) for i, c in enumerate(comps) if _hears_insert(c)]
+            except Exception:  # e.g. a freed component left in the list: fail where a scan does
+                self._fnc_forward(len(comps) - 1, AComponent, opInsert)
+                return
+            comps.listeners = listeners
+        version = comps.version
+        for i, c in reversed(listeners):
+            c.Notification(AComponent, opInsert)
+            if comps.version != version:  # the tree changed: go on exactly as a scan would
+                self._fnc_forward(i - 1, AComponent, opInsert)
+                return
+
+    def _fnc_owns_changed(self) -> None:
+        # This component gained its first or lost its last owned component: for a class with
+        # the base Notification that decides whether its owner must forward opInsert to it.
+        owner = self._owner
+        if owner is None or type(self).Notification is not TComponent.Notification:
+            return
+        comps = owner._components
+        listeners = comps.listeners
+        if listeners is not None and comps and comps[-1] is self:
+            last = listeners[-1][1] if listeners else None
+            if self._components:
+                if last is not self:
+                    listeners.append((len(comps) - 1, self))
+                    comps.version += 1
+                    return
+            elif last is self:
+                listeners.pop()
+                comps.version += 1
+                return
+        comps.changed()
 
     def _clear_references_to(self, AComponent: TComponent) -> None:
         for prop in declared_properties(type(self)).values():
@@ -599,8 +683,12 @@ class TComponent(TPersistent):
     def Destroy(self) -> None:
         """Release resources. Overrides do their own clean-up, then call ``super().Destroy()``."""
         self._remove_free_notifications()
-        while self._components:
-            child = self._components.pop()
+        comps = self._components
+        while comps:
+            child = comps.pop()
+            comps.changed()
+            if not comps:
+                self._fnc_owns_changed()
             self._unindex(child)
             child._set_reference(False)
             child._owner = None
@@ -622,6 +710,8 @@ class TComponent(TPersistent):
         finally:
             self._fnc_destroyed = True
             self._fnc_home.remove(owner=self)
+            if self._owner is not None:  # still listed by its owner: it changes class below
+                self._owner._components.changed()
             self.__class__ = _freed_class(type(self))
 
     def __enter__(self) -> Any:

@@ -54,6 +54,9 @@ class SetOf:
         return hash((SetOf, self.enum))
 
 
+#: Property kinds whose values of exactly this Python type are stored as they are.
+_EXACT_TYPES: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str}
+
 _DELPHI_NAMES = {bool: "Boolean", int: "Integer", float: "Double", str: "string",
                  bytes: "TBytes"}
 
@@ -165,16 +168,18 @@ class Property:
             return self.default
 
     def __set__(self, obj: Any, value: Any) -> None:
-        where = f"{type(obj).__name__}.{self.name}"
+        kind = self.kind
         if self.read_only:
-            raise EPropertyError(f"{where} is a read-only property")
-        if self.kind == "persistent":
+            raise EPropertyError(f"{type(obj).__name__}.{self.name} is a read-only property")
+        if kind == "persistent":
             if value is None:
-                raise TypeError(f"{where}: cannot assign None to a {type_name(self.type)} "
-                                "property; assign another instance to copy its values")
+                raise TypeError(f"{type(obj).__name__}.{self.name}: cannot assign None to a "
+                                f"{type_name(self.type)} property; assign another instance to "
+                                "copy its values")
             self.get_stored(obj).Assign(value)
             return
-        value = self._coerce(value, where)
+        if _EXACT_TYPES.get(kind) is not type(value):  # else already what _coerce returns
+            value = self._coerce(value, f"{type(obj).__name__}.{self.name}")
         if self.locked:
             obj._fnc_check_inactive(self.name)
         if self.fset is not None:

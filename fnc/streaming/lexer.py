@@ -1,6 +1,7 @@
 """Tokens of the text form-file grammar (Delphi ``TParser`` rules, spec §4.1).
 
-``tokenize`` turns the whole source into a list of tokens, decoding literal values on the way:
+``tokenize`` turns the whole source into a list of tokens (``next_token`` reads one at a given
+offset), decoding literal values on the way:
 integers (``42``, ``-5``, ``$FF``), floats (``1.5``, ``1e3``, ``2.5s``/``d``/``c``), strings
 (quoted pieces with ``''``, ``#nnn`` codes, adjacent pieces joined), binary data (``{ hex }``),
 identifiers (dotted, as ``Form2.Button1``) and the punctuation ``= : [ ] ( ) < > , +``.
@@ -18,7 +19,9 @@ from typing import NamedTuple
 
 from fnc.exceptions import EParserError
 
-__all__ = ["MAX_INTEGER", "MIN_INTEGER", "Source", "Token", "tokenize"]
+__all__ = [
+    "MAX_INTEGER", "MIN_INTEGER", "Source", "Token", "decode_string", "next_token", "tokenize",
+]
 
 #: Range of integer literals: Int64 below zero, QWord above (what a binary stream can hold).
 MIN_INTEGER = -(2**63)
@@ -60,15 +63,21 @@ class Source:
         return EParserError(message, self.filename, line, col)
 
 
+_IDENT = r"[^\W\d]\w*(?:\.[^\W\d]\w*)*"
+_STRING = r"(?:'[^'\r\n]*(?:''[^'\r\n]*)*'|\#(?:[0-9]+|\$[0-9A-Fa-f]+))+"
+
+#: One token after any whitespace; ``lastgroup`` names its kind.
 _TOKEN_RE = re.compile(
-    r"""
-      (?P<ws>[\x01-\x20]+)
-    | (?P<ident>[^\W\d]\w*(?:\.[^\W\d]\w*)*)
-    | (?P<string>(?:'[^'\r\n]*(?:''[^'\r\n]*)*'|\#(?:[0-9]+|\$[0-9A-Fa-f]+))+)
+    rf"""
+    [\x01-\x20]*+
+    (?:
+      (?P<ident>{_IDENT})
+    | (?P<string>{_STRING})
     | (?P<hex>\$[0-9A-Fa-f]+)
     | (?P<number>-?[0-9]+(?P<frac>\.[0-9]+)?(?P<exp>[eE][+-]?[0-9]+)?(?P<suffix>[sSdDcC])?)
-    | (?P<binary>\{[0-9A-Fa-f\x01-\x20]*\})
+    | (?P<binary>\{{[0-9A-Fa-f\x01-\x20]*\}})
     | (?P<sym>[=:\[\](),<>+])
+    )
     """,
     re.VERBOSE,
 )
@@ -89,7 +98,8 @@ def join_surrogates(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
-def _decode_string(token: str, source: Source, offset: int) -> str:
+def decode_string(token: str, source: Source, offset: int) -> str:
+    """The value of a string token (quoted pieces and ``#nnn`` codes) starting at ``offset``."""
     parts: list[str] = []
     for match in _PIECE_RE.finditer(token):
         quoted, decimal, hexa = match.groups()
@@ -141,40 +151,47 @@ def tokenize(source: Source) -> list[Token]:
 
     Raises :class:`EParserError` at the first malformed token.
     """
-    text = source.text
-    length = len(text)
     tokens: list[Token] = []
     append = tokens.append
-    match_at = _TOKEN_RE.match
     pos = 0
-    while pos < length:
-        match = match_at(text, pos)
-        if match is None:
-            raise _lex_error(source, pos)
-        kind = match.lastgroup
-        end = match.end()
-        if kind == "ws":
-            pos = end
-            continue
-        if kind == "ident":
-            append(Token("ident", match.group(), pos))
-        elif kind == "sym":
-            append(Token("sym", match.group(), pos))
-        elif kind == "string":
-            append(Token("string", _decode_string(match.group(), source, pos), pos))
-        elif kind == "number" or kind == "hex":
-            if end < length and _WORD_CHAR_RE.match(text, end):
-                raise source.error(f"Invalid number: {text[pos:end + 1]!r} is not a number", pos)
-            append(_number_token(match, kind, source, pos))
-        else:  # binary
-            append(Token("binary", _decode_binary(match.group(), source, pos), pos))
-        pos = end
-    append(Token("eof", None, length))
-    return tokens
+    while True:
+        token, pos = next_token(source, pos)
+        append(token)
+        if token.kind == "eof":
+            return tokens
+
+
+def next_token(source: Source, pos: int) -> tuple[Token, int]:
+    """The token after any whitespace at ``pos``, and the offset just past it.
+
+    At the end of the text that is the ``eof`` token (offset: the text's length). Raises
+    :class:`EParserError` when the text there starts no valid token.
+    """
+    text = source.text
+    match = _TOKEN_RE.match(text, pos)
+    if match is None:
+        blank = _BLANKS_RE.match(text, pos)
+        if blank is not None:
+            pos = blank.end()
+        if pos >= len(text):
+            return Token("eof", None, len(text)), len(text)
+        raise _lex_error(source, pos)
+    kind: str = match.lastgroup  # type: ignore[assignment]
+    start = match.start(kind)
+    end = match.end()
+    if kind == "ident" or kind == "sym":
+        return Token(kind, match.group(kind), start), end  # type: ignore[arg-type]
+    if kind == "string":
+        return Token("string", decode_string(match.group(kind), source, start), start), end
+    if kind == "number" or kind == "hex":
+        if end < len(text) and _WORD_CHAR_RE.match(text, end):
+            raise source.error(f"Invalid number: {text[start:end + 1]!r} is not a number", start)
+        return _number_token(match, kind, source, start), end
+    return Token("binary", _decode_binary(match.group(kind), source, start), start), end
 
 
 def _number_token(match: re.Match[str], kind: str, source: Source, pos: int) -> Token:
-    literal = match.group()
+    literal = match.group(kind)
     if len(literal) > _MAX_NUMBER_DIGITS:
         raise source.error(f"Number out of range: {literal[:20]}...", pos)
     if kind == "hex":

@@ -17,8 +17,17 @@ column, never another exception type; nesting deeper than :data:`MAX_DEPTH` is r
 
 from __future__ import annotations
 
+import re
+
 from fnc.exceptions import EParserError
-from fnc.streaming.lexer import Source, Token, join_surrogates, tokenize
+from fnc.streaming.lexer import (
+    Source,
+    Token,
+    decode_string,
+    join_surrogates,
+    next_token,
+    tokenize,
+)
 from fnc.streaming.syntax import (
     Binary,
     Bool,
@@ -75,7 +84,9 @@ def parse_text(text: str | bytes, filename: str | None = None, *,
     """Parse the text of a form file into its root :class:`ObjectNode`.
 
     ``text`` may be ``bytes`` (decoded by :func:`decode_form_text`) or ``str``; a leading BOM is
-    skipped. ``filename`` only labels error messages. Raises :class:`EParserError`.
+    skipped. ``filename`` only labels error messages. Raises :class:`EParserError`; when the
+    text has a lexical fault (a bad character, string or number) anywhere, that is the error
+    reported, even if a syntax error comes earlier.
     """
     if isinstance(text, bytes | bytearray | memoryview):
         text = decode_form_text(bytes(text), encoding)
@@ -102,13 +113,54 @@ def _describe(token: Token) -> str:
     return "binary value"
 
 
+_IDENT = r"[^\W\d]\w*+(?:\.[^\W\d]\w*+)*+"
+_WS = r"[\x01-\x20]*+"
+
+# Fast paths for the lines most of a form file is made of. Each matches only text that the token
+# grammar reads the same way (the same tokens, values and positions); anything else, errors
+# included, goes through the token-by-token path.
+
+#: ``Path = value`` with an integer, a decimal float, a string without ``+`` or an identifier.
+_SIMPLE_PROPERTY_RE = re.compile(
+    rf"""
+    {_WS} (?P<path>{_IDENT}) {_WS} = {_WS}
+    (?:
+        (?P<int>-?[0-9]{{1,18}}) (?![\w.])
+      | \$ (?P<hex>[0-9A-Fa-f]{{1,16}}) (?![\w.])
+      | (?P<string>(?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:[0-9]++|\$[0-9A-Fa-f]++))++))
+        (?!{_WS}\+)
+      | (?P<ident>{_IDENT})
+      | (?P<float>-?[0-9]{{1,100}}\.[0-9]{{1,200}}(?:[eE][+-]?[0-9]{{1,3}})?)
+        (?P<suffix>[sSdDcC])? (?![\w.])
+    )
+    """,
+    re.VERBOSE,
+)
+#: ``object Name: ClassName`` (any keyword case), without an ``[index]``.
+_SIMPLE_HEADER_RE = re.compile(
+    rf"""
+    {_WS} (?P<keyword>[^\W\d]\w*+) (?![\w.]) {_WS}
+    (?P<name>[^\W\d]\w*+) (?![\w.]) {_WS} : {_WS}
+    (?P<cls>[^\W\d]\w*+) (?![\w.]) (?!{_WS}\[)
+    """,
+    re.VERBOSE,
+)
+_INF = (float("inf"), float("-inf"))
+_TRUE, _FALSE, _NIL = Bool(True), Bool(False), Nil()
+_OBJECT_END_WORDS = frozenset(("end", *_OBJECT_KEYWORDS))
+_ITEM_END_WORDS = frozenset(("end",))
+
+
 class _Parser:
-    __slots__ = ("pos", "source", "tokens")
+    __slots__ = ("_peek_end", "_peek_pos", "_peeked", "pos", "source", "text")
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.tokens = tokenize(source)
-        self.pos = 0
+        self.text = source.text
+        self.pos = 0  # offset in the text: the next token starts here, after any whitespace
+        self._peek_pos = -1
+        self._peek_end = 0
+        self._peeked: Token = None  # type: ignore[assignment]
 
     # -- helpers -------------------------------------------------------------
 
@@ -118,14 +170,16 @@ class _Parser:
     def expected(self, what: str, token: Token) -> EParserError:
         return self.error(f"{what} expected but {_describe(token)} found", token)
 
-    def next(self) -> Token:
-        token = self.tokens[self.pos]
-        if token.kind != "eof":
-            self.pos += 1
-        return token
-
     def peek(self) -> Token:
-        return self.tokens[self.pos]
+        if self._peek_pos != self.pos:
+            self._peeked, self._peek_end = next_token(self.source, self.pos)
+            self._peek_pos = self.pos
+        return self._peeked
+
+    def next(self) -> Token:
+        token = self.peek()
+        self.pos = self._peek_end
+        return token
 
     def expect_sym(self, char: str) -> Token:
         token = self.next()
@@ -158,9 +212,57 @@ class _Parser:
         self.expect_sym("]")
         return token.value  # type: ignore[return-value]
 
+    def simple_property(self, match: re.Match[str], end_words: frozenset[str]
+                        ) -> PropertyNode | None:
+        """The property a ``_SIMPLE_PROPERTY_RE`` match stands for, or None to take the token
+        path (the name ends the block, or the value needs the token path's checks)."""
+        path = match.group("path")
+        if path.lower() in end_words:
+            return None
+        kind = match.lastgroup
+        value: Value
+        if kind == "int":
+            value = Integer(int(match.group("int")))
+        elif kind == "string":
+            value = String(decode_string(match.group("string"), self.source,
+                                          match.start("string")))
+        elif kind == "ident":
+            word = match.group("ident")
+            folded = word.lower()
+            if folded == "true":
+                value = _TRUE
+            elif folded == "false":
+                value = _FALSE
+            elif folded == "nil":
+                value = _NIL
+            elif folded in _RESERVED_VALUES:
+                return None
+            else:
+                value = Ident(word)
+        elif kind == "hex":
+            value = Integer(int(match.group("hex"), 16))
+        else:  # float, with or without suffix
+            number = float(match.group("float"))
+            if number in _INF:
+                return None
+            suffix = match.group("suffix")
+            value = Float(number, suffix.lower() if suffix else "")  # type: ignore[arg-type]
+        line, col = self.source.position(match.start("path"))
+        return PropertyNode(path, value, line, col)
+
     # -- grammar -------------------------------------------------------------
 
     def parse_file(self) -> ObjectNode:
+        try:
+            return self.parse_whole_file()
+        except EParserError as exc:
+            error = exc
+        # Tokens are read as the parser needs them, but a lexical fault anywhere in the text is
+        # the error reported, as when the whole text is tokenized first.
+        tokenize(self.source)
+        raise error
+
+    def parse_whole_file(self) -> ObjectNode:
         first = self.peek()
         if first.kind == "eof":
             raise self.error("Empty form file: 'object', 'inherited' or 'inline' expected", first)
@@ -172,24 +274,44 @@ class _Parser:
         return root
 
     def parse_object(self, depth: int) -> ObjectNode:
-        start = self.next()
-        kind = _OBJECT_KEYWORDS.get(start.value.lower()) if start.kind == "ident" else None  # type: ignore[union-attr]
-        if kind is None:
-            raise self.expected("'object', 'inherited' or 'inline'", start)
-        if depth >= MAX_DEPTH:
-            raise self.error(f"Objects nested deeper than {MAX_DEPTH} levels", start)
-        first = self.expect_plain_ident("component name or class name")
-        name = ""
-        class_name: str = first.value  # type: ignore[assignment]
-        if self.is_sym(self.peek(), ":"):
-            self.next()
-            name = class_name
-            class_name = self.expect_plain_ident("class name").value  # type: ignore[assignment]
-        index = self.expect_index() if self.is_sym(self.peek(), "[") else None
+        text = self.text
+        header = _SIMPLE_HEADER_RE.match(text, self.pos)
+        kind = None
+        if header is not None and depth < MAX_DEPTH:
+            kind = _OBJECT_KEYWORDS.get(header.group("keyword").lower())
+        if kind is not None:
+            start_offset = header.start("keyword")  # type: ignore[union-attr]
+            name: str = header.group("name")  # type: ignore[union-attr]
+            class_name: str = header.group("cls")  # type: ignore[union-attr]
+            index = None
+            self.pos = header.end()  # type: ignore[union-attr]
+        else:
+            start = self.next()
+            kind = _OBJECT_KEYWORDS.get(start.value.lower()) if start.kind == "ident" else None  # type: ignore[union-attr]
+            if kind is None:
+                raise self.expected("'object', 'inherited' or 'inline'", start)
+            if depth >= MAX_DEPTH:
+                raise self.error(f"Objects nested deeper than {MAX_DEPTH} levels", start)
+            start_offset = start.offset
+            first = self.expect_plain_ident("component name or class name")
+            name = ""
+            class_name = first.value  # type: ignore[assignment]
+            if self.is_sym(self.peek(), ":"):
+                self.next()
+                name = class_name
+                class_name = self.expect_plain_ident("class name").value  # type: ignore[assignment]
+            index = self.expect_index() if self.is_sym(self.peek(), "[") else None
         properties: list[PropertyNode] = []
-        tokens = self.tokens
+        match_property = _SIMPLE_PROPERTY_RE.match
         while True:
-            token = tokens[self.pos]
+            match = match_property(text, self.pos)
+            if match is not None:
+                node = self.simple_property(match, _OBJECT_END_WORDS)
+                if node is not None:
+                    properties.append(node)
+                    self.pos = match.end()
+                    continue
+            token = self.peek()
             if token.kind != "ident":
                 if token.kind == "eof":
                     raise self.expected(f"'end' of {name or class_name}", token)
@@ -214,7 +336,7 @@ class _Parser:
                     f"PropertyNode '{token.value}' after a nested object: properties must come "
                     "before nested objects", token)
             raise self.expected("nested object or 'end'", token)
-        line, col = self.node_position(start)
+        line, col = self.source.position(start_offset)
         return ObjectNode(class_name=class_name, name=name, kind=kind, index=index,  # type: ignore[arg-type]
                           properties=properties, children=children, line=line, col=col)
 
@@ -307,6 +429,13 @@ class _Parser:
             index = self.expect_index() if self.is_sym(self.peek(), "[") else None
             properties: list[PropertyNode] = []
             while True:
+                match = _SIMPLE_PROPERTY_RE.match(self.text, self.pos)
+                if match is not None:
+                    node = self.simple_property(match, _ITEM_END_WORDS)
+                    if node is not None:
+                        properties.append(node)
+                        self.pos = match.end()
+                        continue
                 inner = self.peek()
                 if self.is_keyword(inner, "end"):
                     self.next()

@@ -372,6 +372,20 @@ class _ReadSession:
                 continue
 
     def read_property(self, component: TComponent, prop: PropertyNode) -> None:
+        path = prop.path
+        if "." not in path:  # the usual case: an event or a property of the component itself
+            cls = type(component)
+            folded = path.lower()
+            event = _events_map(cls).get(folded)
+            if event is not None:
+                self.bind_event(component, event, prop)
+                return
+            published = _lower_map(cls).get(folded)
+            if published is None:
+                self.unknown(component, prop, f'Unknown property: "{path}"')
+                return
+            self.assign(component, component, published, prop)
+            return
         parts = prop.parts
         target: Any = component
         for i, part in enumerate(parts[:-1]):
