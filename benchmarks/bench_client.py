@@ -232,7 +232,7 @@ def main() -> None:
 
 
 def websocket_mask_backend() -> str:
-    from fnc_websocket._client_frames import mask_backend
+    from fnc_websocket._payload import mask_backend
 
     return f"ours {mask_backend}"
 
