@@ -26,8 +26,8 @@ from fnc_websocket.server import EWebsocketServer, TTMSFNCWebSocketServer
 __all__ = ["MODES", "run_serve"]
 
 MODES = ("echo", "chat", "broadcast")
-CLOSE_TIMEOUT = 2.0
-"""Seconds clients get to answer the 1001 close when the server stops."""
+CLOSE_TIMEOUT_MS = 2000
+"""Milliseconds clients get to answer the 1001 close when the server stops."""
 
 
 def _origins(values: list[str]) -> str:
@@ -144,7 +144,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
     server = TTMSFNCWebSocketServer(None, Port=args.port, BindingIP=args.bind,
                                     PathName=args.path, AutoSyncEvents=True,
                                     AllowedOrigins=_origins(args.allow_origin),
-                                    CloseTimeout=CLOSE_TIMEOUT, Name="Server1")
+                                    CloseTimeout=CLOSE_TIMEOUT_MS, Name="Server1")
     try:
         if cert:
             server.UseSSL = True

@@ -1,8 +1,6 @@
 """Client-side RFC 6455 framing: masked frame encoding and a buffered frame reader.
 
-Masking uses the fastest correct implementation available: the C ``apply_mask`` of the
-``websockets`` package (a dependency; word-at-a-time/SIMD, ~25 GB/s), else ``wsaccel``'s
-``XorMaskerSimple``, else a pure-Python big-integer XOR.
+Masking is :func:`fnc_websocket._payload.apply_mask` (the package's one masker).
 
 The reader reads large chunks from the socket into one buffer and cuts frames out of it, so a
 burst of small frames costs one ``recv`` instead of two or three per frame; a large payload is
@@ -13,43 +11,16 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
 from collections.abc import Callable
 
+from fnc_websocket._payload import apply_mask
 from fnc_websocket.client_errors import EWebSocketClientProtocolError
 
-__all__ = ["FrameReader", "apply_mask", "encode_frame", "encode_frames", "mask_backend"]
+__all__ = ["FrameReader", "MaskKeys", "encode_frame", "encode_frames"]
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 DATA_OPCODES = frozenset((OP_CONT, OP_TEXT, OP_BINARY))
 CONTROL_OPCODES = frozenset((OP_CLOSE, OP_PING, OP_PONG))
-
-try:
-    from websockets.speedups import apply_mask as _c_apply_mask
-
-    def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
-        """XOR ``data`` with the 4-byte ``mask`` repeated (RFC 6455 §5.3)."""
-        return _c_apply_mask(data, mask)
-
-    mask_backend = "websockets.speedups"
-except ImportError:  # pragma: no cover - websockets ships the C extension on CPython
-    try:
-        from wsaccel.xormask import XorMaskerSimple
-
-        def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
-            """XOR ``data`` with the 4-byte ``mask`` repeated (RFC 6455 §5.3)."""
-            return XorMaskerSimple(mask).process(bytes(data))
-
-        mask_backend = "wsaccel"
-    except ImportError:
-        def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
-            """XOR ``data`` with the 4-byte ``mask`` repeated (RFC 6455 §5.3)."""
-            n = len(data)
-            order = sys.byteorder
-            key = int.from_bytes(mask * (n // 4) + mask[: n % 4], order)
-            return (int.from_bytes(data, order) ^ key).to_bytes(n, order)
-
-        mask_backend = "python"
 
 
 class MaskKeys:

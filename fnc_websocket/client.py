@@ -27,7 +27,8 @@ from urllib.parse import quote
 from fnc.component import TComponent, TNestedPersistent, csDesigning, csLoading
 from fnc.events import Event
 from fnc.properties import Property, SetOf, at_least, in_range
-from fnc_websocket._client_session import ClientSession, ClientSettings
+from fnc_websocket._client_session import ClientSession
+from fnc_websocket._client_settings import ClientSettings
 from fnc_websocket.client_connection import TTMSFNCWebSocketClientConnection, control_payload
 from fnc_websocket.client_errors import (
     EWebSocketClient,
@@ -413,7 +414,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         session.user_closed = True
         timeout = _ms(self.CloseTimeout)
         if ASendClose and session.conn.HandshakeCompleted:
-            session._close_timeout = timeout
+            session.set_close_timeout(timeout)
             try:
                 session.conn._send_close(CLOSE_NORMAL.to_bytes(2, "big"))
             except EWebSocketClient:
@@ -488,7 +489,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             raise EWebSocketClient(f"{SErrInActive}: CheckIncoming needs a connected client")
         if not session.conn.HandshakeCompleted:
             raise EWebSocketClient(SErrHandshakeNotComplete)
-        if session.s.auto_check:
+        if session.settings.auto_check:
             raise EWebSocketClient("CheckIncoming is for AutoCheckMessages = False; the worker "
                                    "thread already reads this connection")
         result = session.check_incoming(_ms(self.CheckTimeout))

@@ -9,6 +9,7 @@ TMS's source) events run on that thread; with True every event except ``OnAllow`
 
 from __future__ import annotations
 
+import errno
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -76,7 +77,8 @@ class TTMSFNCCustomWebSocketServer(TComponent):
     Port = Property(int, DefaultPort, validator=in_range(0, 65535),
                     doc="TCP port to listen on; 0 picks a free one (see BoundPort). Applied at "
                         "the next activation.")
-    BindingIP = Property(str, "", doc="Local address to listen on; '' = all IPv4 interfaces.")
+    BindingIP = Property(str, "", doc="Local address to listen on; '' = all interfaces, IPv4 "
+                         "and (where available, one dual-stack socket) IPv6.")
     PathName = Property(str, "", doc="When set, only this path (with or without a leading '/', "
                         "case-insensitive) is accepted; other paths get HTTP 404.")
     Options = Property(SetOf(TTMSFNCWebsocketOption), frozenset(), locked=True,
@@ -106,9 +108,9 @@ class TTMSFNCCustomWebSocketServer(TComponent):
                            doc="Offer permessage-deflate compression to clients.")
     HeartBeat = Property(THeartBeat, doc="Ping every client every Interval s; drop one that "
                          "does not answer within Timeout s (close 1011).")
-    CloseTimeout = Property(float, 5.0, validator=_positive,
-                            doc="Seconds a client has to answer a close frame before TCP is "
-                                "dropped.")
+    CloseTimeout = Property(int, 5000, validator=_positive,
+                            doc="Milliseconds a client has to answer a close frame before TCP "
+                                "is dropped (as the client's CloseTimeout).")
     SendQueueLimit = Property(int, 16 * 1024 * 1024, validator=_positive,
                               doc="Bytes that may wait to be sent to one client; a client that "
                                   "does not read past this is disconnected (1008).")
@@ -134,8 +136,9 @@ class TTMSFNCCustomWebSocketServer(TComponent):
         "A ping arrived; the pong was already sent unless twsoManualPong."))
     OnPong = Event("Sender", "AConnection", "AData", doc="A pong arrived.")
     OnClose = Event("Sender", "AConnection", "AData", doc=(
-        "The client's close frame arrived (the reply is automatic); decode AData with "
-        "TransformCloseData, or read AConnection.CloseStatus."))
+        "The client's close frame arrived; decode AData with TransformCloseData, or read "
+        "AConnection.CloseStatus. The reply is automatic, unless twsoManualClose: then answer "
+        "with AConnection.SendClose(code, reason) within CloseTimeout."))
     OnDisconnect = Event("Sender", "AConnection", doc=(
         "The TCP connection ended: the last event of every accepted connection. AConnection "
         "stays readable (not freed, unlike TMS)."))
@@ -149,7 +152,12 @@ class TTMSFNCCustomWebSocketServer(TComponent):
     OnCommandGet = Event("Sender", "ARequest", "AResponse", doc=(
         "A plain HTTP request (no Upgrade) arrived: fill AResponse (ResponseNo, ContentText, "
         "ContentType...). Unassigned: '/' gets 200 with an empty page, the rest 404. With "
-        "AutoSyncEvents it runs on the home thread while the connection waits."))
+        "AutoSyncEvents it runs on the home thread while the connection waits. As Indy's, it "
+        "serves GET, POST and HEAD (ARequest.Command; the body is ARequest.PostStream)."))
+    OnCommandOther = Event("Sender", "ARequest", "AResponse", doc=(
+        "A plain HTTP request with any other method (PUT, DELETE, OPTIONS, ...; "
+        "ARequest.Command); fill AResponse as in OnCommandGet. Unassigned: 501 Not "
+        "Implemented. Same thread rules as OnCommandGet."))
 
     def __init__(self, AOwner: TComponent | None = None, APort: int | None = None,
                  **props: Any) -> None:
@@ -236,17 +244,17 @@ class TTMSFNCCustomWebSocketServer(TComponent):
         self.Validate()
         host = self.BindingIP
         port = self.Port
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
-            listener = socket.create_server((host, port), family=family, backlog=128)
+            listener = _listen(host, port)
         except OSError as exc:
-            where = f"{host or '0.0.0.0'}:{port}"
+            where = f"[{host}]:{port}" if ":" in host else f"{host or 'all interfaces'}:{port}"
+            in_use = exc.errno in (errno.EADDRINUSE, 10048)
             raise EWebsocketServer(
                 f"cannot listen on {where}: {exc.strerror or exc}"
-                + (" (the address is already in use)" if exc.errno == 98 else "")) from exc
+                + (" (the address is already in use)" if in_use else "")) from exc
         settings = ServerSettings(
             options=self.Options, compression=self.Compression,
-            max_message_size=self.MaxMessageSize, close_timeout=self.CloseTimeout,
+            max_message_size=self.MaxMessageSize, close_timeout=self.CloseTimeout / 1000.0,
             handshake_timeout=HANDSHAKE_TIMEOUT, send_queue_limit=self.SendQueueLimit,
             ssl_context=self._ssl_context)
         runtime = ServerRuntime(self, settings, listener)
@@ -352,6 +360,21 @@ class TTMSFNCWebSocketServer(TTMSFNCCustomWebSocketServer):
     ``TTMSFNCWebSocketServer(AOwner)`` or ``TTMSFNCWebSocketServer(AOwner, APort)``; keyword
     arguments set properties and events (``TTMSFNCWebSocketServer(None, Port=0)``).
     """
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket: ``host`` '' listens on every interface, IPv6 included (one
+    dual-stack socket) where the system has IPv6; an IPv6 literal binds IPv6 only."""
+    if not host and socket.has_dualstack_ipv6():
+        try:
+            return socket.create_server(("", port), family=socket.AF_INET6, backlog=128,
+                                        dualstack_ipv6=True)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, 10048):
+                raise
+            # IPv6 present but unusable (disabled on this host): all IPv4 interfaces
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=128)
 
 
 def csloading(component: TComponent) -> bool:

@@ -38,6 +38,7 @@ from fnc_websocket.common import (
     ftFirst,
     ftLast,
     twsoFrameByFrame,
+    twsoManualClose,
     twsoManualPong,
     twsoSkipUpgradeCheck,
     twsoSkipVersionCheck,
@@ -55,6 +56,7 @@ from fnc_websocket.server_engine import (
     Request,
     Response,
     create_engine,
+    request_body,
     respond,
 )
 from fnc_websocket.server_errors import EWebsocketServer
@@ -173,7 +175,10 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._queue_message(False, bytes(ABytes))
 
     def SendClose(self, code: int | bytes | str = CLOSE_NORMAL, reason: str = "") -> None:
-        """Start the closing handshake with status ``code`` and ``reason``.
+        """Start the closing handshake with status ``code`` and ``reason`` — or, with
+        ``twsoManualClose``, answer the client's close frame (after ``OnClose``; the server does
+        not answer it by itself then, and drops the client if no answer is sent within
+        ``CloseTimeout`` of its close frame).
 
         ``code`` may also be a raw close payload (bytes, decoded with TransformCloseData; empty
         means no status) or, as TMS's ``SendClose(aMessage)``, a str: the reason, with code 1000.
@@ -188,7 +193,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         else:
             status = int(code)
         encode_close_payload(status, reason)  # ValueError for a bad code or a long reason
-        self._check_can_send()
+        if not self._awaiting_close_reply():
+            self._check_can_send()
         with self._out_lock:
             if self._close_sent:
                 raise EWebsocketServer(SErrCloseSent)
@@ -214,7 +220,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
 
     def Disconnect(self, ASendClose: bool = True) -> None:
         """Close this connection: with ``ASendClose`` a close 1000 handshake (bounded by the
-        server's CloseTimeout), else drop TCP at once. Harmless on a closed connection."""
+        server's CloseTimeout; with twsoManualClose after the client's close frame: the reply),
+        else drop TCP at once. Harmless on a closed connection."""
         if self._closed:
             return
         if ASendClose and self._handshake_completed and not self._close_sent:
@@ -224,6 +231,11 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             except EWebsocketServer:
                 pass
         self._abort()
+
+    def _awaiting_close_reply(self) -> bool:
+        """twsoManualClose: the client's close frame arrived; the application must answer it."""
+        return (twsoManualClose in self._options and self._close_status is not None
+                and not self._close_sent and not self._closed)
 
     def _check_can_send(self) -> None:
         if self._closed:
@@ -285,9 +297,10 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
 
     def _going_away(self) -> None:
-        """Server stop: close 1001 when open, else drop the TCP connection."""
+        """Server stop: close 1001 when open (or when a twsoManualClose reply is still due),
+        else drop the TCP connection."""
         if self._handshake_completed and not self._closed and not self._close_sent \
-                and not self._closing:
+                and (not self._closing or self._awaiting_close_reply()):
             with self._out_lock:
                 self._close_sent = True
             self._enqueue_control((_CLOSE, CLOSE_GOING_AWAY, "server going away"))
@@ -347,6 +360,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 self._sock = sock
             self._engine = create_engine(
                 sock, runtime.engine_server, manual_pong=twsoManualPong in self._options,
+                manual_close=twsoManualClose in self._options,
                 compression=settings.compression, max_size=settings.max_message_size,
                 close_timeout=settings.close_timeout,
                 name=f"fnc-ws-server-reader {self._peer_ip}:{self._peer_port}",
@@ -502,13 +516,24 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
     def _process_request(self, engine: Any, request: Request) -> Response | None:
         runtime = self._runtime
         headers = request.headers
+        body = request_body(engine, request)
         self._request = TTMSFNCWebSocketRequest(
             request.path, [f"{k}: {v}" for k, v in headers.raw_items()])
         tokens = {t.strip().lower() for v in headers.get_all("Connection") for t in v.split(",")}
+        if body is None:
+            too_large = (f"the request body exceeds MaxMessageSize "
+                         f"({runtime.settings.max_message_size} bytes)")
+            if "upgrade" in tokens:
+                return self._refuse(413, too_large)
+            self._plain_http = True
+            return respond(413, too_large + "\n")
         if "upgrade" not in tokens:
             self._plain_http = True
             return runtime.answer_http(TTMSFNCWebSocketHTTPRequest(
-                request.path, self._request.RawHeaders, "GET", self._peer_ip, self._peer_port))
+                request.path, self._request.RawHeaders, request.method, self._peer_ip,
+                self._peer_port, body))
+        if body:
+            return self._refuse(400, "a WebSocket upgrade request has no body")
         if not headers.get("Host"):
             return self._refuse(400, "the request has no Host header")
         path_name = runtime.path_name()

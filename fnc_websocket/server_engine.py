@@ -6,8 +6,16 @@ one ``websockets`` connection per socket. Everything it uses beyond the document
 this module, so that an upgrade of ``websockets`` has one place to check:
 
 * ``ServerProtocol.recv_frame`` (overridden): checks the UTF-8 of text messages while the frames
-  arrive, so invalid text fails at once with close code 1007, and passes the decoded text on with
-  the frame; with ``manual_pong`` it does not answer pings.
+  arrive (with ``fnc_websocket._payload``), so invalid text fails at once with close code 1007,
+  and passes the decoded text on with the frame; with ``manual_pong`` it does not answer pings;
+  with ``manual_close`` it does not answer a close frame: it records ``close_rcvd``, keeps the
+  state OPEN and replaces ``parser`` by a discarding one, and :meth:`EngineProtocol.reply_close`
+  later sends the application's close frame, doing what ``recv_frame`` would have done
+  (``close_sent``, ``close_rcvd_then_sent``, state CLOSING, ``send_eof``). ``send_close`` cannot
+  be used for that: it asserts that no close frame was received.
+* ``Protocol.reader.read_line`` (wrapped, instance attribute, before the handshake parser
+  starts): reads the body (``Content-Length``) of a plain HTTP request, which
+  ``Request.parse`` refuses, so that ``OnCommandGet``/``OnCommandOther`` can see it.
 * ``Protocol.fail`` (extended): reports every failure of the connection (close code and reason).
 * ``ServerConnection.process_event`` and ``recv_events`` (overridden): every frame after the
   handshake goes to a callback, in arrival order, then an end-of-stream marker. The message
@@ -21,34 +29,35 @@ this module, so that an upgrade of ``websockets`` has one place to check:
 
 from __future__ import annotations
 
-import codecs
 import email.utils
 import http
 import logging
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, NamedTuple, cast
 
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ProtocolError
 from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
-from websockets.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Frame
+from websockets.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Close, CloseCode, Frame
 from websockets.http11 import Request, Response
-from websockets.protocol import OPEN
+from websockets.protocol import CLOSED, CLOSING, OPEN
+from websockets.protocol import CONNECTING as CONNECTING_STATE
 from websockets.server import ServerProtocol
 from websockets.sync.server import Server, ServerConnection
+
+from fnc_websocket._payload import Utf8FragmentDecoder, decode_text
 
 __all__ = [
     "BINARY", "CLOSE", "CONT", "END_OF_STREAM", "PING", "PONG", "TEXT", "DecodedText",
     "EngineConnection", "EngineServer", "Frame", "Request", "Response", "create_engine",
+    "request_body", "respond",
 ]
 
 log = logging.getLogger("fnc_websocket.server")
 
 SERVER_HEADER = "fnc-websocket"
-
-_UTF8Decoder = codecs.getincrementaldecoder("utf-8")
 
 END_OF_STREAM = object()
 """Posted to the event callback once the connection's reader thread has ended."""
@@ -59,6 +68,23 @@ class DecodedText(NamedTuple):
 
     frame: Frame
     text: str
+
+
+_BODY_HEADER = "X-Fnc-Body-Length"
+
+
+def request_body(engine: EngineConnection, request: Request) -> bytes | None:
+    """The body of a plain HTTP request (b"" for none; None when it exceeded the limit and was
+    not read); puts its ``Content-Length`` header back in ``request.headers`` (hidden from
+    ``Request.parse``, which refuses bodies)."""
+    headers = request.headers
+    if _BODY_HEADER in headers:
+        length = headers[_BODY_HEADER].strip()
+        del headers[_BODY_HEADER]
+        headers["Content-Length"] = length
+    if engine.protocol.body_too_large:
+        return None
+    return engine.protocol.request_body
 
 
 class EngineServer:
@@ -74,35 +100,131 @@ class EngineServer:
 class EngineProtocol(ServerProtocol):
     """``ServerProtocol`` that validates text as it arrives and may leave pings unanswered."""
 
-    def __init__(self, *, manual_pong: bool, on_fail: Callable[[int, str], None],
-                 **kwargs: Any) -> None:
+    def __init__(self, *, manual_pong: bool, manual_close: bool, max_body: int,
+                 on_fail: Callable[[int, str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._manual_pong = manual_pong
+        self._manual_close = manual_close
         self._on_fail = on_fail
         self._fail_reported = False
-        self._utf8: Any = None  # incremental decoder of the text message being received
+        self._max_body = max_body
+        self._body_length = 0
+        self.request_body = b""
+        self.body_too_large = 0  # the Content-Length of a refused body
+        # Read plain HTTP bodies: wrap read_line, then restart the handshake parser (it started
+        # in the base __init__ and already looked read_line up; no data has been fed yet).
+        self._read_line = self.reader.read_line
+        self.reader.read_line = self._read_line_and_body  # type: ignore[method-assign]
+        self.parser = self.parse()
+        next(self.parser)
+        self._utf8 = Utf8FragmentDecoder()  # of the fragmented text message being received
+        self._in_text = False
 
     def recv_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
         text: str | None = None
         # Decode only frames in a valid position; the base class rejects the others (1002).
         # A UnicodeDecodeError here makes parse() fail the connection with 1007.
+        # (InvalidUTF8 is a UnicodeDecodeError.)
         if opcode is TEXT and self.current_size is None:
-            decoder = _UTF8Decoder()
-            text = decoder.decode(frame.data, frame.fin)
-            self._utf8 = None if frame.fin else decoder
+            if frame.fin:
+                text = decode_text(frame.data)
+            else:
+                self._in_text = True
+                self._utf8.reset()
+                text = self._utf8.decode(frame.data, False)
         elif opcode is BINARY and self.current_size is None:
-            self._utf8 = None
-        elif opcode is CONT and self.current_size is not None and self._utf8 is not None:
+            self._in_text = False
+        elif opcode is CONT and self.current_size is not None and self._in_text:
             text = self._utf8.decode(frame.data, frame.fin)
             if frame.fin:
-                self._utf8 = None
+                self._in_text = False
         if opcode is PING and self._manual_pong:
             self.events.append(frame)  # the application answers (twsoManualPong)
+            return
+        if opcode is CLOSE and self._manual_close and self.state is OPEN:
+            self._close_received_manually(frame)
             return
         super().recv_frame(frame)
         if text is not None:
             self.events[-1] = cast(Any, DecodedText(frame, text))
+
+    def _close_received_manually(self, frame: Frame) -> None:
+        # recv_frame's CLOSE branch without the automatic reply (twsoManualClose).
+        self.close_rcvd = Close.parse(frame.data)  # ProtocolError for a bad code: 1002
+        if self.current_size is not None:
+            raise ProtocolError("incomplete fragmented message")
+        self.parser = self._discard_after_close()
+        next(self.parser)
+        self.events.append(frame)
+
+    def _discard_after_close(self) -> Generator[None]:
+        # RFC 6455 1.4: after a close frame, further data is discarded. Unlike discard(), this
+        # runs before our close frame went out (the application sends it with reply_close).
+        while not (yield from self.reader.at_eof()):
+            self.reader.discard()
+        if not self.eof_sent:
+            self.send_eof()
+        self.state = CLOSED
+        yield
+        raise AssertionError("_discard_after_close() shouldn't step after EOF")
+
+    @property
+    def awaiting_close_reply(self) -> bool:
+        """twsoManualClose: the client's close frame arrived and none was sent yet."""
+        return self.state is OPEN and self.close_rcvd is not None and self.close_sent is None
+
+    def reply_close(self, code: int | None, reason: str = "") -> None:
+        """Send the application's answer to the client's close frame (twsoManualClose)."""
+        if code is None:
+            close = Close(CloseCode.NO_STATUS_RCVD, "")
+            data = b""
+        else:
+            close = Close(code, reason)
+            data = close.serialize()
+        self.send_frame(Frame(CLOSE, data))
+        self.close_sent = close
+        self.close_rcvd_then_sent = True
+        self.state = CLOSING
+        self.send_eof()  # a server closes TCP once both close frames went
+
+    def _read_line_and_body(self, m: int, too_long_exc_type: type[Exception] = RuntimeError,
+                            ) -> Generator[None, None, bytes | bytearray]:
+        line = yield from self._read_line(m, too_long_exc_type)
+        if self.state is not CONNECTING_STATE:
+            return line
+        if line[:15].lower() == b"content-length:":
+            try:
+                length = int(line[15:].strip())
+            except ValueError:
+                raise ValueError(f"invalid Content-Length: {line[15:].strip()!r}") from None
+            if length < 0:
+                raise ValueError(f"invalid Content-Length: {length}")
+            if self._max_body and length > self._max_body:
+                self.body_too_large = length  # not read; the request is answered 413
+            else:
+                self._body_length = length
+            return _BODY_HEADER.encode() + b":" + line[15:]  # keep Request.parse quiet
+        if line in (b"\r\n", b"\n"):
+            if self._body_length:
+                self.request_body = bytes((yield from self.reader.read_exact(self._body_length)))
+                self._body_length = 0
+            elif self.body_too_large:
+                yield from self._skip(self.body_too_large)
+        return line
+
+    def _skip(self, n: int) -> Generator[None]:
+        # Consume a refused body without keeping it, so that it is not parsed as frames.
+        reader = self.reader
+        while n:
+            if not reader.buffer:
+                if reader.eof:
+                    raise EOFError(f"stream ends {n} bytes before the end of the body")
+                yield
+                continue
+            take = min(n, len(reader.buffer))
+            del reader.buffer[:take]
+            n -= take
 
     def fail(self, code: int, reason: str = "") -> None:
         super().fail(code, reason)
@@ -214,7 +336,10 @@ class EngineConnection(ServerConnection):
         """
         try:
             with self.send_context():
-                self.protocol.send_close(code, reason)
+                if self.protocol.awaiting_close_reply:
+                    self.protocol.reply_close(code, reason)
+                else:
+                    self.protocol.send_close(code, reason)
         except ConnectionClosed:
             pass
 
@@ -241,12 +366,16 @@ class EngineConnection(ServerConnection):
 
 
 def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: bool,
-                  compression: bool, max_size: int, close_timeout: float, name: str,
-                  on_event: Callable[[Any], None],
+                  manual_close: bool, compression: bool, max_size: int, close_timeout: float,
+                  name: str, on_event: Callable[[Any], None],
                   on_fail: Callable[[int, str], None]) -> EngineConnection:
-    """Wrap an accepted (and TLS-handshaken) socket; its reader thread starts at once."""
+    """Wrap an accepted (and TLS-handshaken) socket; its reader thread starts at once.
+
+    ``max_size`` bounds incoming messages and the body of a plain HTTP request (0: no limit).
+    """
     protocol = EngineProtocol(
-        manual_pong=manual_pong, on_fail=on_fail,
+        manual_pong=manual_pong, manual_close=manual_close, max_body=max_size,
+        on_fail=on_fail,
         extensions=enable_server_permessage_deflate(None) if compression else None,
         select_subprotocol=_first_offered, max_size=max_size or None, logger=log)
     return EngineConnection(sock, protocol, server, on_event=on_event,
@@ -254,8 +383,10 @@ def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: boo
 
 
 def respond(status: int, text: str = "", headers: dict[str, str] | None = None,
-            body: bytes | None = None, content_type: str = "text/plain; charset=utf-8") -> Response:
-    """A plain HTTP response (``Connection: close``) for a refused or plain HTTP request."""
+            body: bytes | None = None, content_type: str = "text/plain; charset=utf-8",
+            head_only: bool = False) -> Response:
+    """A plain HTTP response (``Connection: close``) for a refused or plain HTTP request;
+    ``head_only`` (a HEAD request) sends the headers of that response without its body."""
     try:
         phrase = http.HTTPStatus(status).phrase
     except ValueError:
@@ -269,4 +400,4 @@ def respond(status: int, text: str = "", headers: dict[str, str] | None = None,
     ])
     for name, value in (headers or {}).items():
         all_headers[name] = value
-    return Response(status, phrase, all_headers, payload)
+    return Response(status, phrase, all_headers, b"" if head_only else payload)

@@ -1,4 +1,4 @@
-"""Plain HTTP on the WebSocket port: the ``ARequest``/``AResponse`` of ``OnCommandGet``.
+"""Plain HTTP on the WebSocket port: ``ARequest``/``AResponse`` of ``OnCommandGet``/``Other``.
 
 Named after Indy's ``TIdHTTPRequestInfo``/``TIdHTTPResponseInfo``, whose members TMS users know.
 """
@@ -9,22 +9,25 @@ from collections.abc import Iterable
 
 from fnc_websocket.common import TTMSFNCWebSocketRequest
 
-__all__ = ["TTMSFNCWebSocketHTTPRequest", "TTMSFNCWebSocketHTTPResponse", "default_answer"]
+__all__ = ["GET_COMMANDS", "TTMSFNCWebSocketHTTPRequest", "TTMSFNCWebSocketHTTPResponse",
+           "default_answer"]
 
 
 class TTMSFNCWebSocketHTTPRequest(TTMSFNCWebSocketRequest):
     """A plain HTTP request (no ``Connection: Upgrade``) that reached the server.
 
-    Adds Indy's ``Command`` (the method), ``Document`` (the path), ``URI`` (path and query),
-    ``Params`` (query parameters) and the peer's ``RemoteIP``/``RemotePort``.
+    Adds Indy's ``Command`` (the method: GET, POST, PUT, ...), ``Document`` (the path), ``URI``
+    (path and query), ``Params`` (query parameters), ``PostStream`` (the request body as bytes,
+    ``b""`` for none; Indy's is a stream) and the peer's ``RemoteIP``/``RemotePort``.
     """
 
     def __init__(self, aResource: str, AHeaderList: Iterable[str], Command: str = "GET",
-                 RemoteIP: str = "", RemotePort: int = 0) -> None:
+                 RemoteIP: str = "", RemotePort: int = 0, PostStream: bytes = b"") -> None:
         super().__init__(aResource, AHeaderList)
         self.Command = Command
         self.RemoteIP = RemoteIP
         self.RemotePort = RemotePort
+        self.PostStream = PostStream
 
     @property
     def URI(self) -> str:
@@ -77,10 +80,21 @@ class TTMSFNCWebSocketHTTPResponse:
         return f"<TTMSFNCWebSocketHTTPResponse {self.ResponseNo} {len(self.body)} bytes>"
 
 
+GET_COMMANDS = frozenset(("GET", "POST", "HEAD"))
+"""The methods Indy hands to ``OnCommandGet``; every other one goes to ``OnCommandOther``."""
+
+
 def default_answer(request: TTMSFNCWebSocketHTTPRequest,
                    response: TTMSFNCWebSocketHTTPResponse) -> None:
-    """TMS's answer without ``OnCommandGet``: '/' gets 200 with an empty page, the rest 404."""
-    if request.Document in ("", "/"):
+    """The answer when the event for the request's method is unassigned: for GET/POST/HEAD
+    (TMS's default) '/' gets 200 with an empty page, the rest 404; any other method gets
+    501 Not Implemented."""
+    if request.Command not in GET_COMMANDS:
+        response.ResponseNo = 501
+        response.ContentType = "text/plain; charset=utf-8"
+        response.ContentText = f"{request.Command} is not supported\n"
+        response.CustomHeaders["Allow"] = "GET, POST, HEAD"
+    elif request.Document in ("", "/"):
         response.ResponseNo = 200
         response.ContentText = ""
     else:

@@ -35,6 +35,7 @@ from fnc.threads import synchronize_on
 from fnc_websocket.server_connection import TTMSFNCWebSocketServerConnection
 from fnc_websocket.server_engine import EngineServer, Response, respond
 from fnc_websocket.server_http import (
+    GET_COMMANDS,
     TTMSFNCWebSocketHTTPRequest,
     TTMSFNCWebSocketHTTPResponse,
     default_answer,
@@ -145,16 +146,18 @@ class ServerRuntime:
     # -- plain HTTP -----------------------------------------------------------------------------
 
     def answer_http(self, request: TTMSFNCWebSocketHTTPRequest) -> Response:
-        """Answer a plain HTTP request: ``OnCommandGet`` when assigned, else TMS's default.
+        """Answer a plain HTTP request: ``OnCommandGet`` (GET, POST, HEAD, as Indy) or
+        ``OnCommandOther`` (any other method) when assigned, else the default answer.
 
         With AutoSyncEvents the handler runs on the home thread and the connection thread waits
         for it (at most the handshake timeout; then 503).
         """
         response = TTMSFNCWebSocketHTTPResponse()
         comp = self.component()
-        slot = type(comp).OnCommandGet if comp is not None else None
-        assigned = comp is not None and (comp.OnCommandGet is not None
-                                         or "_sig_OnCommandGet" in comp.__dict__)
+        event = "OnCommandGet" if request.Command in GET_COMMANDS else "OnCommandOther"
+        slot = getattr(type(comp), event) if comp is not None else None
+        assigned = comp is not None and (getattr(comp, event) is not None
+                                         or f"_sig_{event}" in comp.__dict__)
         if slot is None or not assigned:
             default_answer(request, response)
         elif comp._fnc_marshals_events() and threading.get_ident() != comp._fnc_home.ident:
@@ -167,7 +170,8 @@ class ServerRuntime:
             slot.fire_inline(comp, request, response)
         headers = dict(response.CustomHeaders)
         result = respond(response.ResponseNo, body=response.body,
-                         content_type=response.ContentType, headers=headers)
+                         content_type=response.ContentType, headers=headers,
+                         head_only=request.Command == "HEAD")
         if response.ResponseText:
             result.reason_phrase = response.ResponseText
         return result

@@ -46,7 +46,11 @@ CONTROL_OPCODES = frozenset({Opcode.CLOSE, Opcode.PING, Opcode.PONG})
 
 
 def apply_mask(payload: bytes, key: bytes) -> bytes:
-    """XOR ``payload`` with the 4-byte masking ``key`` (masking and unmasking are the same)."""
+    """XOR ``payload`` with the 4-byte masking ``key`` (masking and unmasking are the same).
+
+    Deliberately independent of the client's ``fnc_websocket._payload``: a mock that shared the
+    code under test could not catch a bug in it.
+    """
     if not payload:
         return b""
     n = len(payload)

@@ -21,7 +21,7 @@ ALL_EVENTS = ("OnConnect", "OnAllow", "OnHandshakeResponseSent", "OnMessageRecei
 @contextlib.contextmanager
 def running_server(**props: Any) -> Iterator[TTMSFNCWebSocketServer]:
     """A server on 127.0.0.1 and a free port, freed (threads joined) at the end."""
-    server = TTMSFNCWebSocketServer(None, Port=0, BindingIP="127.0.0.1", CloseTimeout=2.0)
+    server = TTMSFNCWebSocketServer(None, Port=0, BindingIP="127.0.0.1", CloseTimeout=2000)
     try:
         for name, value in props.items():
             setattr(server, name, value)

@@ -94,7 +94,7 @@ def test_stop_closes_clients_with_1001_and_restart_on_the_same_port_works():
 
 def test_stop_is_bounded_by_closetimeout_when_a_client_does_not_answer():
     baseline = set(threading.enumerate())
-    with running_server(CloseTimeout=0.3) as server:
+    with running_server(CloseTimeout=300) as server:
         sock = raw_websocket(server.BoundPort)  # never answers the close frame
         assert wait_until(lambda: server.ConnectionCount == 1)
         server.Active = False
@@ -176,3 +176,42 @@ def test_server_side_ping_reaches_onpong():
             sock.sendall(frame(0xA, b"hb"))
             assert log.wait_for("OnPong")
         assert log.of("OnPong")[0][1] == b"hb"
+
+
+def test_interpreter_exit_without_free_stops_servers_and_clients():
+    """A script that leaves a server, a connected client and a client still connecting to a
+    silent host running, and never calls Free, exits promptly with status 0."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts TCP, never answers the upgrade
+    code = f"""
+import sys
+sys.path.insert(0, {str(root)!r})
+from fnc.application import Application
+from fnc_websocket import TTMSFNCWebSocketServer, TTMSFNCWebsocketClient
+server = TTMSFNCWebSocketServer(None, Port=0, BindingIP="127.0.0.1", Active=True)
+server.OnMessageReceived = lambda S, C, M: C.Send(M)
+client = TTMSFNCWebsocketClient(None, HostName="127.0.0.1", Port=server.BoundPort)
+got = []
+client.OnConnect = lambda S, C: C.Send("ping")
+client.OnMessageReceived = lambda S, C, M: got.append(M)
+client.Connect()
+slow = TTMSFNCWebsocketClient(None, HostName="127.0.0.1", Port={silent.getsockname()[1]},
+                              ConnectTimeout=60000)
+slow.Connect()
+assert Application.ProcessMessagesUntil(lambda: got, 5)
+print("running", server.ConnectionCount, slow.Active, flush=True)
+"""
+    with silent:
+        t0 = time.monotonic()
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=30)
+        took = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr
+    assert "running 1 True" in proc.stdout
+    assert "Traceback" not in proc.stderr and "did not end" not in proc.stderr
+    assert took < 10.0

@@ -1,4 +1,4 @@
-"""Masking and strict UTF-8 decoding primitives of the client's hot path."""
+"""Masking and strict UTF-8 decoding (fnc_websocket._payload), shared by client and server."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fnc_websocket import _fastpath
-from fnc_websocket._fastpath import (
+from fnc_websocket import _payload
+from fnc_websocket._payload import (
     CLOSE_INVALID_PAYLOAD,
     InvalidUTF8,
     Utf8FragmentDecoder,
@@ -27,7 +27,7 @@ def reference_mask(key: bytes, data: bytes) -> bytes:
 
 
 MASKERS = [pytest.param(mask, id="mask"),
-           pytest.param(lambda k, d: _fastpath._mask_with_int(d, k), id="int-fallback")]
+           pytest.param(lambda k, d: _payload._mask_with_int(d, k), id="int-fallback")]
 
 
 # --- masking ------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def test_mask_accepts_bytearray_and_unaligned_memoryview():
 def test_mask_property_equals_reference_and_is_an_involution(key, data):
     assert mask(key, data) == reference_mask(key, data)
     assert mask(key, mask(key, data)) == data
-    assert _fastpath._mask_with_int(data, key) == reference_mask(key, data)
+    assert _payload._mask_with_int(data, key) == reference_mask(key, data)
 
 
 @pytest.mark.parametrize("key", [b"", b"abc", b"abcde"])
