@@ -109,11 +109,7 @@ class ClientSession:
             self.stop_requested = True
             sock = self.sock
             handed_over = self._handed_over
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        _shutdown(sock)
         self.wakeup.wake()
         if handed_over:
             self.finish(None)
@@ -145,11 +141,7 @@ class ClientSession:
     def on_send_failed(self, exc: OSError) -> None:
         """A send failed: the connection is gone; let the reader notice at once."""
         sock = self.sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        _shutdown(sock)
         self.wakeup.wake()
 
     def set_socket(self, sock: socket.socket) -> None:
@@ -244,16 +236,11 @@ class ClientSession:
             self.finished = True
             self.state = CLOSED
             sock = self.sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            with self.conn._send_lock:
-                self.conn._closed = True
-                sock.close()
-        else:
+        _shutdown(sock)
+        with self.conn._send_lock:
             self.conn._closed = True
+            if sock is not None:
+                sock.close()
         self.wakeup.close()
         if not self.closing.peer_closed:
             self.close_code = self.close_code or CLOSE_ABNORMAL
@@ -273,3 +260,13 @@ def _session_ended(ref: Callable[[], Any], session: ClientSession) -> None:
     comp = ref()
     if comp is not None and not comp.__dict__.get("_fnc_destroyed"):
         comp._session_ended(session)
+
+
+def _shutdown(sock: socket.socket | None) -> None:
+    """End both directions of ``sock`` so that a blocked read or write returns at once."""
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed or never connected

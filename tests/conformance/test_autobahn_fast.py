@@ -1,7 +1,6 @@
 """Fast Autobahn|Testsuite subset (sections 1-7) against every client agent and server target.
 
-Component agents/targets (``fnc_websocket.client`` / ``fnc_websocket.server``) join the
-parametrisation automatically; until their module exists they are skipped with that reason.
+Our client (with and without AutoSyncEvents) and our server run beside the raw baselines.
 The full suites run from ``tools/autobahn/run_client.py`` and ``run_server.py``.
 """
 
@@ -20,16 +19,7 @@ FRAGMENT_CASES = "9.3.1,9.4.1"
 
 
 def _params(entries):
-    return [
-        pytest.param(
-            name,
-            id=name,
-            marks=pytest.mark.skip(
-                reason=f"{entry.unavailable}: this skip must disappear once the component exists"
-            ) if entry.unavailable else (),
-        )
-        for name, entry in entries.items()
-    ]
+    return [pytest.param(name, id=name) for name in entries]
 
 
 CLIENT_AGENTS = _params(load_harness_module("autobahn_agents").client_agents())

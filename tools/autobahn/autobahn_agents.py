@@ -8,7 +8,6 @@ automatically once the component exists.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 import time
 from collections.abc import Callable
@@ -160,31 +159,19 @@ def _application() -> Any:
     return Application
 
 
-def _module_missing(name: str) -> str | None:
-    try:
-        found = importlib.util.find_spec(name) is not None
-    except ImportError:
-        found = False
-    return None if found else f"module {name} does not exist yet"
-
-
 @dataclass(frozen=True)
 class AgentEntry:
-    """A client agent the runners know, and why it cannot run if it cannot."""
+    """A client agent the runners know."""
 
     name: str
     factory: Callable[[], Any]
-    unavailable: str | None = None
 
 
 def client_agents() -> dict[str, AgentEntry]:
-    """Every known client agent by name, available or not (see ``AgentEntry.unavailable``)."""
-    component_missing = _module_missing("fnc_websocket.client")
+    """Every known client agent by name."""
     return {
         "websocket-client": AgentEntry("websocket-client", RawWebSocketClientAgent),
-        "fnc-client": AgentEntry("fnc-client", lambda: ComponentClientAgent(auto_sync=True),
-                                 component_missing),
+        "fnc-client": AgentEntry("fnc-client", lambda: ComponentClientAgent(auto_sync=True)),
         "fnc-client-nosync": AgentEntry(
-            "fnc-client-nosync", lambda: ComponentClientAgent(auto_sync=False), component_missing
-        ),
+            "fnc-client-nosync", lambda: ComponentClientAgent(auto_sync=False)),
     }

@@ -18,7 +18,6 @@ bytes (``max_size``) instead, which is the per-server way to lift it.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -141,25 +140,16 @@ class ComponentEchoServer:
             server.Free()
 
 
-def _module_missing(name: str) -> str | None:
-    try:
-        found = importlib.util.find_spec(name) is not None
-    except ImportError:
-        found = False
-    return None if found else f"module {name} does not exist yet"
-
-
 @dataclass(frozen=True)
 class ServerEntry:
-    """A server target the runners know, and why it cannot run if it cannot."""
+    """A server target the runners know."""
 
     name: str
     factory: Callable[[], Any]
-    unavailable: str | None = None
 
 
 def server_targets() -> dict[str, ServerEntry]:
-    """Every known server target by name, available or not (see ``ServerEntry.unavailable``)."""
+    """Every known server target by name."""
     return {
         "websockets": ServerEntry("websockets", WebsocketsEchoServer),
         "websockets-streaming": ServerEntry(
@@ -169,6 +159,5 @@ def server_targets() -> dict[str, ServerEntry]:
             "websockets-default-fragments", lambda: WebsocketsEchoServer(max_fragments=None,
                                                      name="websockets-default-fragments")
         ),
-        "fnc-server": ServerEntry("fnc-server", ComponentEchoServer,
-                                  _module_missing("fnc_websocket.server")),
+        "fnc-server": ServerEntry("fnc-server", ComponentEchoServer),
     }

@@ -49,14 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     agents = client_agents()
     if args.list_agents:
         for entry in agents.values():
-            print(f"{entry.name:<20} {entry.unavailable or 'available'}")
+            print(entry.name)
         return 0
     entry = agents.get(args.agent)
     if entry is None:
         print(f"unknown agent {args.agent!r}; known: {', '.join(agents)}", file=sys.stderr)
-        return 2
-    if entry.unavailable:
-        print(f"agent {args.agent!r} is not available: {entry.unavailable}", file=sys.stderr)
         return 2
     try:
         case_ids = select_cases(args.cases or DEFAULT_CLIENT_CASES, args.exclude)
