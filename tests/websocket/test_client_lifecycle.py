@@ -33,13 +33,13 @@ def test_many_connect_disconnect_cycles_leave_no_thread(client_echo):
     c = make_client(client_echo.port)
     connected = []
     c.OnConnect = lambda S, A: connected.append(A)
-    for i in range(150):
+    for i in range(1000):
         c.Connect()
         wait_until(lambda n=i + 1: len(connected) == n)
         c.Disconnect(i % 2 == 0)  # alternate clean close and abort
         assert not client_threads()
     c.Free()
-    assert len(connected) == 150 and not client_threads()
+    assert len(connected) == 1000 and not client_threads()
 
 
 def test_free_while_connected_joins_worker_and_drops_queued_events(client_echo):
