@@ -33,7 +33,11 @@ def ensure_env() -> None:
     print("installing the project and its test tools into .venv ...", flush=True)
     pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test,qt]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    # Qt (PySide6) is an optional extra: its adapter test skips with a reason without it.
+    if subprocess.run([*pip, "-e", f"{ROOT}[qt]"]).returncode:
+        print("note: the optional Qt extra (PySide6) could not be installed; "
+              "the Qt adapter test will be skipped", flush=True)
     STAMP.write_text(digest)
 
 
