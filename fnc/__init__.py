@@ -6,6 +6,7 @@ message pump. ``fnc`` knows nothing about WebSockets.
 """
 
 from fnc.application import Application, TApplication
+from fnc.collections import TCollection, TCollectionItem
 from fnc.component import (
     FindNestedComponent,
     IsValidIdent,
@@ -58,8 +59,9 @@ __all__ = [
     "EFilerError", "EParserError", "EPropertyError", "EReadError", "ESynchronizeTimeout",
     "EThread", "EValidationError", "EWriteError", "Event", "EventInfo", "FindNestedComponent",
     "IsValidIdent", "MainThreadID", "Property", "PropertyInfo", "RemoveQueuedEvents", "SetOf",
-    "TApplication", "TComponent", "TComponentState", "TComponentStyle", "TDataModule", "TForm",
-    "TNestedPersistent", "TOperation", "TPersistent", "TThread", "TTimer", "VarParam",
+    "TApplication", "TCollection", "TCollectionItem", "TComponent", "TComponentState",
+    "TComponentStyle", "TDataModule", "TForm", "TNestedPersistent", "TOperation", "TPersistent",
+    "TThread", "TTimer", "VarParam",
     "csDesigning", "csDestroying", "csFixups", "csFreeNotification", "csInline", "csLoading",
     "csReading", "csUpdating", "csWriting", "get_property", "listen", "opInsert", "opRemove",
     "published_events", "published_properties", "set_property",

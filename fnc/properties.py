@@ -12,7 +12,11 @@ an optional validator and a one-line doc. From it:
 * assignment checks the type at once (``Port = "x"`` raises ``TypeError`` naming the property);
   enums accept a member or its Delphi name, sets any iterable of members or names;
 * :func:`published_properties` lists a class's properties with metadata (Delphi's RTTI);
-* the form-file writer skips values equal to the default, and non-stored properties;
+* the form-file writer skips values equal to the default, and non-stored properties; as in
+  Delphi, an ordinal property (bool, int, enum, set) declared *without* a default is
+  ``nodefault`` and always written: give ``Property(int, 0)`` to omit a zero;
+* a ``TPersistent`` type (a nested object, or a ``TCollection``) gets one instance per owner,
+  created with the owner (a collection also learns its property name, for ``GetNamePath``);
 * ``TComponent.Validate`` runs every validator and reports every problem at once: validators
   never run in the setter.
 """
@@ -53,6 +57,9 @@ class SetOf:
     def __hash__(self) -> int:
         return hash((SetOf, self.enum))
 
+
+#: Delphi's ordinal types: declared without a default they are ``nodefault`` (always written).
+_ORDINAL_KINDS = frozenset({"bool", "int", "enum", "set"})
 
 #: Property kinds whose values of exactly this Python type are stored as they are.
 _EXACT_TYPES: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str}
@@ -98,7 +105,9 @@ class Property:
         ``Assign``), a ``TComponent`` subclass (a reference, cleared when the target is freed),
         or any other class (instances of it, or None).
     :param default: initial value, and the value the form writer omits. Omitted: the type's
-        empty value.
+        empty value (``False``, ``0``, the first enum member, ``frozenset()``, ``''``, ``0.0``,
+        ``b''``, None); an ordinal property (bool, int, enum, set) declared without a default is
+        then ``nodefault``, as in Delphi, so the form writer always writes it.
     :param stored: False, or a predicate ``(instance) -> bool``, keeps the value out of form files.
     :param nodefault: always write the value to form files (Delphi's ``nodefault``).
     :param read_only: assignment raises.
@@ -124,6 +133,8 @@ class Property:
         self.key = ""
         if default is _MISSING:
             default = _empty_value(type_, self.kind)
+            if self.kind in _ORDINAL_KINDS:
+                self.nodefault = True  # Delphi: an ordinal without ``default`` is nodefault
         elif self.kind not in ("persistent",):
             default = self._coerce(default, f"default of {type_name(type_)} property")
         self.default = default
@@ -163,6 +174,9 @@ class Property:
         except KeyError:
             if self.kind == "persistent":
                 value = self.type(obj)
+                bind = getattr(value, "_fnc_bind_property", None)
+                if bind is not None:  # a TCollection learns its property name (GetNamePath)
+                    bind(self.name)
                 obj.__dict__[self.key] = value
                 return value
             return self.default

@@ -97,7 +97,7 @@ class CloseHandshake:
                 _fin, opcode, payload = reader.read_frame(wait)
                 if opcode == OP_CLOSE:
                     self.peer_closed = True
-                    session.fire("OnClose", bytes(payload))
+                    session.received("CloseReceived", bytes(payload))
             self.start_deadline()
             while not session.stop_requested:
                 reader.read_frame(wait)

@@ -4,7 +4,8 @@
 the caller of ``CheckIncoming``). It checks each frame header in sequence (a continuation without
 a message, a new message inside a fragmented one, ``MaxMessageSize``), reassembles fragmented
 messages unless ``twsoFrameByFrame``, decodes text strictly, answers pings (unless
-``twsoManualPong``) and close frames (unless ``twsoManualClose``), and fires the events.
+``twsoManualPong``) and close frames (unless ``twsoManualClose``), and hands each message and
+control frame to the component's protected ``*Received`` method, which fires the event.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class IncomingFrames:
                 self._handle_data(fin, opcode, payload)
 
     def _handle_data(self, fin: bool, opcode: int, payload: bytes | bytearray) -> None:
-        fire = self.session.fire
+        received = self.session.received
         first = opcode != OP_CONT
         if first:
             self._msg_opcode = opcode
@@ -112,19 +113,19 @@ class IncomingFrames:
             if fin:
                 self._msg_opcode = None
                 self._parts = []
-                fire("OnMessageReceived", text)
+                received("MessageReceived", text)
             elif self._frame_by_frame:
-                fire("OnMessageReceived", text)
+                received("MessageReceived", text)
         else:
             if self._frame_by_frame:
                 types = {ftFirst} if first else {ftContinuation}
                 if fin:
                     types.add(ftLast)
                     self._msg_opcode = None
-                fire("OnBinaryDataReceived", bytes(payload), frozenset(types))
+                received("BinaryDataReceived", bytes(payload), frozenset(types))
             elif first and fin:
                 self._msg_opcode = None
-                fire("OnBinaryDataReceived", bytes(payload), _TYPES_WHOLE_SINGLE)
+                received("BinaryDataReceived", bytes(payload), _TYPES_WHOLE_SINGLE)
             else:
                 if first:
                     self._parts = []
@@ -133,7 +134,7 @@ class IncomingFrames:
                     data = b"".join(self._parts)
                     self._parts = []
                     self._msg_opcode = None
-                    fire("OnBinaryDataReceived", data, _TYPES_WHOLE_FRAGMENTED)
+                    received("BinaryDataReceived", data, _TYPES_WHOLE_FRAGMENTED)
 
     def _handle_control(self, opcode: int, payload: bytes | bytearray) -> None:
         session = self.session
@@ -143,10 +144,10 @@ class IncomingFrames:
         if opcode == OP_PING:
             if not self._manual_pong and not closing.peer_closed:
                 conn._send_control(OP_PONG, payload)
-            session.fire("OnPing", payload)
+            session.received("PingReceived", payload)
         elif opcode == OP_PONG:
             session.heartbeat.pong_received()
-            session.fire("OnPong", payload)
+            session.received("PongReceived", payload)
         elif opcode == OP_CLOSE:
             if closing.peer_closed:
                 return
@@ -156,7 +157,7 @@ class IncomingFrames:
             session.close_reason = reason
             if not conn._close_sent and not self._manual_close:
                 conn._send_control(OP_CLOSE, payload[:2] if code != CLOSE_NO_STATUS else b"")
-            session.fire("OnClose", payload)
+            session.received("CloseReceived", payload)
             if conn._close_sent:
                 closing.start_deadline()
                 session.enter_closing()

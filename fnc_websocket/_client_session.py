@@ -26,6 +26,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from fnc.application import Application
+from fnc.exceptions import EComponentError
 from fnc_websocket import _client_exit
 from fnc_websocket._client_closing import CloseHandshake
 from fnc_websocket._client_frames import FrameReader
@@ -175,6 +177,23 @@ class ClientSession:
         if comp is None:
             return
         getattr(type(comp), name).fire(comp, self.conn, *args)
+
+    def received(self, method: str, *args: Any) -> None:
+        """Hand an incoming message or control frame to the component's protected ``method``
+        (``MessageReceived``, ...; Sender is the connection), which raises the event. Runs on
+        the reading thread; an exception from an override goes to Application.HandleException.
+        """
+        if self.silent:
+            return
+        comp = self.component()
+        if comp is None:
+            return
+        try:
+            getattr(comp, method)(self.conn, self.conn, *args)
+        except EComponentError:
+            pass  # freed meanwhile
+        except Exception as exc:
+            Application.HandleException(exc, comp)
 
     # -- the worker ---------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from fnc_websocket.common import (
     SErrHandshakeNotComplete,
     SErrInActive,
     THeartBeat,
+    TTMSFNCWebSocketFrameType,
     TTMSFNCWebSocketIncomingResult,
     TTMSFNCWebsocketOption,
     frame_payload_sizes,
@@ -126,7 +127,8 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     """The client component with every property and event (TMS's Custom class).
 
     Use :class:`TTMSFNCWebsocketClient`; subclass this one to override the protected methods
-    (``CreateHandShakeRequest``).
+    (``CreateHandShakeRequest``, ``MessageReceived``, ``BinaryDataReceived``, ``PingReceived``,
+    ``PongReceived``, ``CloseReceived``).
     """
 
     # -- properties (TMS) -----------------------------------------------------------------
@@ -472,6 +474,47 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         """Send an (unsolicited or manual, see twsoManualPong) pong with ``data``."""
         control_payload(data, "Pong")
         self._open_connection()._send_ping(data, pong=True)
+
+    # -- protected extension points (TMS's protected virtual *Received methods) ---------------
+
+    def MessageReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
+                        AMessage: str) -> None:
+        """A text message arrived; raises ``OnMessageReceived``. Override to inspect or change
+        it, then call ``super().MessageReceived(Sender, AConnection, AMessage)`` (or do not,
+        to swallow it), as TMS's WhatsApp receiver does.
+
+        Protected (TMS's extension point). Runs on the thread that reads, where the client
+        raises the event: the worker (``AutoCheckMessages``) or the caller of
+        ``CheckIncoming``/``Disconnect``. The event itself then follows ``AutoSyncEvents``
+        (queued to the home thread when True). ``Sender`` is the connection that received the
+        message. An exception raised here goes to ``Application.HandleException``.
+        """
+        type(self).OnMessageReceived.fire(self, AConnection, AMessage)
+
+    def BinaryDataReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
+                           AData: bytes, AFrameType: frozenset[TTMSFNCWebSocketFrameType]
+                           ) -> None:
+        """A binary message (or frame, twsoFrameByFrame) arrived; raises
+        ``OnBinaryDataReceived``. Protected; thread and override rules as ``MessageReceived``."""
+        type(self).OnBinaryDataReceived.fire(self, AConnection, AData, AFrameType)
+
+    def PingReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
+                     AData: bytes) -> None:
+        """A ping arrived (already answered unless twsoManualPong); raises ``OnPing``.
+        Protected; thread and override rules as ``MessageReceived``."""
+        type(self).OnPing.fire(self, AConnection, AData)
+
+    def PongReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
+                     AData: bytes) -> None:
+        """A pong arrived; raises ``OnPong``. Protected; rules as ``MessageReceived``."""
+        type(self).OnPong.fire(self, AConnection, AData)
+
+    def CloseReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
+                      AData: bytes) -> None:
+        """The server's close frame arrived; raises ``OnClose``. Swallowing it does not stop
+        the close (the reply is automatic unless twsoManualClose). Protected; rules as
+        ``MessageReceived``."""
+        type(self).OnClose.fire(self, AConnection, AData)
 
     # -- manual reading -------------------------------------------------------------------------
 

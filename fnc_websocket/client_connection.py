@@ -95,6 +95,29 @@ class TTMSFNCWebSocketClientConnection(TTMSFNCWebSocketConnection):
             raise TypeError(f"SendBytes: expected bytes, got {type(ABytes).__name__}")
         self._send_message(OP_BINARY, ABytes)
 
+    def SendInMultipleFrames(self, AMessage: str, AFrameLength: int) -> None:
+        """Send a text message as frames of at most ``AFrameLength`` bytes, header (and the
+        4-byte mask) included, whatever ``SplitMessage`` says; any thread.
+
+        Raises ``ValueError`` when ``AFrameLength`` leaves no room for payload (at least 7).
+        """
+        if not isinstance(AMessage, str):
+            raise TypeError(f"SendInMultipleFrames: expected str, got "
+                            f"{type(AMessage).__name__}; use SendBytesInMultipleFrames for "
+                            "binary data")
+        length = self._frame_length(AFrameLength, masked=True)
+        self._send_message(OP_TEXT, AMessage.encode("utf-8"), length)
+
+    def SendBytesInMultipleFrames(self, ABytes: bytes | bytearray | memoryview,
+                                  AFrameLength: int) -> None:
+        """Send a binary message as frames of at most ``AFrameLength`` bytes (as
+        :meth:`SendInMultipleFrames`)."""
+        if not isinstance(ABytes, (bytes, bytearray, memoryview)):
+            raise TypeError(f"SendBytesInMultipleFrames: expected bytes, got "
+                            f"{type(ABytes).__name__}")
+        length = self._frame_length(AFrameLength, masked=True)
+        self._send_message(OP_BINARY, ABytes, length)
+
     def SendClose(self, code: int | bytes | str = CLOSE_NORMAL, reason: str = "") -> None:
         """Start the close handshake: send a close frame, then wait (on the worker) for the
         server's reply, at most the client's ``CloseTimeout``.
@@ -147,8 +170,12 @@ class TTMSFNCWebSocketClientConnection(TTMSFNCWebSocketConnection):
         if self._close_sent:
             raise EWebSocketClientClosed(SErrCloseSent)
 
-    def _send_message(self, opcode: int, payload: bytes | bytearray | memoryview) -> None:
-        frame_size = self._session.split_frame_size()
+    def _send_message(self, opcode: int, payload: bytes | bytearray | memoryview,
+                      frame_size: int | None = None) -> None:
+        """Send one message: split into frames of ``frame_size`` (header included), or of the
+        client's FrameSize when None and SplitMessage is set."""
+        if frame_size is None:
+            frame_size = self._session.split_frame_size()
         with self._send_lock:
             self._check_can_send()
             if frame_size:

@@ -12,7 +12,12 @@ import os
 from collections.abc import Iterable, Sequence
 
 from fnc_websocket.client_errors import EWebSocketClientHandshakeError
-from fnc_websocket.common import CurrentWebSocketVersion, TTMSFNCWebSocketRequest
+from fnc_websocket.common import (
+    CurrentWebSocketVersion,
+    MaxheaderCount,
+    SErrTooManyHeaders,
+    TTMSFNCWebSocketRequest,
+)
 
 __all__ = [
     "TTMSFNCWebSocketHandshakeRequest", "TTMSFNCWebSocketHandshakeResponse", "accept_key",
@@ -20,8 +25,8 @@ __all__ = [
 ]
 
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-MAX_HEADER_COUNT = 100
-"""TMS's ``MaxheaderCount``: a response with more header lines is refused."""
+MAX_HEADER_COUNT = MaxheaderCount
+"""TMS's ``MaxheaderCount`` (100): a response with more header lines is refused."""
 MAX_HEAD_BYTES = 64 * 1024
 
 
@@ -131,7 +136,7 @@ def parse_response(head: bytes) -> TTMSFNCWebSocketHandshakeResponse:
         raise EWebSocketClientHandshakeError(
             f"the server's answer is not an HTTP response (starts with {shown!r})")
     if len(lines) - 1 > MAX_HEADER_COUNT:
-        raise EWebSocketClientHandshakeError("Too many response headers")
+        raise EWebSocketClientHandshakeError(SErrTooManyHeaders)
     return TTMSFNCWebSocketHandshakeResponse(lines)
 
 

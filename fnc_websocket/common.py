@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import enum
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -19,23 +19,47 @@ from fnc import Property, TNestedPersistent, TPersistent
 from fnc.exceptions import Exception_
 from fnc.properties import at_least
 
+if TYPE_CHECKING:
+    from fnc.events import VarParam
+    from fnc_websocket.client_handshake import TTMSFNCWebSocketHandshakeResponse
+    from fnc_websocket.server_connection import TTMSFNCWebSocketServerConnection
+
 __all__ = [
     "CLOSE_GOING_AWAY", "CLOSE_INVALID_PAYLOAD", "CLOSE_MESSAGE_TOO_BIG", "CLOSE_NORMAL",
     "CLOSE_POLICY_VIOLATION", "CLOSE_PROTOCOL_ERROR", "CLOSE_TRY_AGAIN_LATER",
-    "CurrentWebSocketVersion", "DefaultPort", "EWebSocket", "SErrActive", "SErrCloseSent",
-    "SErrHandshakeNotComplete", "SErrInActive", "SErrNotSimpleOperation", "TCloseStatus",
-    "THeartBeat", "TTMSFNCWebSocketConnection", "TTMSFNCWebSocketException",
-    "TTMSFNCWebSocketFrameOpcode", "TTMSFNCWebSocketFrameType", "TTMSFNCWebSocketFrameTypes",
-    "TTMSFNCWebSocketHandshakeException", "TTMSFNCWebSocketIncomingResult",
-    "TTMSFNCWebSocketRequest", "TTMSFNCWebSocketTLSVersion", "TTMSFNCWebsocketOption",
-    "TTMSFNCWebsocketOptions", "TransformCloseData", "encode_close_payload", "frame_payload_sizes",
-    "focBinary", "focClose", "focContinuation", "focPing", "focPong", "focText", "ftContinuation",
-    "ftFirst", "ftLast", "irClose", "irNone", "irOK", "twsoFrameByFrame", "twsoManualClose",
-    "twsoManualPong", "twsoSkipUpgradeCheck", "twsoSkipVersionCheck",
+    "CurrentWebSocketVersion", "DefaultPort", "EWebSocket", "EightBytesLengthCode", "Fin",
+    "MaxheaderCount", "SErrActive", "SErrCloseSent", "SErrHandshakeNotComplete", "SErrInActive",
+    "SErrNotSimpleOperation", "SErrTooManyHeaders", "TCloseStatus", "THeartBeat",
+    "TTMSFNCWebSocketAllowConnectionEvent", "TTMSFNCWebSocketBinDataEvent",
+    "TTMSFNCWebSocketConnectEvent", "TTMSFNCWebSocketConnection",
+    "TTMSFNCWebSocketControlEvent", "TTMSFNCWebSocketDisconnectEvent",
+    "TTMSFNCWebSocketException", "TTMSFNCWebSocketFrameOpcode", "TTMSFNCWebSocketFrameType",
+    "TTMSFNCWebSocketFrameTypes", "TTMSFNCWebSocketHandshakeException",
+    "TTMSFNCWebSocketHandshakeSentEvent", "TTMSFNCWebSocketIncomingResult",
+    "TTMSFNCWebSocketMessageEvent", "TTMSFNCWebSocketNotifyEvent", "TTMSFNCWebSocketRequest",
+    "TTMSFNCWebSocketServerGetSSLPasswordEvent", "TTMSFNCWebSocketTLSVersion",
+    "TTMSFNCWebSocketTLSVersions", "TTMSFNCWebsocketClientHandShakeEvent",
+    "TTMSFNCWebsocketClientHandshakeResponseEvent", "TTMSFNCWebsocketOption",
+    "TTMSFNCWebsocketOptions", "TransformCloseData", "TwoBytesLengthCode",
+    "encode_close_payload", "frame_payload_sizes", "focBinary", "focClose", "focContinuation",
+    "focPing", "focPong", "focText", "ftContinuation", "ftFirst", "ftLast", "irClose", "irNone",
+    "irOK", "twsoFrameByFrame", "twsoManualClose", "twsoManualPong", "twsoSkipUpgradeCheck",
+    "twsoSkipVersionCheck", "wstTLS1", "wstTLS1_1", "wstTLS1_2",
 ]
 
 DefaultPort = 8888
 CurrentWebSocketVersion = 13
+
+# Frame-format constants of TMS's Common unit (RFC 6455 §5.2).
+Fin = 0x80
+"""The FIN bit of a frame's first byte."""
+TwoBytesLengthCode = 126
+"""7-bit length value announcing a 16-bit payload length."""
+EightBytesLengthCode = 127
+"""7-bit length value announcing a 64-bit payload length."""
+MaxheaderCount = 100
+"""Most header lines the client accepts in the server's handshake response (TMS's client
+unit); more raise ``EWebSocketClientHandshakeError(SErrTooManyHeaders)``."""
 
 # Resource strings: TMS's texts, which users see in exceptions.
 SErrActive = "Operation cannot be performed while the websocket server is active"
@@ -43,6 +67,7 @@ SErrInActive = "Operation cannot be performed while the websocket server is not 
 SErrHandshakeNotComplete = "Operation cannot be performed while the handshake is not completed"
 SErrNotSimpleOperation = "Opcode %d is not a simple operation"
 SErrCloseSent = "Close already sent, cannot send more data"
+SErrTooManyHeaders = "Too many response headers"
 
 
 class TTMSFNCWebsocketOption(enum.Enum):
@@ -123,6 +148,14 @@ class TTMSFNCWebSocketTLSVersion(enum.Enum):
     wstTLS1 = 0
     wstTLS1_1 = 1
     wstTLS1_2 = 2
+
+
+wstTLS1 = TTMSFNCWebSocketTLSVersion.wstTLS1
+wstTLS1_1 = TTMSFNCWebSocketTLSVersion.wstTLS1_1
+wstTLS1_2 = TTMSFNCWebSocketTLSVersion.wstTLS1_2
+
+TTMSFNCWebSocketTLSVersions = frozenset[TTMSFNCWebSocketTLSVersion]
+"""A set of TLS versions (Delphi's ``set of TTMSFNCWebSocketTLSVersion``); unused, as in TMS."""
 
 
 # -- exceptions -----------------------------------------------------------------------------
@@ -356,6 +389,31 @@ class TTMSFNCWebSocketConnection(TPersistent):
         """Send a binary message (split into frames when SplitMessage is set)."""
         raise NotImplementedError
 
+    @property
+    def WebSocketVersion(self) -> int:
+        """The WebSocket protocol version of the connection: 13 (``CurrentWebSocketVersion``).
+
+        Read-only here: both components speak only RFC 6455's version 13.
+        """
+        return CurrentWebSocketVersion
+
+    def SendInMultipleFrames(self, AMessage: str, AFrameLength: int) -> None:
+        """Send a text message as frames of at most ``AFrameLength`` bytes, header included.
+
+        The header is counted as for the component's ``FrameSize`` (see
+        :func:`frame_payload_sizes`); the first frame is a text frame, the rest continuations.
+        Any thread, as ``Send``. Raises ``ValueError`` when ``AFrameLength`` leaves no room for
+        payload, and the errors of ``Send``.
+        """
+        raise NotImplementedError
+
+    def SendBytesInMultipleFrames(self, ABytes: bytes, AFrameLength: int) -> None:
+        """Send a binary message as frames of at most ``AFrameLength`` bytes, header included.
+
+        As :meth:`SendInMultipleFrames`, for ``SendBytes``.
+        """
+        raise NotImplementedError
+
     def SendClose(self, code: int | bytes | str = CLOSE_NORMAL, reason: str = "") -> None:
         """Send a close frame with a status ``code`` and ``reason`` and wait for the peer's."""
         raise NotImplementedError
@@ -367,6 +425,18 @@ class TTMSFNCWebSocketConnection(TPersistent):
         Any other opcode raises ``EWebSocket('Opcode N is not a simple operation')``.
         """
         raise NotImplementedError
+
+    @staticmethod
+    def _frame_length(AFrameLength: int, masked: bool) -> int:
+        """``AFrameLength`` checked: an int that leaves room for payload (else TypeError or
+        ValueError naming the problem)."""
+        if isinstance(AFrameLength, bool) or not isinstance(AFrameLength, int):
+            raise TypeError(f"AFrameLength: expected int, got {type(AFrameLength).__name__}")
+        try:
+            frame_payload_sizes(1, AFrameLength, masked)
+        except ValueError as exc:
+            raise ValueError(f"AFrameLength: {exc}") from None
+        return AFrameLength
 
     def _check_simple_opcode(self, AOpcode: TTMSFNCWebSocketFrameOpcode | int) -> int:
         code = int(AOpcode)
@@ -381,3 +451,50 @@ class TTMSFNCWebSocketConnection(TPersistent):
         except NotImplementedError:
             peer = "?"
         return f"<{type(self).__name__} {peer} {state}>"
+
+
+# -- event types ------------------------------------------------------------------------------
+# Delphi's ``procedure(...) of object`` types as callable aliases, for annotating handlers. The
+# parameters are in Delphi's order (Sender first); a Delphi ``var`` parameter is a
+# ``fnc.events.VarParam`` holder whose ``.Value`` the handler sets.
+
+TTMSFNCWebSocketBinDataEvent = Callable[
+    [Any, TTMSFNCWebSocketConnection, bytes, TTMSFNCWebSocketFrameTypes], None]
+"""``(Sender, AConnection, AData: bytes, AFrameType: TTMSFNCWebSocketFrameTypes)``:
+``OnBinaryDataReceived``."""
+
+TTMSFNCWebSocketControlEvent = Callable[[Any, TTMSFNCWebSocketConnection, bytes], None]
+"""``(Sender, AConnection, AData: bytes)``: ``OnPing``, ``OnPong``, ``OnClose``."""
+
+TTMSFNCWebSocketMessageEvent = Callable[[Any, TTMSFNCWebSocketConnection, str], None]
+"""``(Sender, AConnection, AMessage: str)``: ``OnMessageReceived``."""
+
+TTMSFNCWebSocketConnectEvent = Callable[[Any, TTMSFNCWebSocketConnection], None]
+"""``(Sender, AConnection)``: the server's ``OnConnect``."""
+
+TTMSFNCWebSocketNotifyEvent = Callable[[Any, TTMSFNCWebSocketConnection], None]
+"""``(Sender, AConnection)``: the client's ``OnConnect``/``OnDisconnect``."""
+
+TTMSFNCWebSocketDisconnectEvent = TTMSFNCWebSocketNotifyEvent
+"""``(Sender, AConnection)``: the server's ``OnDisconnect``."""
+
+TTMSFNCWebsocketClientHandShakeEvent = Callable[[Any, list[str]], None]
+"""``(Sender, AHeaders: list[str])``: the client's ``OnSendHandshake`` (client unit in TMS)."""
+
+TTMSFNCWebsocketClientHandshakeResponseEvent = Callable[
+    [Any, "TTMSFNCWebSocketHandshakeResponse", "VarParam[bool]"], None]
+"""``(Sender, AResponse: TTMSFNCWebSocketHandshakeResponse, var AAllow: Boolean)``: the
+client's ``OnHandshakeResponse`` (client unit in TMS)."""
+
+TTMSFNCWebSocketAllowConnectionEvent = Callable[
+    [Any, "TTMSFNCWebSocketServerConnection", "VarParam[bool]"], None]
+"""``(Sender, AConnection: TTMSFNCWebSocketServerConnection, var AAllow: Boolean)``: the
+server's ``OnAllow`` (server unit in TMS)."""
+
+TTMSFNCWebSocketHandshakeSentEvent = Callable[[Any, "TTMSFNCWebSocketServerConnection"], None]
+"""``(Sender, AConnection: TTMSFNCWebSocketServerConnection)``: the server's
+``OnHandshakeResponseSent`` (server unit in TMS)."""
+
+TTMSFNCWebSocketServerGetSSLPasswordEvent = Callable[[Any, "VarParam[str]"], None]
+"""``(Sender, var APassword: string)``: the server's ``OnGetSSLPassword`` (server unit in
+TMS)."""

@@ -25,6 +25,7 @@ from fnc_websocket.common import (
     SErrInActive,
     THeartBeat,
     TransformCloseData,
+    TTMSFNCWebSocketFrameType,
     TTMSFNCWebsocketOption,
     encode_close_payload,
 )
@@ -66,6 +67,10 @@ class TTMSFNCCustomWebSocketServer(TComponent):
     deadlines) and, per client, a connection thread plus a ``websockets`` reader thread. All are
     stopped and joined by ``Active = False``, ``Free()``, the owner's destruction, garbage
     collection of a component that was never freed, and interpreter exit.
+
+    Subclasses may override the protected ``MessageReceived``, ``BinaryDataReceived``,
+    ``PingReceived``, ``PongReceived`` and ``CloseReceived`` methods, through which the
+    server raises the corresponding events.
     """
 
     _fnc_repr_props = ("Port", "Active")
@@ -265,6 +270,46 @@ class TTMSFNCCustomWebSocketServer(TComponent):
         runtime = self._runtime
         if runtime is not None:
             runtime.stop()
+
+    # -- protected extension points (TMS's protected virtual *Received methods) ---------------
+
+    def MessageReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketServerConnection,
+                        AMessage: str) -> None:
+        """A text message arrived; raises ``OnMessageReceived``. Override to inspect or change
+        it, then call ``super().MessageReceived(Sender, AConnection, AMessage)`` (or do not,
+        to swallow it).
+
+        Protected (TMS's extension point). Runs on the connection's thread, where the server
+        raises the event; the event itself then follows ``AutoSyncEvents`` (queued to the home
+        thread when True). ``Sender`` is the connection that received the message. An
+        exception raised here goes to ``Application.HandleException``.
+        """
+        type(self).OnMessageReceived.fire(self, AConnection, AMessage)
+
+    def BinaryDataReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketServerConnection,
+                           AData: bytes, AFrameType: frozenset[TTMSFNCWebSocketFrameType]
+                           ) -> None:
+        """A binary message (or frame, twsoFrameByFrame) arrived; raises
+        ``OnBinaryDataReceived``. Protected; thread and override rules as ``MessageReceived``."""
+        type(self).OnBinaryDataReceived.fire(self, AConnection, AData, AFrameType)
+
+    def PingReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketServerConnection,
+                     AData: bytes) -> None:
+        """A ping arrived (already answered unless twsoManualPong); raises ``OnPing``.
+        Protected; thread and override rules as ``MessageReceived``."""
+        type(self).OnPing.fire(self, AConnection, AData)
+
+    def PongReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketServerConnection,
+                     AData: bytes) -> None:
+        """A pong arrived; raises ``OnPong``. Protected; rules as ``MessageReceived``."""
+        type(self).OnPong.fire(self, AConnection, AData)
+
+    def CloseReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketServerConnection,
+                      AData: bytes) -> None:
+        """The client's close frame arrived; raises ``OnClose``. Swallowing it does not stop
+        the close (the reply is automatic unless twsoManualClose). Protected; rules as
+        ``MessageReceived``."""
+        type(self).OnClose.fire(self, AConnection, AData)
 
     # -- sending ------------------------------------------------------------------------------
 

@@ -17,7 +17,9 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from fnc.application import Application
 from fnc.events import VarParam
+from fnc.exceptions import EComponentError
 from fnc_websocket.common import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
@@ -174,6 +176,27 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             raise TypeError(f"SendBytes expects bytes, got {type(ABytes).__name__}")
         self._queue_message(False, bytes(ABytes))
 
+    def SendInMultipleFrames(self, AMessage: str, AFrameLength: int) -> None:
+        """Send a text message as frames of at most ``AFrameLength`` bytes, header included,
+        whatever the server's SplitMessage says (queued as ``Send``).
+
+        Raises ``ValueError`` when ``AFrameLength`` leaves no room for payload (at least 3).
+        """
+        if not isinstance(AMessage, str):
+            raise TypeError(f"SendInMultipleFrames expects str, got {type(AMessage).__name__}; "
+                            "use SendBytesInMultipleFrames for binary data")
+        length = self._frame_length(AFrameLength, masked=False)
+        self._queue_message(True, AMessage.encode("utf-8", "surrogatepass"), length)
+
+    def SendBytesInMultipleFrames(self, ABytes: bytes, AFrameLength: int) -> None:
+        """Send a binary message as frames of at most ``AFrameLength`` bytes (as
+        :meth:`SendInMultipleFrames`)."""
+        if not isinstance(ABytes, (bytes, bytearray, memoryview)):
+            raise TypeError(f"SendBytesInMultipleFrames expects bytes, got "
+                            f"{type(ABytes).__name__}")
+        length = self._frame_length(AFrameLength, masked=False)
+        self._queue_message(False, bytes(ABytes), length)
+
     def SendClose(self, code: int | bytes | str = CLOSE_NORMAL, reason: str = "") -> None:
         """Start the closing handshake with status ``code`` and ``reason`` — or, with
         ``twsoManualClose``, answer the client's close frame (after ``OnClose``; the server does
@@ -249,11 +272,13 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             raise EWebsocketServer(
                 f"Connection {self._peer_ip}:{self._peer_port} is closing; cannot send")
 
-    def _queue_message(self, text: bool, data: bytes) -> None:
+    def _queue_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
+        """Queue (or, on the connection thread with nothing queued, write) one message;
+        ``frame_size``: split into frames of that size (None: as SplitMessage says)."""
         self._check_can_send()
         n = len(data)
         if threading.current_thread() is self._thread and self._out_items == 0:
-            self._write_message(text, data)  # nothing queued before it: write in order now
+            self._write_message(text, data, frame_size)  # nothing queued: write in order now
             return
         limit = self._runtime.settings.send_queue_limit
         with self._out_lock:
@@ -264,7 +289,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             else:
                 self._out_bytes += n
                 self._out_items += 1
-                self._inbox.put((_SEND, text, data, n))
+                self._inbox.put((_SEND, text, data, n, frame_size))
         if overflow:
             self._fail_async(
                 CLOSE_POLICY_VIOLATION, "client too slow",
@@ -367,10 +392,11 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 on_event=self._inbox.put, on_fail=self._on_protocol_fail)
             if not self._engine.run_handshake(self._process_request, self._process_response,
                                               settings.handshake_timeout):
+                if self._handshake_completed:  # the 101 could not be written after all
+                    self._handshake_completed = False
+                    runtime.connection_closed(self)
                 self._report_handshake_failure()
                 return
-            self._handshake_completed = True
-            runtime.connection_opened(self)
             runtime.fire("OnHandshakeResponseSent", self)
             self._serve()
         except Exception as exc:  # a bug of ours: report it, never lose the thread silently
@@ -407,7 +433,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                     self._out_bytes -= item[3]
                     self._out_items -= 1
                 if not self._overflowed and not self._closed:
-                    self._write_message(item[1], item[2])
+                    self._write_message(item[1], item[2], item[4])
             elif kind == _CONTROL:
                 with self._out_lock:
                     self._out_items -= 1
@@ -431,16 +457,16 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 if deadline is None:
                     deadline = time.monotonic() + self._runtime.settings.close_timeout
 
-    def _write_message(self, text: bool, data: bytes) -> None:
+    def _write_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
         engine = self._engine
         if engine is None:
             return
         runtime = self._runtime
+        if frame_size is None:
+            frame_size = runtime.frame_size() if runtime.split_message() else 0
         sizes = None
-        if runtime.split_message():
-            frame_size = runtime.frame_size()
-            if frame_size > 0:
-                sizes = frame_payload_sizes(len(data), frame_size, masked=False)
+        if frame_size > 0:
+            sizes = frame_payload_sizes(len(data), frame_size, masked=False)
         try:
             engine.send_message(data, text, sizes)
         except Exception as exc:
@@ -455,24 +481,38 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         else:
             frame, text = event, None
         opcode = frame.opcode
-        fire = self._runtime.fire
+        received = self._received
         if opcode is TEXT or opcode is BINARY or opcode is CONT:
             self._on_data_frame(frame, text)
         elif opcode is PING:
-            fire("OnPing", self, bytes(frame.data))
+            received("PingReceived", bytes(frame.data))
         elif opcode is PONG:
             self._hb_ping_sent = None
-            fire("OnPong", self, bytes(frame.data))
+            received("PongReceived", bytes(frame.data))
         elif opcode is CLOSE:
             data = bytes(frame.data)
             self._close_status = TCloseStatus(*TransformCloseData(data))
             self._closing = True
-            fire("OnClose", self, data)
+            received("CloseReceived", data)
             return True
         return False
 
+    def _received(self, method: str, *args: Any) -> None:
+        """Hand an incoming message or control frame to the server's protected ``method``
+        (``MessageReceived``, ... ; Sender is this connection), which raises the event.
+        An exception from an override goes to Application.HandleException."""
+        comp = self._runtime.component()
+        if comp is None:
+            return
+        try:
+            getattr(comp, method)(self, self, *args)
+        except EComponentError:
+            pass  # freed meanwhile
+        except Exception as exc:
+            Application.HandleException(exc, comp)
+
     def _on_data_frame(self, frame: Any, text: str | None) -> None:
-        fire = self._runtime.fire
+        received = self._received
         opcode = frame.opcode
         fin = frame.fin
         if twsoFrameByFrame in self._options:
@@ -483,16 +523,16 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 types = _SINGLE if fin else _FIRST
                 is_text = self._msg_text = opcode is TEXT
             if is_text:
-                fire("OnMessageReceived", self, text or "")
+                received("MessageReceived", text or "")
             else:
-                fire("OnBinaryDataReceived", self, bytes(frame.data), types)
+                received("BinaryDataReceived", bytes(frame.data), types)
             return
         if opcode is not CONT:
             if fin:  # the common case: a whole message in one frame
                 if opcode is TEXT:
-                    fire("OnMessageReceived", self, text or "")
+                    received("MessageReceived", text or "")
                 else:
-                    fire("OnBinaryDataReceived", self, bytes(frame.data), _SINGLE)
+                    received("BinaryDataReceived", bytes(frame.data), _SINGLE)
                 return
             self._msg_text = opcode is TEXT
             self._msg_parts = [text if self._msg_text else bytes(frame.data)]
@@ -501,9 +541,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         if fin:
             parts, self._msg_parts = self._msg_parts, []
             if self._msg_text:
-                fire("OnMessageReceived", self, "".join(parts))
+                received("MessageReceived", "".join(parts))
             else:
-                fire("OnBinaryDataReceived", self, b"".join(parts), _REASSEMBLED)
+                received("BinaryDataReceived", b"".join(parts), _REASSEMBLED)
 
     def _on_protocol_fail(self, code: int, reason: str) -> None:
         # On the reader thread (or ours), under the protocol lock: just queue the report.
@@ -550,7 +590,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             if origin.lower() not in origins:
                 return self._refuse(403, f"origin {origin or '(none)'!r} is not in "
                                          "AllowedOrigins")
-        if twsoSkipUpgradeCheck in self._options and "Upgrade" not in headers:
+        if twsoSkipUpgradeCheck in self._options:  # any Upgrade value, or none, is accepted
+            if "Upgrade" in headers:
+                del headers["Upgrade"]
             headers["Upgrade"] = "websocket"
         if twsoSkipVersionCheck in self._options:
             if "Sec-WebSocket-Version" in headers:
@@ -575,6 +617,11 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             return self._refuse(403, "refused by OnAllow")
         if self._runtime.stopping:
             return self._refuse(503, "the server is stopping")
+        # Listed before the 101 goes out, so a client that completed its handshake is already in
+        # Connections (broadcasts and relays reach it). Sends from other threads are queued and
+        # written by this thread after the 101.
+        self._handshake_completed = True
+        self._runtime.connection_opened(self)
         return None
 
     def _refuse(self, status: int, reason: str) -> Response:

@@ -206,11 +206,11 @@ class ServerRuntime:
 
     def release_user_data(self, conn: TTMSFNCWebSocketServerConnection) -> None:
         """Free ``UserData`` of a connection that owns it, after its ``OnDisconnect`` ran."""
-        if not conn.OwnsUserData or conn.UserData is None:
-            return
         comp = self.component()
         if (comp is not None and comp._fnc_marshals_events()
                 and threading.get_ident() != comp._fnc_home.ident):
+            # Decide on the home thread, after the queued events: their handlers may only now
+            # set UserData/OwnsUserData.
             comp._fnc_home.post(_release, (conn,), comp)
         else:
             _release(conn)
@@ -380,7 +380,7 @@ class ServerRuntime:
 
 def _release(conn: TTMSFNCWebSocketServerConnection) -> None:
     data = conn.UserData
-    if data is None:
+    if data is None or not conn.OwnsUserData:
         return
     conn.UserData = None
     for name in ("Free", "close"):

@@ -51,7 +51,10 @@ def build_server_context(files: TLSFiles,
     """Check the files and build a server context; append (property, problem) pairs instead of
     raising. Returns None when there was a problem.
 
-    ``RootCertificateFile`` set: clients must present a certificate signed by it.
+    ``RootCertificateFile`` set: clients must present a certificate signed by it. The context
+    sends no TLS 1.3 session tickets: they reach a client after its handshake, while it may
+    already be writing on one thread and reading on another, and OpenSSL does not support that
+    (the client's first write can be lost, its opening handshake then hangs).
     """
     if not files.certificate:
         problems.append(("CertificateFile", "UseSSL is True but no certificate file is set"))
@@ -66,6 +69,7 @@ def build_server_context(files: TLSFiles,
     if len(problems) != before or not files.certificate:
         return None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.num_tickets = 0
     key = files.key or None
     key_path = files.key or files.certificate
     encrypted = _is_encrypted_key(key_path)

@@ -11,7 +11,12 @@ What it does, in Delphi's order (spec §5.2-5.3):
    assigned with ``csReading`` set; then its own nested blocks follow. ``inherited`` blocks reuse
    the component the root already has under that name.
 3. Properties go through the typed property system (enums and sets by name, dotted paths into
-   nested persistent objects). Events bind to **methods of the root's Python class** by name.
+   nested persistent objects). A collection (``Columns = < item ... end >``) is cleared when the
+   file lists items, then gets one ``Add()`` per item, inside ``BeginUpdate``/``EndUpdate``;
+   item values are assigned like a component's and errors name them ``Columns[1].Width``.
+   Events bind to **methods of the root's Python class** by name; ``nil`` clears a handler and
+   is remembered, with what an ``inherited`` block's component had and was given, so that the
+   writer can write a cleared handler as ``OnX = nil``.
    Component references are recorded and fixed up after the whole root is read, so forward
    references work; ``Other.Name`` references to a root not loaded yet wait for it.
 4. ``Loaded()`` runs once per component, root first, after the local fix-ups.
@@ -36,6 +41,7 @@ from typing import Any
 
 import attrs
 
+from fnc.collections import TCollection
 from fnc.component import TComponent, csInline, csLoading, csReading
 from fnc.events import Event
 from fnc.exceptions import EClassNotFound, EReadError
@@ -54,6 +60,7 @@ from fnc.streaming.registry import GetClass, field_classes
 from fnc.streaming.syntax import (
     Binary,
     Bool,
+    Collection,
     Float,
     Ident,
     Integer,
@@ -79,6 +86,13 @@ DESIGN_TIME_PROPERTIES = frozenset(p.lower() for p in (
 HEADER_KEY = "_fnc_form_header"
 #: Lower-case property paths in the order the form file gave them, kept for the writer.
 ORDER_KEY = "_fnc_form_order"
+#: Names of the events the writer writes as ``OnX = nil`` while their handler is None: events
+#: the file set to ``nil``, and on an ``inherited`` block every event the file set or the
+#: component already had a handler for when the block was read (the ancestor's handler).
+NIL_EVENTS_KEY = "_fnc_form_nil_events"
+#: Event name -> handler an ``inherited`` block's component had before the block was read; the
+#: writer leaves out a handler that is still the ancestor's and that the file did not name.
+ANCESTOR_EVENTS_KEY = "_fnc_form_ancestor_events"
 
 ErrorHook = Callable[[EReadError], bool]
 FindMethodHook = Callable[[TComponent, str], "Callable[..., Any] | None"]
@@ -210,7 +224,7 @@ class _ReadSession:
         self.methods: dict[str, str] = {}
         self.created: list[TComponent] = []
         self.loaded: list[TComponent] = []
-        self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode]] = []
+        self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str]] = []
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -274,6 +288,8 @@ class _ReadSession:
                         raise self.node_error(tree, f"Invalid root name: {exc}") from exc
             self.loaded.append(root)
             self.remember_header(root, tree)
+            if tree.kind == "inherited":
+                self.remember_ancestor_handlers(root)
             root.SetComponentState(csReading, True)
             self.read_properties(root, tree)
             root.SetComponentState(csReading, False)
@@ -328,6 +344,16 @@ class _ReadSession:
         if node.kind != "object" or node.index is not None:
             component.__dict__[HEADER_KEY] = (node.kind, node.index)
 
+    def remember_ancestor_handlers(self, component: TComponent) -> None:
+        # An inherited block's component exists before the block is read: the handlers it has
+        # now were assigned by its "ancestor" (the root class's constructor). Clearing one of
+        # them later must be written as ``OnX = nil``, or reading the file back restores it.
+        had = {event.name: handler for event in _events_map(type(component)).values()
+               if (handler := event.__get__(component)) is not None}
+        if had:
+            component.__dict__[ANCESTOR_EVENTS_KEY] = had
+            component.__dict__.setdefault(NIL_EVENTS_KEY, set()).update(had)
+
     def read_component(self, node: ObjectNode, parent: TComponent | None) -> None:
         root = self.root
         if node.kind == "inherited":
@@ -349,6 +375,8 @@ class _ReadSession:
             except Exception as exc:
                 raise self.node_error(node, f"Cannot name component {node.name}: {exc}") from exc
         self.remember_header(component, node)
+        if node.kind == "inherited":
+            self.remember_ancestor_handlers(component)
         component.SetComponentState(csReading, True)
         self.read_properties(component, node)
         component.SetComponentState(csReading, False)
@@ -371,68 +399,72 @@ class _ReadSession:
             except _Skip:
                 continue
 
-    def read_property(self, component: TComponent, prop: PropertyNode) -> None:
+    def read_property(self, component: TComponent, prop: PropertyNode, owner: Any = None,
+                      prefix: str = "") -> None:
+        """Assign ``prop`` to ``owner`` (the component itself, or a collection item whose path
+        for messages is ``prefix``, e.g. ``Columns[0].``)."""
+        if owner is None:
+            owner = component
         path = prop.path
-        if "." not in path:  # the usual case: an event or a property of the component itself
-            cls = type(component)
+        if "." not in path:  # the usual case: an event or a property of the object itself
+            cls = type(owner)
             folded = path.lower()
             event = _events_map(cls).get(folded)
             if event is not None:
-                self.bind_event(component, event, prop)
+                self.bind_event(component, owner, event, prop, prefix)
                 return
             published = _lower_map(cls).get(folded)
             if published is None:
-                self.unknown(component, prop, f'Unknown property: "{path}"')
+                self.unknown(component, prop, f'Unknown property: "{path}"', prefix)
                 return
-            self.assign(component, component, published, prop)
+            self.assign(component, owner, published, prop, prefix)
             return
         parts = prop.parts
-        target: Any = component
+        target: Any = owner
         for i, part in enumerate(parts[:-1]):
             published = _lower_map(type(target)).get(part.lower())
-            if published is None or published.kind != "persistent":
+            if published is None or published.kind != "persistent" or isinstance(
+                    getattr(target, published.name), TCollection):
                 if published is None and i == 0:
                     reason = f'Unknown property: "{part}"'
                 else:
                     reason = f"Invalid property path: {'.'.join(parts[:i + 1])} is not an object"
-                self.unknown(component, prop, reason)
+                self.unknown(component, prop, reason, prefix)
                 return
             target = getattr(target, published.name)
         name = parts[-1]
-        if target is component:
-            event = _events_map(type(component)).get(name.lower())
-            if event is not None:
-                self.bind_event(component, event, prop)
-                return
         published = _lower_map(type(target)).get(name.lower())
         if published is None:
-            self.unknown(component, prop, f'Unknown property: "{name}"')
+            self.unknown(component, prop, f'Unknown property: "{name}"', prefix)
             return
-        self.assign(component, target, published, prop)
+        self.assign(component, target, published, prop, prefix)
 
-    def unknown(self, component: TComponent, prop: PropertyNode, reason: str) -> None:
+    def unknown(self, component: TComponent, prop: PropertyNode, reason: str,
+                prefix: str = "") -> None:
         path = prop.path
-        keep = path.lower() in DESIGN_TIME_PROPERTIES or (
+        keep = not prefix and (path.lower() in DESIGN_TIME_PROPERTIES or (
             not self.reader.strict and component is self.root
-            and isinstance(component, TDataModule))
+            and isinstance(component, TDataModule)))
         if keep:
             value = prop.value
             component.DesignInfo[path] = plain_value(value) if is_plain_round_trip(value) \
                 else value
             return
         hook = self.reader.on_property_not_found
-        if hook is not None and hook(component, path, prop.value):
+        if hook is not None and hook(component, prefix + path, prop.value):
             return
-        self.recoverable(self.error(component, path, reason, prop))
+        self.recoverable(self.error(component, prefix + path, reason, prop))
 
-    def bind_event(self, component: TComponent, event: Event, prop: PropertyNode) -> None:
+    def bind_event(self, component: TComponent, owner: Any, event: Event, prop: PropertyNode,
+                   prefix: str = "") -> None:
         value = prop.value
         if type(value) is Nil:
-            setattr(component, event.name, None)
+            setattr(owner, event.name, None)
+            owner.__dict__.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
             return
         if type(value) is not Ident or "." in value.value:  # type: ignore[union-attr]
             self.recoverable(self.error(
-                component, prop.path,
+                component, prefix + prop.path,
                 f"Invalid property value: {_describe(value)} (an event takes a method name)",
                 prop))
         method_name: str = value.value  # type: ignore[union-attr]
@@ -445,9 +477,12 @@ class _ReadSession:
             handler = self.reader.on_find_method(root, method_name)
         if handler is None or not callable(handler):
             self.recoverable(self.error(
-                component, prop.path,
+                component, prefix + prop.path,
                 f"Method '{method_name}' not found in {type(root).__name__}", prop))
-        setattr(component, event.name, handler)
+        setattr(owner, event.name, handler)
+        header = owner.__dict__.get(HEADER_KEY)
+        if header is not None and header[0] == "inherited":
+            owner.__dict__.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
 
     def convert(self, published: PublishedProperty, value: Value) -> Any:
         kind = published.kind
@@ -472,17 +507,46 @@ class _ReadSession:
                          f"{type_name(published.type)} property")
 
     def assign(self, component: TComponent, target: Any, published: PublishedProperty,
-               prop: PropertyNode) -> None:
+               prop: PropertyNode, prefix: str = "") -> None:
+        path = prefix + prop.path
+        if type(prop.value) is Collection and published.kind == "persistent":
+            collection = getattr(target, published.name)
+            if isinstance(collection, TCollection):
+                self.read_collection(component, collection, prop, path)
+                return
         if published.read_only:
             self.recoverable(self.error(
-                component, prop.path, "Cannot assign to a read-only property", prop))
+                component, path, "Cannot assign to a read-only property", prop))
         if published.kind == "component" and type(prop.value) is Ident:
-            self.fixups.append((component, target, published, prop.value.value, prop))  # type: ignore[union-attr]
+            self.fixups.append((component, target, published, prop.value.value, prop, path))  # type: ignore[union-attr]
             return
         try:
             setattr(target, published.name, self.convert(published, prop.value))
         except Exception as exc:
-            self.recoverable(self.error(component, prop.path, str(exc), prop))
+            self.recoverable(self.error(component, path, str(exc), prop))
+
+    def read_collection(self, component: TComponent, collection: TCollection,
+                        prop: PropertyNode, path: str) -> None:
+        """``Columns = < item ... end >``: Delphi clears the collection (only when the file
+        has items), then adds one item per ``item`` and assigns its properties, all inside
+        ``BeginUpdate``/``EndUpdate``."""
+        items = prop.value.items  # type: ignore[union-attr]
+        collection.BeginUpdate()
+        try:
+            if items:
+                collection.Clear()
+            for item_node in items:
+                item = collection.Add()
+                if item_node.properties:
+                    item.__dict__[ORDER_KEY] = [p.path.lower() for p in item_node.properties]
+                prefix = f"{path}[{item.Index}]."
+                for item_prop in item_node.properties:
+                    try:
+                        self.read_property(component, item_prop, item, prefix)
+                    except _Skip:
+                        continue
+        finally:
+            collection.EndUpdate()
 
     # -- references ------------------------------------------------------------------------
 
@@ -493,7 +557,7 @@ class _ReadSession:
             for owned in reversed(root.Components):
                 if owned.Name:
                     index[owned.Name.lower()] = owned
-        for component, target, published, path, prop in self.fixups:
+        for component, target, published, path, prop, prop_path in self.fixups:
             folded = path.lower()
             found = index.get(folded) if "." not in folded and folded != "owner" else None
             if found is None:
@@ -511,6 +575,6 @@ class _ReadSession:
                 setattr(target, published.name, found)
             except Exception as exc:
                 try:
-                    self.recoverable(self.error(component, prop.path, str(exc), prop))
+                    self.recoverable(self.error(component, prop_path, str(exc), prop))
                 except _Skip:
                     continue

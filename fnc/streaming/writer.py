@@ -5,8 +5,14 @@ For the root and every component it owns (nested under their parents, in ``Compo
 * ``DesignInfo`` values first (design-time positions, unmodelled form properties), as read;
 * a placeholder's streamed values, unchanged;
 * published properties in declaration order, only when stored and different from the default
-  (nested persistent objects as dotted paths, enums and sets by name, references by name);
-* events whose handler is a method of the root's class, by method name.
+  (nested persistent objects as dotted paths, enums and sets by name, references by name,
+  a non-empty collection as ``< item ... end >`` with each item's properties written the same
+  way);
+* events whose handler is a method of the root's class, by method name; ``OnX = nil`` for an
+  event whose handler is None where the file it was read from had ``nil``, or, on an
+  ``inherited`` block, had a handler or the component had one before the block was read (its
+  ancestor's); on an ``inherited`` block a handler that is still the ancestor's and that the
+  file did not name is not written (it is inherited).
 
 A component that was read from a form file keeps that file's property order: values it had are
 written in the same order, values it did not have follow. So a hand-written file comes back
@@ -21,19 +27,29 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from fnc.collections import TCollection, TCollectionItem
 from fnc.component import TComponent, TComponentStyle, csWriting
 from fnc.events import Event
 from fnc.exceptions import EWriteError
 from fnc.properties import Property as PublishedProperty
 from fnc.properties import declared_properties, is_stored
 from fnc.streaming.placeholders import TPlaceholderComponent
-from fnc.streaming.reader import HEADER_KEY, ORDER_KEY, handler_methods
+from fnc.streaming.reader import (
+    ANCESTOR_EVENTS_KEY,
+    HEADER_KEY,
+    NIL_EVENTS_KEY,
+    ORDER_KEY,
+    handler_methods,
+)
 from fnc.streaming.syntax import (
     Binary,
     Bool,
+    Collection,
+    CollectionItem,
     Float,
     Ident,
     Integer,
+    Nil,
     ObjectNode,
     PropertyNode,
     Set,
@@ -105,17 +121,33 @@ class _TreeWriter:
                           for path, value in component.StreamedProperties.items())
             return result
         self.published(component, "", result)
-        for event in _events(type(component)):
-            handler = event.__get__(component)
+        self.events(component, result)
+        return _in_read_order(component, result)
+
+    def events(self, obj: Any, out: list[PropertyNode]) -> None:
+        state = obj.__dict__
+        nil_events = state.get(NIL_EVENTS_KEY, ())
+        ancestor = state.get(ANCESTOR_EVENTS_KEY, {})
+        streamed = state.get(ORDER_KEY, ()) if ancestor else ()
+        for event in _events(type(obj)):
+            handler = event.__get__(obj)
             name = self.method_name(handler)
             if name is not None:
-                result.append(PropertyNode(event.name, Ident(name)))
-        order = component.__dict__.get(ORDER_KEY)
-        if order:  # keep the order the form file had; new values follow
-            rank = {path: i for i, path in enumerate(order)}
-            last = len(rank)
-            result.sort(key=lambda prop: rank.get(prop.path.lower(), last))
-        return result
+                if (event.name in ancestor and ancestor[event.name] == handler
+                        and event.name.lower() not in streamed):
+                    continue  # still the ancestor's handler: inherited, not written
+                out.append(PropertyNode(event.name, Ident(name)))
+            elif handler is None and event.name in nil_events:
+                out.append(PropertyNode(event.name, Nil()))
+
+    def collection(self, collection: TCollection) -> Collection:
+        return Collection(CollectionItem(self.item_properties(item)) for item in collection)
+
+    def item_properties(self, item: TCollectionItem) -> list[PropertyNode]:
+        result: list[PropertyNode] = []
+        self.published(item, "", result)
+        self.events(item, result)
+        return _in_read_order(item, result)
 
     def plain(self, component: TComponent, path: str, value: Any) -> Value:
         try:
@@ -125,14 +157,18 @@ class _TreeWriter:
 
     def published(self, obj: Any, prefix: str, out: list[PropertyNode]) -> None:
         for name, published in declared_properties(type(obj)).items():
-            if name == "Name" and not prefix:
+            if name == "Name" and isinstance(obj, TComponent):
                 continue
             if published.kind == "persistent":
                 stored = published.stored
                 if callable(stored):
                     stored = stored(obj)
                 if stored:
-                    self.published(getattr(obj, name), f"{prefix}{name}.", out)
+                    value = getattr(obj, name)
+                    if not isinstance(value, TCollection):
+                        self.published(value, f"{prefix}{name}.", out)
+                    elif len(value):
+                        out.append(PropertyNode(prefix + name, self.collection(value)))
                 continue
             if not is_stored(obj, name):
                 continue
@@ -176,6 +212,16 @@ class _TreeWriter:
             return None  # classmethod: not an instance method
         function = getattr(handler, "__func__", None)
         return name if function is getattr(type(self.root), name, None) else None
+
+
+def _in_read_order(obj: Any, props: list[PropertyNode]) -> list[PropertyNode]:
+    """``props`` in the order the form file gave ``obj``'s values (new values last)."""
+    order = obj.__dict__.get(ORDER_KEY)
+    if order:
+        rank = {path: i for i, path in enumerate(order)}
+        last = len(rank)
+        props.sort(key=lambda prop: rank.get(prop.path.lower(), last))
+    return props
 
 
 def _events(cls: type) -> list[Event]:

@@ -38,9 +38,16 @@ class MockCertificates:
         self.server_cert.private_key_pem.write_to_path(self.key_file)
 
     def server_context(self) -> ssl.SSLContext:
-        """An SSL context presenting the server certificate."""
+        """An SSL context presenting the server certificate; it sends no TLS 1.3 session tickets.
+
+        Tickets arrive after the client's handshake has finished, so a client that reads on one
+        thread while it writes its upgrade request on another (websockets' sync client does)
+        would process them concurrently with that write, which OpenSSL does not support: the
+        request can be lost and the handshake hang.
+        """
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.server_cert.configure_cert(context)
+        context.num_tickets = 0
         return context
 
     def client_context(self) -> ssl.SSLContext:

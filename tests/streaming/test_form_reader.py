@@ -55,7 +55,7 @@ class TStyle(enum.Enum):
 class TLook(TNestedPersistent):
     FaceName = Property(str, "Tahoma")
     Size = Property(int, 8)
-    Style = Property(SetOf(TStyle))
+    Style = Property(SetOf(TStyle), frozenset())
 
 
 class TGadget(TComponent):
@@ -67,7 +67,7 @@ class TGadget(TComponent):
     Caption = Property(str)
     Data = Property(bytes)
     Shade = Property(TShade, TShade.shRed)
-    Styles = Property(SetOf(TStyle))
+    Styles = Property(SetOf(TStyle), frozenset())
     Link = Property(TComponent)
     Look = Property(TLook)
     Hidden = Property(str, "", stored=False)

@@ -36,6 +36,17 @@ def test_tls_client_ssl_context_and_trustme_ca(wsl_connect):
         assert ws2.recv(timeout=5) == "hello over tls"
 
 
+def test_tls_server_sends_no_session_tickets(ws_connect):
+    # TLS 1.3 tickets reach a client after its handshake; a client that reads on one thread while
+    # writing its upgrade request on another (websockets' sync client) could lose that request
+    with MockWebSocketServer(tls=True, echo=True) as server:
+        ws = ws_connect(server.url, sslopt={"ca_certs": server.ca_file})  # reads on this thread
+        ws.send("after the tickets, if any")
+        assert ws.recv() == "after the tickets, if any"
+        assert ws.sock.version() == "TLSv1.3"
+        assert not ws.sock.session.has_ticket
+
+
 def test_tls_untrusted_client_fails_and_is_recorded(ws_connect):
     with MockWebSocketServer(tls=True) as server:
         with pytest.raises(ssl.SSLCertVerificationError):

@@ -154,6 +154,9 @@ def test_split_text_stays_text_and_arrives_whole_both_ways():
             clog.wait_for("OnConnect")
             client.Send(TEXT)
             clog.wait_for("OnMessageReceived")
+            # The server's recorder listens after the echo handler, on the connection thread:
+            # the echo can reach the client before the server's record is made.
+            slog.wait_for("OnMessageReceived")
             assert slog.of("OnMessageReceived")[0][1] == TEXT
             assert clog.of("OnMessageReceived")[0][1] == TEXT
             assert not slog.of("OnBinaryDataReceived") and not clog.of("OnBinaryDataReceived")

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 import trustme
+import websocket
 from cryptography.hazmat.primitives import serialization
 from server_support import EventLog, running_server, wait_until
 from websockets.exceptions import ConnectionClosed, InvalidMessage
@@ -57,6 +58,23 @@ def test_wss_server_with_a_verified_certificate(server_pki):
                      ssl=_client_context(server_pki)) as ws:
             ws.send("secure")
             assert ws.recv(timeout=5) == "SECURE"
+
+
+def test_wss_server_sends_no_session_tickets(server_pki):
+    # TLS 1.3 tickets reach a client after its handshake; a client that reads on one thread while
+    # writing its upgrade request on another (websockets' sync client) could lose that request
+    with running_server(UseSSL=True, CertificateFile=server_pki["cert"],
+                        CertificateKeyFile=server_pki["key"]) as server:
+        server.OnMessageReceived = _echo
+        ws = websocket.create_connection(f"wss://127.0.0.1:{server.BoundPort}", timeout=5,
+                                         sslopt={"ca_certs": server_pki["ca"]})
+        try:
+            ws.send("tickets")  # websocket-client reads on this thread: any ticket is read by now
+            assert ws.recv() == "TICKETS"
+            assert ws.sock.version() == "TLSv1.3"
+            assert not ws.sock.session.has_ticket
+        finally:
+            ws.close(timeout=2)
 
 
 def test_a_client_that_does_not_trust_the_certificate_fails_and_onerror_says_tls(server_pki):
