@@ -94,6 +94,11 @@ class MockWebSocketServer:
     for all open connections.
 
     All methods are thread-safe. Waits use conditions and raise :class:`MockTimeoutError`.
+
+    ``tls=True`` serves ``wss://`` with a generated certificate (``ca_file``,
+    :meth:`client_ssl_context`). A context of your own passed as ``tls`` is used unchanged: set its
+    ``num_tickets = 0``, as the generated one does, or clients that read and write on different
+    threads (websockets' sync client) may rarely lose their request to an OpenSSL race.
     """
 
     def __init__(

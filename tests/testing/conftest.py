@@ -18,9 +18,6 @@ import websockets.sync.client
 pytest_plugins = ["pytester"]
 
 TIMEOUT = 5.0
-OPEN_TIMEOUT = 20.0
-"""Bound on an opening (TCP, TLS and upgrade) handshake: generous because a TLS handshake on a
-machine loaded by parallel suites has been seen to take over 5 s; a passing test never waits."""
 
 
 class RawClient:
@@ -127,7 +124,7 @@ def wsl_connect() -> Iterator[Callable[..., websockets.sync.client.ClientConnect
     def connect(url: str, **options: Any) -> websockets.sync.client.ClientConnection:
         options.setdefault("proxy", None)
         options.setdefault("compression", None)
-        options.setdefault("open_timeout", OPEN_TIMEOUT)
+        options.setdefault("open_timeout", TIMEOUT)
         options.setdefault("close_timeout", 1)
         options.setdefault("ping_interval", None)
         options.setdefault("legacy", True)  # a plain connection, not the reconnecting form
