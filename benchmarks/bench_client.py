@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import websocket
 
 from fnc.application import Application
-from fnc_websocket.client import TTMSFNCWebsocketClient
+from fnc_websocket.client.component import TTMSFNCWebsocketClient
 
 SERVER_CODE = """
 import asyncio, sys

@@ -22,7 +22,7 @@ from websockets.sync.client import connect
 from websockets.sync.server import ServerConnection, serve
 
 from fnc import Application
-from fnc_websocket.server import TTMSFNCWebSocketServer
+from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
 CLIENTS = 4
 WINDOW = 16

@@ -5,9 +5,13 @@ Vcl.TMSFNCWebSocketCommon`` becomes ``from fnc_websocket import ...``.
 """
 
 from fnc.streaming import RegisterClasses
-from fnc_websocket.client import TTMSFNCCustomWebsocketClient, TTMSFNCWebsocketClient, TWatchDog
-from fnc_websocket.client_connection import TTMSFNCWebSocketClientConnection
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.component import (
+    TTMSFNCCustomWebsocketClient,
+    TTMSFNCWebsocketClient,
+    TWatchDog,
+)
+from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
+from fnc_websocket.client.errors import (
     EWebSocketClient,
     EWebSocketClientClosed,
     EWebSocketClientConnectError,
@@ -22,7 +26,7 @@ from fnc_websocket.client_errors import (
     EWebSocketClientTimeout,
     EWebSocketClientTLSError,
 )
-from fnc_websocket.client_handshake import (
+from fnc_websocket.client.handshake import (
     TTMSFNCWebSocketHandshakeRequest,
     TTMSFNCWebSocketHandshakeResponse,
 )
@@ -87,7 +91,7 @@ from fnc_websocket.common import (
     wstTLS1_1,
     wstTLS1_2,
 )
-from fnc_websocket.server import (
+from fnc_websocket.server.component import (
     TTMSFNCCustomWebSocketServer,
     TTMSFNCWebSocketHTTPRequest,
     TTMSFNCWebSocketHTTPResponse,
@@ -95,7 +99,7 @@ from fnc_websocket.server import (
     TTMSFNCWebSocketServer,
     TTMSFNCWebSocketServerConnection,
 )
-from fnc_websocket.server_errors import EWebsocketServer
+from fnc_websocket.server.errors import EWebsocketServer
 
 # Form files name these classes; registering them lets fnc.streaming create them by name.
 RegisterClasses([TTMSFNCWebsocketClient, TTMSFNCWebSocketServer])

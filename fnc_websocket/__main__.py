@@ -2,6 +2,6 @@
 
 import sys
 
-from fnc_websocket.cli import main
+from fnc_websocket.cli.main import main
 
 sys.exit(main())

@@ -21,8 +21,8 @@ from fnc.properties import at_least
 
 if TYPE_CHECKING:
     from fnc.events import VarParam
-    from fnc_websocket.client_handshake import TTMSFNCWebSocketHandshakeResponse
-    from fnc_websocket.server_connection import TTMSFNCWebSocketServerConnection
+    from fnc_websocket.client.handshake import TTMSFNCWebSocketHandshakeResponse
+    from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
 
 __all__ = [
     "CLOSE_GOING_AWAY", "CLOSE_INVALID_PAYLOAD", "CLOSE_MESSAGE_TOO_BIG", "CLOSE_NORMAL",

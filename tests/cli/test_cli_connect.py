@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from cli_support import TIMEOUT, CliProcess, assert_one_line_error, run_cli
 
-from fnc_websocket.cli import main
+from fnc_websocket.cli.main import main
 from fnc_websocket.testing import MockWebSocketServer, Opcode
 
 Start = Callable[..., CliProcess]

@@ -8,7 +8,7 @@ import time
 import pytest
 from cli_support import run_cli
 
-from fnc_websocket.cli import main
+from fnc_websocket.cli.main import main
 
 CLIENT_EVENTS = ["OnSendHandshake", "OnHandshakeResponse", "OnConnect", "OnMessageReceived",
                  "OnBinaryDataReceived", "OnPong", "OnClose", "OnDisconnect"]

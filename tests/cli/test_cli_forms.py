@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cli_support import ROOT, TIMEOUT, CliProcess, assert_one_line_error, run_cli
 
-from fnc_websocket.cli import main
+from fnc_websocket.cli.main import main
 from fnc_websocket.testing import MockWebSocketServer
 
 Start = Callable[..., CliProcess]

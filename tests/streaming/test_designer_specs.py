@@ -16,9 +16,9 @@ from fnc.streaming import (
     parse_text,
     read_tree_file,
 )
-from fnc_websocket.client import TTMSFNCWebsocketClient
+from fnc_websocket.client.component import TTMSFNCWebsocketClient
 from fnc_websocket.common import TTMSFNCWebsocketOption
-from fnc_websocket.server import TTMSFNCWebSocketServer
+from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
 SPECS = Path(__file__).resolve().parents[2] / "designer_specs"
 RegisterClasses([TTMSFNCWebsocketClient, TTMSFNCWebSocketServer])

@@ -98,8 +98,8 @@ def test_framework_components_declare_explicit_defaults(package):
 
 
 def test_websocket_options_with_explicit_empty_default_are_not_written():
-    from fnc_websocket.client import TTMSFNCWebsocketClient
-    from fnc_websocket.server import TTMSFNCWebSocketServer
+    from fnc_websocket.client.component import TTMSFNCWebsocketClient
+    from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
     client = TTMSFNCWebsocketClient(None, Name="Client1")
     server = TTMSFNCWebSocketServer(None, Name="Server1")

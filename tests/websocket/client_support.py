@@ -18,7 +18,7 @@ from typing import Any
 from websockets.sync.server import Server, ServerConnection, serve
 
 from fnc.application import Application
-from fnc_websocket.client import TTMSFNCWebsocketClient
+from fnc_websocket.client.component import TTMSFNCWebsocketClient
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 WAIT = 5.0

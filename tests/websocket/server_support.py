@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from fnc import Application, listen
-from fnc_websocket.server import TTMSFNCWebSocketServer
+from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
 ALL_EVENTS = ("OnConnect", "OnAllow", "OnHandshakeResponseSent", "OnMessageReceived",
               "OnBinaryDataReceived", "OnPing", "OnPong", "OnClose", "OnDisconnect", "OnError")

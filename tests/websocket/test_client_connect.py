@@ -15,9 +15,9 @@ from client_support import (
 
 from fnc.events import published_events
 from fnc.properties import published_properties
-from fnc_websocket.client import TTMSFNCWebsocketClient
-from fnc_websocket.client_connection import TTMSFNCWebSocketClientConnection
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.component import TTMSFNCWebsocketClient
+from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
+from fnc_websocket.client.errors import (
     EWebSocketClient,
     EWebSocketClientClosed,
     EWebSocketClientConnectError,

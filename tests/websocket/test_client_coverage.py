@@ -13,7 +13,7 @@ import pytest
 from client_support import WAIT, RawConnection, Recorder, wait_until
 from server_support import running_server
 
-from fnc_websocket.client_errors import EWebSocketClientHandshakeError
+from fnc_websocket.client.errors import EWebSocketClientHandshakeError
 from fnc_websocket.common import irNone, irOK
 
 # -- BoundIP ----------------------------------------------------------------------------------

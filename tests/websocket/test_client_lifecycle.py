@@ -23,7 +23,7 @@ from client_support import (
 from fnc.application import Application
 from fnc.component import TComponent
 from fnc.exceptions import EComponentError
-from fnc_websocket.client_errors import EWebSocketClient, EWebSocketClientHeartBeatTimeout
+from fnc_websocket.client.errors import EWebSocketClient, EWebSocketClientHeartBeatTimeout
 from fnc_websocket.common import irClose, irNone, irOK
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +124,7 @@ def test_interpreter_exit_stops_workers(client_echo):
 import sys, threading
 sys.path.insert(0, {str(ROOT)!r})
 from fnc.application import Application
-from fnc_websocket.client import TTMSFNCWebsocketClient
+from fnc_websocket.client.component import TTMSFNCWebsocketClient
 c = TTMSFNCWebsocketClient(None, HostName="127.0.0.1", Port={client_echo.port})
 up = []
 c.OnConnect = lambda S, A: up.append(1)

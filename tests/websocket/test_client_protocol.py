@@ -11,7 +11,7 @@ from client_support import (
     Recorder,
 )
 
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.errors import (
     EWebSocketClientConnectionLost,
     EWebSocketClientInvalidPayload,
     EWebSocketClientMessageTooBig,

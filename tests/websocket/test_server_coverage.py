@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from fnc_websocket.common import twsoSkipUpgradeCheck
-from fnc_websocket.server import TTMSFNCWebSocketServerConnection
+from fnc_websocket.server.component import TTMSFNCWebSocketServerConnection
 
 WAIT = 5.0
 

@@ -17,7 +17,7 @@ from server_support import (
 from websockets.sync.client import connect
 
 from fnc_websocket.common import EWebSocket, ftContinuation, ftFirst, ftLast, twsoFrameByFrame
-from fnc_websocket.server import TTMSFNCWebSocketServerConnection
+from fnc_websocket.server.component import TTMSFNCWebSocketServerConnection
 
 
 def _full_session(url: str) -> None:

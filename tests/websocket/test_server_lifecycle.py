@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from fnc import TComponent
-from fnc_websocket.server import EWebsocketServer, TTMSFNCWebSocketServer
+from fnc_websocket.server.component import EWebsocketServer, TTMSFNCWebSocketServer
 
 
 def _wait_connections(server: TTMSFNCWebSocketServer, count: int) -> bool:

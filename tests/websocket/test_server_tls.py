@@ -14,7 +14,7 @@ from server_support import EventLog, running_server, wait_until
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 from websockets.sync.client import connect
 
-from fnc_websocket.server import EWebsocketServer, TTMSFNCWebSocketServer
+from fnc_websocket.server.component import EWebsocketServer, TTMSFNCWebSocketServer
 
 
 @pytest.fixture(scope="module")

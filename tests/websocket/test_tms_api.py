@@ -38,7 +38,7 @@ from fnc_websocket import (
     ftLast,
     twsoFrameByFrame,
 )
-from fnc_websocket.client_handshake import MAX_HEADER_COUNT
+from fnc_websocket.client.handshake import MAX_HEADER_COUNT
 from fnc_websocket.common import frame_payload_sizes
 
 WAIT = 5.0

@@ -2,7 +2,7 @@
 
 Every agent implements :class:`autobahn_fuzz.ClientAgent` (``name``, ``run_case(url)``).
 :func:`client_agents` lists them all, each either available or with the reason it is not (the
-component agent needs ``fnc_websocket.client``), so the runners and the tests pick them up
+component agent needs ``fnc_websocket.client.component``), so the runners and the tests pick them up
 automatically once the component exists.
 """
 
@@ -89,7 +89,7 @@ class RawWebSocketClientAgent:
 
 
 class ComponentClientAgent:
-    """Agent on our ``TTMSFNCWebsocketClient`` (``fnc_websocket.client``).
+    """Agent on our ``TTMSFNCWebsocketClient`` (``fnc_websocket.client.component``).
 
     Per case: a fresh client on the calling (home) thread, ``MaxMessageSize = 0`` (Autobahn sends
     16 MiB messages), echo from ``OnMessageReceived`` / ``OnBinaryDataReceived`` through
@@ -104,7 +104,7 @@ class ComponentClientAgent:
         self.name = "fnc-client" if auto_sync else "fnc-client-nosync"
 
     def run_case(self, url: str) -> None:
-        from fnc_websocket.client import TTMSFNCWebsocketClient
+        from fnc_websocket.client.component import TTMSFNCWebsocketClient
         from fnc_websocket.common import EWebSocket
 
         application = _application()

@@ -3,7 +3,7 @@
 Each target is a context manager factory: ``with target.serve() as url:`` starts the server on
 127.0.0.1 with an ephemeral port, yields its ``ws://`` URL, and on exit stops it and joins every
 thread it started (bounded). :func:`server_targets` lists them all, each either available or with
-the reason it is not (the component target needs ``fnc_websocket.server``).
+the reason it is not (the component target needs ``fnc_websocket.server.component``).
 
 About ``websockets``' fragment limit: ``websockets.sync.messages.MAX_FRAGMENTS`` (default 4096,
 from the environment variable ``WEBSOCKETS_MAX_FRAGMENTS`` read once at import) caps how many
@@ -96,7 +96,7 @@ class WebsocketsEchoServer:
 
 
 class ComponentEchoServer:
-    """Our ``TTMSFNCWebSocketServer`` (``fnc_websocket.server``) as an echo server.
+    """Our ``TTMSFNCWebSocketServer`` (``fnc_websocket.server.component``) as an echo server.
 
     ``Port = 0``, ``AutoSyncEvents = False`` (handlers on the connection threads, so nothing has
     to pump the caller's queue), ``MaxMessageSize = 0`` (Autobahn sends 16 MiB); echo through
@@ -108,7 +108,7 @@ class ComponentEchoServer:
     @contextlib.contextmanager
     def serve(self) -> Iterator[str]:
         from fnc_websocket.common import EWebSocket
-        from fnc_websocket.server import TTMSFNCWebSocketServer
+        from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
         def echo(AConnection: Any, send: Callable[[], None]) -> None:
             try:

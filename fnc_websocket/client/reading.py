@@ -11,18 +11,18 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from fnc_websocket._client_frames import OP_PING
-from fnc_websocket._client_waiting import Aborted, CloseDone, poll
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.errors import (
     EWebSocketClient,
     EWebSocketClientInvalidPayload,
     EWebSocketClientMessageTooBig,
     EWebSocketClientProtocolError,
     EWebSocketClientTimeout,
 )
+from fnc_websocket.client.frames import OP_PING
+from fnc_websocket.client.waiting import Aborted, CloseDone, poll
 
 if TYPE_CHECKING:
-    from fnc_websocket._client_session import ClientSession
+    from fnc_websocket.client.session import ClientSession
 
 __all__ = ["read_until_closed", "wait_readable"]
 

@@ -12,7 +12,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fnc_websocket._client_session import ClientSession
+    from fnc_websocket.client.session import ClientSession
 
 __all__ = ["register", "stop_all_sessions", "unregister"]
 

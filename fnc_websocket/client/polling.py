@@ -10,17 +10,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from fnc_websocket._client_waiting import Aborted, NoData, poll
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.errors import (
     EWebSocketClient,
     EWebSocketClientInvalidPayload,
     EWebSocketClientMessageTooBig,
     EWebSocketClientProtocolError,
 )
+from fnc_websocket.client.waiting import Aborted, NoData, poll
 from fnc_websocket.common import TTMSFNCWebSocketIncomingResult, irClose, irNone, irOK
 
 if TYPE_CHECKING:
-    from fnc_websocket._client_session import ClientSession
+    from fnc_websocket.client.session import ClientSession
 
 __all__ = ["check_incoming", "close_manually"]
 

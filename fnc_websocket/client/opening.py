@@ -2,7 +2,7 @@
 
 Runs on the session's worker thread. Every step is bounded by ``ConnectTimeout`` and ends at once
 when another thread aborts the session (the socket in progress is registered with the session,
-which shuts it down, and the session's :class:`~fnc_websocket._client_waiting.Wakeup` ends any
+which shuts it down, and the session's :class:`~fnc_websocket.client.waiting.Wakeup` ends any
 wait). Failures raise the ``EWebSocketClient`` subclass that names the step;
 ``OnHandshakeResponse`` runs here, on the worker.
 """
@@ -17,8 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from fnc.events import VarParam
-from fnc_websocket._client_waiting import Aborted, poll
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.errors import (
     EWebSocketClientConnectError,
     EWebSocketClientConnectionLost,
     EWebSocketClientHandshakeError,
@@ -26,16 +25,17 @@ from fnc_websocket.client_errors import (
     EWebSocketClientTimeout,
     EWebSocketClientTLSError,
 )
-from fnc_websocket.client_handshake import (
+from fnc_websocket.client.handshake import (
     MAX_HEAD_BYTES,
     check_response,
     looks_like_tls,
     parse_response,
 )
-from fnc_websocket.tls import describe_tls_error
+from fnc_websocket.client.tls import describe_tls_error
+from fnc_websocket.client.waiting import Aborted, poll
 
 if TYPE_CHECKING:
-    from fnc_websocket._client_session import ClientSession
+    from fnc_websocket.client.session import ClientSession
 
 __all__ = ["open_connection"]
 

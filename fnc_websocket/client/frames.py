@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable
 
 from fnc_websocket._payload import apply_mask
-from fnc_websocket.client_errors import EWebSocketClientProtocolError
+from fnc_websocket.client.errors import EWebSocketClientProtocolError
 
 __all__ = ["FrameReader", "MaskKeys", "encode_frame", "encode_frames"]
 

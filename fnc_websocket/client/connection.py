@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from fnc_websocket._client_frames import (
+from fnc_websocket.client.errors import EWebSocketClientClosed, EWebSocketClientConnectionLost
+from fnc_websocket.client.frames import (
     OP_BINARY,
     OP_CLOSE,
     OP_PING,
@@ -19,7 +20,6 @@ from fnc_websocket._client_frames import (
     encode_frame,
     encode_frames,
 )
-from fnc_websocket.client_errors import EWebSocketClientClosed, EWebSocketClientConnectionLost
 from fnc_websocket.common import (
     CLOSE_NORMAL,
     SErrCloseSent,
@@ -34,7 +34,7 @@ from fnc_websocket.common import (
 if TYPE_CHECKING:
     import socket
 
-    from fnc_websocket._client_session import ClientSession
+    from fnc_websocket.client.session import ClientSession
 
 __all__ = ["TTMSFNCWebSocketClientConnection"]
 

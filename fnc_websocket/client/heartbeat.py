@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fnc_websocket.client_errors import EWebSocketClient, EWebSocketClientHeartBeatTimeout
+from fnc_websocket.client.errors import EWebSocketClient, EWebSocketClientHeartBeatTimeout
 
 __all__ = ["HeartBeatSchedule"]
 

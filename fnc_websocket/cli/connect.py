@@ -19,7 +19,7 @@ from typing import Any
 
 from fnc.application import Application
 from fnc.threads import MessageQueue, current_queue
-from fnc_websocket._cli_common import (
+from fnc_websocket.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
     CLIError,
@@ -29,10 +29,10 @@ from fnc_websocket._cli_common import (
     parse_header,
     parse_ws_url,
 )
-from fnc_websocket._cli_signals import StopSignals
-from fnc_websocket._cli_stdin import LineReader, stdin_binary
-from fnc_websocket.client import TTMSFNCWebsocketClient
-from fnc_websocket.client_errors import EWebSocketClient, EWebSocketClientPropertyError
+from fnc_websocket.cli.signals import StopSignals
+from fnc_websocket.cli.stdin import LineReader, stdin_binary
+from fnc_websocket.client.component import TTMSFNCWebsocketClient
+from fnc_websocket.client.errors import EWebSocketClient, EWebSocketClientPropertyError
 from fnc_websocket.common import TransformCloseData
 
 __all__ = ["run_connect"]

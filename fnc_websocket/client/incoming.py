@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fnc_websocket._client_frames import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT
 from fnc_websocket._payload import InvalidUTF8, Utf8FragmentDecoder, decode_text
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.errors import (
     EWebSocketClientInvalidPayload,
     EWebSocketClientMessageTooBig,
     EWebSocketClientProtocolError,
 )
+from fnc_websocket.client.frames import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT
 from fnc_websocket.common import (
     CLOSE_NO_STATUS,
     ftContinuation,
@@ -30,7 +30,7 @@ from fnc_websocket.common import (
 )
 
 if TYPE_CHECKING:
-    from fnc_websocket._client_session import ClientSession
+    from fnc_websocket.client.session import ClientSession
 
 __all__ = ["IncomingFrames"]
 

@@ -8,7 +8,7 @@ handshake and failing the connection live in ``_client_closing``; the heartbeat 
 ``_client_heartbeat``; interpreter exit in ``_client_exit``.
 
 Other threads control a session through :meth:`ClientSession.abort`, :meth:`~ClientSession.join`
-and the connection's sends; a :class:`~fnc_websocket._client_waiting.Wakeup` ends the worker's
+and the connection's sends; a :class:`~fnc_websocket.client.waiting.Wakeup` ends the worker's
 waits at once. The session holds only a weak reference to its component, so dropping an unfreed
 client lets it be collected (its ``_fnc_release_unfreed`` hook then aborts the session). Events
 are fired through the component's event slots, so ``AutoSyncEvents`` decides where handlers run.
@@ -28,18 +28,18 @@ from typing import Any
 
 from fnc.application import Application
 from fnc.exceptions import EComponentError
-from fnc_websocket import _client_exit
-from fnc_websocket._client_closing import CloseHandshake
-from fnc_websocket._client_frames import FrameReader
-from fnc_websocket._client_heartbeat import HeartBeatSchedule
-from fnc_websocket._client_incoming import IncomingFrames
-from fnc_websocket._client_opening import open_connection
-from fnc_websocket._client_polling import check_incoming, close_manually
-from fnc_websocket._client_reading import read_until_closed
-from fnc_websocket._client_settings import ClientSettings
-from fnc_websocket._client_waiting import Aborted, Wakeup
-from fnc_websocket.client_connection import TTMSFNCWebSocketClientConnection
-from fnc_websocket.client_errors import EWebSocketClient
+from fnc_websocket.client import exit as _client_exit
+from fnc_websocket.client.closing import CloseHandshake
+from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
+from fnc_websocket.client.errors import EWebSocketClient
+from fnc_websocket.client.frames import FrameReader
+from fnc_websocket.client.heartbeat import HeartBeatSchedule
+from fnc_websocket.client.incoming import IncomingFrames
+from fnc_websocket.client.opening import open_connection
+from fnc_websocket.client.polling import check_incoming, close_manually
+from fnc_websocket.client.reading import read_until_closed
+from fnc_websocket.client.settings import ClientSettings
+from fnc_websocket.client.waiting import Aborted, Wakeup
 from fnc_websocket.common import CLOSE_ABNORMAL, TTMSFNCWebSocketIncomingResult
 
 __all__ = ["ClientSession"]

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from fnc_websocket._cli_common import CLIError, Console
+from fnc_websocket.cli.common import CLIError, Console
 
 __all__ = ["build_parser", "main"]
 
@@ -117,18 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "demo":
-        from fnc_websocket._cli_demo import run_demo
+        from fnc_websocket.cli.demo import run_demo
         return run_demo(console, as_json=args.json)
     if args.command == "serve":
-        from fnc_websocket._cli_serve import run_serve
+        from fnc_websocket.cli.serve import run_serve
         return run_serve(args, console)
     if args.command == "connect":
-        from fnc_websocket._cli_connect import run_connect
+        from fnc_websocket.cli.connect import run_connect
         return run_connect(args, console)
     if args.command == "run":
-        from fnc_websocket._cli_forms import run_form
+        from fnc_websocket.cli.forms import run_form
         return run_form(args.form, args.handlers, args.timeout, console)
-    from fnc_websocket._cli_forms import run_inspect
+    from fnc_websocket.cli.forms import run_inspect
     return run_inspect(args.target, args.markdown, console)
 
 

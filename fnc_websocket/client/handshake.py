@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Sequence
 
-from fnc_websocket.client_errors import EWebSocketClientHandshakeError
+from fnc_websocket.client.errors import EWebSocketClientHandshakeError
 from fnc_websocket.common import (
     CurrentWebSocketVersion,
     MaxheaderCount,

@@ -18,10 +18,10 @@ from typing import Any
 import attrs
 
 from fnc.application import Application
-from fnc_websocket._cli_common import EXIT_FAILURE, Console
-from fnc_websocket.client import TTMSFNCWebsocketClient
+from fnc_websocket.cli.common import EXIT_FAILURE, Console
+from fnc_websocket.client.component import TTMSFNCWebsocketClient
 from fnc_websocket.common import TransformCloseData, ftLast
-from fnc_websocket.server import TTMSFNCWebSocketServer
+from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
 __all__ = ["run_demo"]
 

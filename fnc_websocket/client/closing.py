@@ -13,17 +13,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from fnc_websocket._client_frames import OP_CLOSE
-from fnc_websocket._client_reading import wait_readable
-from fnc_websocket._client_waiting import Aborted, CloseDone
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.errors import (
     EWebSocketClient,
     EWebSocketClientConnectionLost,
     EWebSocketClientTimeout,
 )
+from fnc_websocket.client.frames import OP_CLOSE
+from fnc_websocket.client.reading import wait_readable
+from fnc_websocket.client.waiting import Aborted, CloseDone
 
 if TYPE_CHECKING:
-    from fnc_websocket._client_session import ClientSession
+    from fnc_websocket.client.session import ClientSession
 
 __all__ = ["CloseHandshake"]
 

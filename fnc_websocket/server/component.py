@@ -29,11 +29,11 @@ from fnc_websocket.common import (
     TTMSFNCWebsocketOption,
     encode_close_payload,
 )
-from fnc_websocket.server_connection import TTMSFNCWebSocketServerConnection
-from fnc_websocket.server_errors import EWebsocketServer
-from fnc_websocket.server_http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
-from fnc_websocket.server_runtime import ServerRuntime, ServerSettings
-from fnc_websocket.server_tls import TLSFiles, build_server_context
+from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
+from fnc_websocket.server.errors import EWebsocketServer
+from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
+from fnc_websocket.server.runtime import ServerRuntime, ServerSettings
+from fnc_websocket.server.tls import TLSFiles, build_server_context
 
 __all__ = [
     "EWebsocketServer", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",

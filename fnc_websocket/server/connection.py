@@ -45,7 +45,7 @@ from fnc_websocket.common import (
     twsoSkipUpgradeCheck,
     twsoSkipVersionCheck,
 )
-from fnc_websocket.server_engine import (
+from fnc_websocket.server.engine import (
     BINARY,
     CLOSE,
     CONT,
@@ -61,12 +61,12 @@ from fnc_websocket.server_engine import (
     request_body,
     respond,
 )
-from fnc_websocket.server_errors import EWebsocketServer
-from fnc_websocket.server_http import TTMSFNCWebSocketHTTPRequest
-from fnc_websocket.server_tls import tls_accept
+from fnc_websocket.server.errors import EWebsocketServer
+from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
+from fnc_websocket.server.tls import tls_accept
 
 if TYPE_CHECKING:
-    from fnc_websocket.server_runtime import ServerRuntime
+    from fnc_websocket.server.runtime import ServerRuntime
 
 __all__ = ["TTMSFNCWebSocketServerConnection"]
 

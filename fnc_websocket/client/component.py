@@ -27,15 +27,16 @@ from urllib.parse import quote
 from fnc.component import TComponent, TNestedPersistent, csDesigning, csLoading
 from fnc.events import Event
 from fnc.properties import Property, SetOf, at_least, in_range
-from fnc_websocket._client_session import ClientSession
-from fnc_websocket._client_settings import ClientSettings
-from fnc_websocket.client_connection import TTMSFNCWebSocketClientConnection, control_payload
-from fnc_websocket.client_errors import (
+from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection, control_payload
+from fnc_websocket.client.errors import (
     EWebSocketClient,
     EWebSocketClientClosed,
     EWebSocketClientPropertyError,
 )
-from fnc_websocket.client_handshake import TTMSFNCWebSocketHandshakeRequest, header_value
+from fnc_websocket.client.handshake import TTMSFNCWebSocketHandshakeRequest, header_value
+from fnc_websocket.client.session import ClientSession
+from fnc_websocket.client.settings import ClientSettings
+from fnc_websocket.client.tls import build_client_context, tls_file_problems
 from fnc_websocket.common import (
     CLOSE_NORMAL,
     DefaultPort,
@@ -49,7 +50,6 @@ from fnc_websocket.common import (
     frame_payload_sizes,
     irClose,
 )
-from fnc_websocket.tls import build_client_context, tls_file_problems
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_MESSAGE_SIZE", "TTMSFNCCustomWebsocketClient",
            "TTMSFNCWebsocketClient", "TWatchDog"]

@@ -32,9 +32,9 @@ import attrs
 
 from fnc.exceptions import EComponentError, ESynchronizeTimeout
 from fnc.threads import synchronize_on
-from fnc_websocket.server_connection import TTMSFNCWebSocketServerConnection
-from fnc_websocket.server_engine import EngineServer, Response, respond
-from fnc_websocket.server_http import (
+from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
+from fnc_websocket.server.engine import EngineServer, Response, respond
+from fnc_websocket.server.http import (
     GET_COMMANDS,
     TTMSFNCWebSocketHTTPRequest,
     TTMSFNCWebSocketHTTPResponse,
@@ -42,7 +42,7 @@ from fnc_websocket.server_http import (
 )
 
 if TYPE_CHECKING:
-    from fnc_websocket.server import TTMSFNCCustomWebSocketServer
+    from fnc_websocket.server.component import TTMSFNCCustomWebSocketServer
 
 __all__ = ["ServerRuntime", "ServerSettings", "stop_all_servers"]
 

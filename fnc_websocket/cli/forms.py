@@ -41,8 +41,8 @@ from fnc.streaming.formlookup import FORM_EXTENSIONS
 from fnc.streaming.registry import registered_classes
 from fnc.streaming.syntax import Bool, Ident
 from fnc.streaming.values import plain_value
-from fnc_websocket._cli_common import EXIT_FAILURE, EXIT_USAGE, CLIError, Console
-from fnc_websocket._cli_signals import StopSignals
+from fnc_websocket.cli.common import EXIT_FAILURE, EXIT_USAGE, CLIError, Console
+from fnc_websocket.cli.signals import StopSignals
 
 __all__ = ["find_form", "run_form", "run_inspect"]
 

@@ -19,9 +19,9 @@ import os
 from typing import Any
 
 from fnc.application import Application
-from fnc_websocket._cli_common import EXIT_USAGE, CLIError, Console
-from fnc_websocket._cli_signals import StopSignals
-from fnc_websocket.server import EWebsocketServer, TTMSFNCWebSocketServer
+from fnc_websocket.cli.common import EXIT_USAGE, CLIError, Console
+from fnc_websocket.cli.signals import StopSignals
+from fnc_websocket.server.component import EWebsocketServer, TTMSFNCWebSocketServer
 
 __all__ = ["MODES", "run_serve"]
 

@@ -1,0 +1,1 @@
+"""The WebSocket client: ``TTMSFNCWebsocketClient`` (component), its connection and its worker."""

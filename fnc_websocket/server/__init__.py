@@ -1,0 +1,1 @@
+"""The WebSocket server: ``TTMSFNCWebSocketServer``, its connections, runtime and engine."""
