@@ -1,7 +1,8 @@
 """TMS FNC WebSocket for Python: ``TTMSFNCWebsocketClient`` and ``TTMSFNCWebSocketServer``.
 
 Every public name carries its Delphi spelling, so ``uses Vcl.TMSFNCWebSocketClient,
-Vcl.TMSFNCWebSocketCommon`` becomes ``from fnc_websocket import ...``.
+Vcl.TMSFNCWebSocketCommon`` becomes ``from fnc_websocket import ...``. This module only
+re-exports; the README's module map says where each name lives.
 """
 
 from fnc.streaming import RegisterClasses
@@ -11,7 +12,13 @@ from fnc_websocket.client.component import (
     TWatchDog,
 )
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
-from fnc_websocket.client.errors import (
+from fnc_websocket.client.handshake import (
+    TTMSFNCWebSocketHandshakeRequest,
+    TTMSFNCWebSocketHandshakeResponse,
+)
+from fnc_websocket.connection import TTMSFNCWebSocketConnection
+from fnc_websocket.errors import (
+    EWebSocket,
     EWebSocketClient,
     EWebSocketClientClosed,
     EWebSocketClientConnectError,
@@ -25,16 +32,40 @@ from fnc_websocket.client.errors import (
     EWebSocketClientResolveError,
     EWebSocketClientTimeout,
     EWebSocketClientTLSError,
+    EWebSocketPropertyError,
+    EWebsocketServer,
+    EWebsocketServerHandshakeError,
+    EWebsocketServerPropertyError,
+    TTMSFNCWebSocketException,
+    TTMSFNCWebSocketHandshakeException,
 )
-from fnc_websocket.client.handshake import (
-    TTMSFNCWebSocketHandshakeRequest,
-    TTMSFNCWebSocketHandshakeResponse,
+from fnc_websocket.events import (
+    TTMSFNCWebSocketAllowConnectionEvent,
+    TTMSFNCWebSocketBinDataEvent,
+    TTMSFNCWebsocketClientHandShakeEvent,
+    TTMSFNCWebsocketClientHandshakeResponseEvent,
+    TTMSFNCWebSocketConnectEvent,
+    TTMSFNCWebSocketControlEvent,
+    TTMSFNCWebSocketDisconnectEvent,
+    TTMSFNCWebSocketHandshakeSentEvent,
+    TTMSFNCWebSocketMessageEvent,
+    TTMSFNCWebSocketNotifyEvent,
+    TTMSFNCWebSocketServerGetSSLPasswordEvent,
 )
-from fnc_websocket.common import (
+from fnc_websocket.handshake import TTMSFNCWebSocketRequest
+from fnc_websocket.heartbeat import THeartBeat
+from fnc_websocket.server.component import (
+    TTMSFNCCustomWebSocketServer,
+    TTMSFNCWebSocketHTTPRequest,
+    TTMSFNCWebSocketHTTPResponse,
+    TTMSFNCWebSocketSendToCallBack,
+    TTMSFNCWebSocketServer,
+    TTMSFNCWebSocketServerConnection,
+)
+from fnc_websocket.types import (
     CurrentWebSocketVersion,
     DefaultPort,
     EightBytesLengthCode,
-    EWebSocket,
     Fin,
     MaxheaderCount,
     SErrActive,
@@ -44,29 +75,13 @@ from fnc_websocket.common import (
     SErrNotSimpleOperation,
     SErrTooManyHeaders,
     TCloseStatus,
-    THeartBeat,
     TransformCloseData,
-    TTMSFNCWebSocketAllowConnectionEvent,
-    TTMSFNCWebSocketBinDataEvent,
-    TTMSFNCWebsocketClientHandShakeEvent,
-    TTMSFNCWebsocketClientHandshakeResponseEvent,
-    TTMSFNCWebSocketConnectEvent,
-    TTMSFNCWebSocketConnection,
-    TTMSFNCWebSocketControlEvent,
-    TTMSFNCWebSocketDisconnectEvent,
-    TTMSFNCWebSocketException,
     TTMSFNCWebSocketFrameOpcode,
     TTMSFNCWebSocketFrameType,
     TTMSFNCWebSocketFrameTypes,
-    TTMSFNCWebSocketHandshakeException,
-    TTMSFNCWebSocketHandshakeSentEvent,
     TTMSFNCWebSocketIncomingResult,
-    TTMSFNCWebSocketMessageEvent,
-    TTMSFNCWebSocketNotifyEvent,
     TTMSFNCWebsocketOption,
     TTMSFNCWebsocketOptions,
-    TTMSFNCWebSocketRequest,
-    TTMSFNCWebSocketServerGetSSLPasswordEvent,
     TTMSFNCWebSocketTLSVersion,
     TTMSFNCWebSocketTLSVersions,
     TwoBytesLengthCode,
@@ -91,15 +106,6 @@ from fnc_websocket.common import (
     wstTLS1_1,
     wstTLS1_2,
 )
-from fnc_websocket.server.component import (
-    TTMSFNCCustomWebSocketServer,
-    TTMSFNCWebSocketHTTPRequest,
-    TTMSFNCWebSocketHTTPResponse,
-    TTMSFNCWebSocketSendToCallBack,
-    TTMSFNCWebSocketServer,
-    TTMSFNCWebSocketServerConnection,
-)
-from fnc_websocket.server.errors import EWebsocketServer
 
 # Form files name these classes; registering them lets fnc.streaming create them by name.
 RegisterClasses([TTMSFNCWebsocketClient, TTMSFNCWebSocketServer])
@@ -111,7 +117,8 @@ __all__ = [
     "EWebSocketClientInvalidPayload", "EWebSocketClientMessageTooBig",
     "EWebSocketClientPropertyError", "EWebSocketClientProtocolError",
     "EWebSocketClientResolveError", "EWebSocketClientTLSError", "EWebSocketClientTimeout",
-    "EWebsocketServer", "EightBytesLengthCode", "Fin", "MaxheaderCount", "SErrActive",
+    "EWebSocketPropertyError", "EWebsocketServer", "EWebsocketServerHandshakeError",
+    "EWebsocketServerPropertyError", "EightBytesLengthCode", "Fin", "MaxheaderCount", "SErrActive",
     "SErrCloseSent", "SErrHandshakeNotComplete", "SErrInActive", "SErrNotSimpleOperation",
     "SErrTooManyHeaders", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
     "TTMSFNCWebSocketHTTPResponse", "TTMSFNCWebSocketSendToCallBack", "TTMSFNCWebSocketServer",

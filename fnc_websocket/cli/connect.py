@@ -32,8 +32,8 @@ from fnc_websocket.cli.common import (
 from fnc_websocket.cli.signals import StopSignals
 from fnc_websocket.cli.stdin import LineReader, stdin_binary
 from fnc_websocket.client.component import TTMSFNCWebsocketClient
-from fnc_websocket.client.errors import EWebSocketClient, EWebSocketClientPropertyError
-from fnc_websocket.common import TransformCloseData
+from fnc_websocket.errors import EWebSocketClient, EWebSocketClientPropertyError
+from fnc_websocket.types import TransformCloseData
 
 __all__ = ["run_connect"]
 

@@ -20,8 +20,8 @@ import attrs
 from fnc.application import Application
 from fnc_websocket.cli.common import EXIT_FAILURE, Console
 from fnc_websocket.client.component import TTMSFNCWebsocketClient
-from fnc_websocket.common import TransformCloseData, ftLast
 from fnc_websocket.server.component import TTMSFNCWebSocketServer
+from fnc_websocket.types import TransformCloseData, ftLast
 
 __all__ = ["run_demo"]
 

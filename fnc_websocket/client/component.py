@@ -28,26 +28,26 @@ from fnc.component import TComponent, TNestedPersistent, csDesigning, csLoading
 from fnc.events import Event
 from fnc.properties import Property, SetOf, at_least, in_range
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection, control_payload
-from fnc_websocket.client.errors import (
-    EWebSocketClient,
-    EWebSocketClientClosed,
-    EWebSocketClientPropertyError,
-)
 from fnc_websocket.client.handshake import TTMSFNCWebSocketHandshakeRequest, header_value
 from fnc_websocket.client.session import ClientSession
 from fnc_websocket.client.settings import ClientSettings
 from fnc_websocket.client.tls import build_client_context, tls_file_problems
-from fnc_websocket.common import (
+from fnc_websocket.connection import frame_payload_sizes
+from fnc_websocket.errors import (
+    EWebSocketClient,
+    EWebSocketClientClosed,
+    EWebSocketClientPropertyError,
+)
+from fnc_websocket.heartbeat import THeartBeat
+from fnc_websocket.types import (
     CLOSE_NORMAL,
     DefaultPort,
     SErrActive,
     SErrHandshakeNotComplete,
     SErrInActive,
-    THeartBeat,
     TTMSFNCWebSocketFrameType,
     TTMSFNCWebSocketIncomingResult,
     TTMSFNCWebsocketOption,
-    frame_payload_sizes,
     irClose,
 )
 

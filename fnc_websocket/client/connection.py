@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from fnc_websocket.client.errors import EWebSocketClientClosed, EWebSocketClientConnectionLost
 from fnc_websocket.client.frames import (
     OP_BINARY,
     OP_CLOSE,
@@ -20,15 +19,15 @@ from fnc_websocket.client.frames import (
     encode_frame,
     encode_frames,
 )
-from fnc_websocket.common import (
+from fnc_websocket.connection import TTMSFNCWebSocketConnection, frame_payload_sizes
+from fnc_websocket.errors import EWebSocketClientClosed, EWebSocketClientConnectionLost
+from fnc_websocket.types import (
     CLOSE_NORMAL,
     SErrCloseSent,
     SErrHandshakeNotComplete,
-    TTMSFNCWebSocketConnection,
     TTMSFNCWebSocketFrameOpcode,
     TTMSFNCWebsocketOption,
     encode_close_payload,
-    frame_payload_sizes,
 )
 
 if TYPE_CHECKING:

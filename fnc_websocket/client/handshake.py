@@ -11,13 +11,9 @@ import hashlib
 import os
 from collections.abc import Iterable, Sequence
 
-from fnc_websocket.client.errors import EWebSocketClientHandshakeError
-from fnc_websocket.common import (
-    CurrentWebSocketVersion,
-    MaxheaderCount,
-    SErrTooManyHeaders,
-    TTMSFNCWebSocketRequest,
-)
+from fnc_websocket.errors import EWebSocketClientHandshakeError
+from fnc_websocket.handshake import TTMSFNCWebSocketRequest
+from fnc_websocket.types import CurrentWebSocketVersion, MaxheaderCount, SErrTooManyHeaders
 
 __all__ = [
     "TTMSFNCWebSocketHandshakeRequest", "TTMSFNCWebSocketHandshakeResponse", "accept_key",

@@ -17,23 +17,22 @@ from typing import Any
 from fnc import Property, SetOf, TComponent, csLoading
 from fnc.events import Event, VarParam
 from fnc.properties import at_least, in_range
-from fnc_websocket.common import (
+from fnc_websocket.errors import EWebSocket, EWebsocketServer, EWebsocketServerPropertyError
+from fnc_websocket.heartbeat import THeartBeat
+from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
+from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
+from fnc_websocket.server.runtime import ServerRuntime, ServerSettings
+from fnc_websocket.server.tls import TLSFiles, build_server_context
+from fnc_websocket.types import (
     CLOSE_NORMAL,
     DefaultPort,
-    EWebSocket,
     SErrActive,
     SErrInActive,
-    THeartBeat,
     TransformCloseData,
     TTMSFNCWebSocketFrameType,
     TTMSFNCWebsocketOption,
     encode_close_payload,
 )
-from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
-from fnc_websocket.server.errors import EWebsocketServer
-from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
-from fnc_websocket.server.runtime import ServerRuntime, ServerSettings
-from fnc_websocket.server.tls import TLSFiles, build_server_context
 
 __all__ = [
     "EWebsocketServer", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
@@ -151,8 +150,8 @@ class TTMSFNCCustomWebSocketServer(TComponent):
         "The private key is encrypted: set APassword.Value. Runs during Active = True, on that "
         "thread."))
     OnError = Event("Sender", "AConnection", "AError", doc=(
-        "Added: a handshake was refused or failed (AError.status_code: the HTTP status), a "
-        "connection failed (AError.close_code), a send failed, or a slow client was dropped. "
+        "Added: a handshake was refused or failed (AError.StatusCode: the HTTP status), a "
+        "connection failed (AError.CloseCode), a send failed, or a slow client was dropped. "
         "AError is an EWebsocketServer."))
     OnCommandGet = Event("Sender", "ARequest", "AResponse", doc=(
         "A plain HTTP request (no Upgrade) arrived: fill AResponse (ResponseNo, ContentText, "
@@ -221,9 +220,7 @@ class TTMSFNCCustomWebSocketServer(TComponent):
             raise EWebsocketServer(f"{SErrActive} (cannot change {name})")
 
     def _fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
-        lines = "; ".join(f"{prop}: {why}" for prop, why in problems)
-        return EWebsocketServer(f"{self.Name or type(self).__name__}: cannot activate: {lines}",
-                                problems=problems)
+        return EWebsocketServerPropertyError(self.Name or type(self).__name__, problems)
 
     def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
         super()._fnc_collect_problems(prefix, problems)

@@ -20,31 +20,9 @@ from typing import TYPE_CHECKING, Any
 from fnc.application import Application
 from fnc.events import VarParam
 from fnc.exceptions import EComponentError
-from fnc_websocket.common import (
-    CLOSE_GOING_AWAY,
-    CLOSE_INTERNAL_ERROR,
-    CLOSE_NORMAL,
-    CLOSE_POLICY_VIOLATION,
-    SErrCloseSent,
-    SErrHandshakeNotComplete,
-    TCloseStatus,
-    TransformCloseData,
-    TTMSFNCWebSocketConnection,
-    TTMSFNCWebSocketFrameOpcode,
-    TTMSFNCWebSocketRequest,
-    encode_close_payload,
-    focClose,
-    focPing,
-    frame_payload_sizes,
-    ftContinuation,
-    ftFirst,
-    ftLast,
-    twsoFrameByFrame,
-    twsoManualClose,
-    twsoManualPong,
-    twsoSkipUpgradeCheck,
-    twsoSkipVersionCheck,
-)
+from fnc_websocket.connection import TTMSFNCWebSocketConnection, frame_payload_sizes
+from fnc_websocket.errors import EWebsocketServer, server_error
+from fnc_websocket.handshake import TTMSFNCWebSocketRequest
 from fnc_websocket.server.engine import (
     BINARY,
     CLOSE,
@@ -61,9 +39,30 @@ from fnc_websocket.server.engine import (
     request_body,
     respond,
 )
-from fnc_websocket.server.errors import EWebsocketServer
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
 from fnc_websocket.server.tls import tls_accept
+from fnc_websocket.types import (
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
+    SErrCloseSent,
+    SErrHandshakeNotComplete,
+    TCloseStatus,
+    TransformCloseData,
+    TTMSFNCWebSocketFrameOpcode,
+    encode_close_payload,
+    focClose,
+    focPing,
+    ftContinuation,
+    ftFirst,
+    ftLast,
+    twsoFrameByFrame,
+    twsoManualClose,
+    twsoManualPong,
+    twsoSkipUpgradeCheck,
+    twsoSkipVersionCheck,
+)
 
 if TYPE_CHECKING:
     from fnc_websocket.server.runtime import ServerRuntime
@@ -636,7 +635,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             if status == 503 and self._runtime.stopping:
                 return
             self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} refused "
-                               f"with HTTP {status}: {reason}", status_code=status)
+                               f"with HTTP {status}: {reason}", status_code=status, handshake=True)
             return
         if self._runtime.stopping:
             return
@@ -651,13 +650,15 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         status = engine.response.status_code if engine is not None and engine.response \
             else 0
         self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} failed: "
-                           f"{reason}", status_code=status)
+                           f"{reason}", status_code=status, handshake=True)
 
     # -- errors and the end ---------------------------------------------------------------------
 
-    def _report_error(self, message: str, status_code: int = 0, close_code: int = 0) -> None:
+    def _report_error(self, message: str, status_code: int = 0, close_code: int = 0,
+                      handshake: bool = False) -> None:
         self._error_reported = True
-        error = EWebsocketServer(message, status_code=status_code, close_code=close_code)
+        error = server_error(message, StatusCode=status_code, CloseCode=close_code,
+                             handshake=handshake)
         self._runtime.fire("OnError", self, error)
 
     def _finish(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fnc_websocket.common import TTMSFNCWebSocketRequest
+from fnc_websocket.handshake import TTMSFNCWebSocketRequest
 
 __all__ = ["GET_COMMANDS", "TTMSFNCWebSocketHTTPRequest", "TTMSFNCWebSocketHTTPResponse",
            "default_answer"]

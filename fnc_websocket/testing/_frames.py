@@ -2,7 +2,8 @@
 
 The mock must be able to misbehave on purpose and to record what the client really sent (including
 unmasked frames, which a conforming server library would reject before we could see them), so the
-framing lives here instead of in a library.
+framing lives here instead of in a library. Opcode values and close payloads come from
+:mod:`fnc_websocket.types`, the package's one definition of them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,18 @@ from __future__ import annotations
 import enum
 import os
 import struct
+
+from fnc_websocket.types import CONTROL_OPCODES as TYPES_CONTROL_OPCODES
+from fnc_websocket.types import (
+    encode_close_payload,
+    focBinary,
+    focClose,
+    focContinuation,
+    focPing,
+    focPong,
+    focText,
+    split_close_payload,
+)
 
 __all__ = [
     "CONTROL_OPCODES",
@@ -24,14 +37,15 @@ __all__ = [
 
 
 class Opcode(enum.IntEnum):
-    """WebSocket frame opcodes (RFC 6455 section 5.2)."""
+    """WebSocket frame opcodes (RFC 6455 section 5.2), with the kit's short names; the values
+    are those of :class:`fnc_websocket.types.TTMSFNCWebSocketFrameOpcode`."""
 
-    CONTINUATION = 0x0
-    TEXT = 0x1
-    BINARY = 0x2
-    CLOSE = 0x8
-    PING = 0x9
-    PONG = 0xA
+    CONTINUATION = focContinuation
+    TEXT = focText
+    BINARY = focBinary
+    CLOSE = focClose
+    PING = focPing
+    PONG = focPong
 
     @staticmethod
     def name_of(value: int) -> str:
@@ -42,7 +56,7 @@ class Opcode(enum.IntEnum):
             return f"reserved-0x{value:X}"
 
 
-CONTROL_OPCODES = frozenset({Opcode.CLOSE, Opcode.PING, Opcode.PONG})
+CONTROL_OPCODES = frozenset(Opcode(code) for code in TYPES_CONTROL_OPCODES)
 
 
 def apply_mask(payload: bytes, key: bytes) -> bytes:
@@ -122,16 +136,11 @@ def split_extended(header: FrameHeader, extra: bytes) -> tuple[int, bytes | None
 
 
 def close_payload(code: int | None, reason: str | bytes = "") -> bytes:
-    """Body of a close frame; ``code=None`` gives an empty body (no status)."""
-    if code is None:
-        return b""
-    raw = reason.encode("utf-8") if isinstance(reason, str) else reason
-    return struct.pack("!H", code) + raw
+    """Body of a close frame, unchecked (any code, any reason length); ``code=None`` gives an
+    empty body (no status)."""
+    return encode_close_payload(code, reason, check=False)
 
 
 def parse_close_payload(payload: bytes) -> tuple[int | None, str]:
     """Decode a close body into (code or None, reason); undecodable reason bytes are escaped."""
-    if len(payload) < 2:
-        return None, ""
-    code = struct.unpack("!H", payload[:2])[0]
-    return code, payload[2:].decode("utf-8", errors="backslashreplace")
+    return split_close_payload(payload, errors="backslashreplace")

@@ -44,6 +44,11 @@ from fnc_websocket.testing.records import (
     ReceivedMessage,
 )
 from fnc_websocket.testing.script import Match, Reply, compile_match, describe_match, expand_replies
+from fnc_websocket.types import (
+    CLOSE_INVALID_PAYLOAD,
+    CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_PROTOCOL_ERROR,
+)
 
 if TYPE_CHECKING:
     from fnc_websocket.testing.mock_server import MockWebSocketServer
@@ -534,7 +539,8 @@ class MockConnection:
             length, key = split_extended(header, self._read_exact(header.extra))
             if length > server.max_message_size:
                 self._protocol_error(
-                    1009, f"frame of {length} bytes exceeds {server.max_message_size}", fatal=True
+                    CLOSE_MESSAGE_TOO_BIG,
+                    f"frame of {length} bytes exceeds {server.max_message_size}", fatal=True
                 )
             raw = self._read_exact(length)
             payload = apply_mask(raw, key) if key is not None else raw
@@ -547,26 +553,31 @@ class MockConnection:
                 server._frames.append(frame)
                 self._cond.notify_all()
             if not header.masked:
-                self._protocol_error(1002, "client frame is not masked (RFC 6455 5.1)")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR,
+                                     "client frame is not masked (RFC 6455 5.1)")
             if header.rsv:
-                self._protocol_error(1002, f"RSV bits {header.rsv:03b} set without an extension")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR,
+                                     f"RSV bits {header.rsv:03b} set without an extension")
             if header.opcode >= 0x8:
                 self._control_frame(frame)
                 continue
             if header.opcode not in (Opcode.CONTINUATION, Opcode.TEXT, Opcode.BINARY):
-                self._protocol_error(1002, f"reserved opcode 0x{header.opcode:X}")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR, f"reserved opcode 0x{header.opcode:X}")
                 continue
             if header.opcode == Opcode.CONTINUATION and not fragments:
-                self._protocol_error(1002, "continuation frame without a message to continue")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR,
+                                     "continuation frame without a message to continue")
                 continue
             if header.opcode != Opcode.CONTINUATION and fragments:
-                self._protocol_error(1002, "new data frame inside a fragmented message")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR,
+                                     "new data frame inside a fragmented message")
                 fragments = []
             fragments.append(frame)
             total = sum(len(f.payload) for f in fragments)
             if total > server.max_message_size:
                 self._protocol_error(
-                    1009, f"message of {total} bytes exceeds {server.max_message_size}", fatal=True
+                    CLOSE_MESSAGE_TOO_BIG,
+                    f"message of {total} bytes exceeds {server.max_message_size}", fatal=True
                 )
             if not header.fin:
                 continue
@@ -580,15 +591,17 @@ class MockConnection:
                 server._messages.append(message)
                 self._cond.notify_all()
             if not message.valid_utf8:
-                self._protocol_error(1007, "text message is not valid UTF-8")
+                self._protocol_error(CLOSE_INVALID_PAYLOAD, "text message is not valid UTF-8")
             self._on_message(message)
 
     def _control_frame(self, frame: ReceivedFrame) -> None:
         if frame.opcode not in CONTROL_OPCODES:
-            self._protocol_error(1002, f"reserved control opcode 0x{frame.opcode:X}")
+            self._protocol_error(CLOSE_PROTOCOL_ERROR,
+                                 f"reserved control opcode 0x{frame.opcode:X}")
             return
         if not frame.fin or len(frame.payload) > 125:
-            self._protocol_error(1002, "control frame fragmented or longer than 125 bytes")
+            self._protocol_error(CLOSE_PROTOCOL_ERROR,
+                                 "control frame fragmented or longer than 125 bytes")
         if frame.opcode == Opcode.PING:
             if self._server.auto_pong and self.close_sent is None:
                 self.pong(frame.payload)

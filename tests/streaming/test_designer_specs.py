@@ -17,8 +17,8 @@ from fnc.streaming import (
     read_tree_file,
 )
 from fnc_websocket.client.component import TTMSFNCWebsocketClient
-from fnc_websocket.common import TTMSFNCWebsocketOption
 from fnc_websocket.server.component import TTMSFNCWebSocketServer
+from fnc_websocket.types import TTMSFNCWebsocketOption
 
 SPECS = Path(__file__).resolve().parents[2] / "designer_specs"
 RegisterClasses([TTMSFNCWebsocketClient, TTMSFNCWebSocketServer])

@@ -17,7 +17,8 @@ from fnc.events import published_events
 from fnc.properties import published_properties
 from fnc_websocket.client.component import TTMSFNCWebsocketClient
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
-from fnc_websocket.client.errors import (
+from fnc_websocket.errors import (
+    EWebSocket,
     EWebSocketClient,
     EWebSocketClientClosed,
     EWebSocketClientConnectError,
@@ -26,13 +27,7 @@ from fnc_websocket.client.errors import (
     EWebSocketClientResolveError,
     EWebSocketClientTimeout,
 )
-from fnc_websocket.common import (
-    EWebSocket,
-    SErrCloseSent,
-    ftFirst,
-    ftLast,
-    twsoManualPong,
-)
+from fnc_websocket.types import SErrCloseSent, ftFirst, ftLast, twsoManualPong
 
 HOME = threading.current_thread().name
 
@@ -231,7 +226,7 @@ def test_connect_validates_all_properties_at_once(tmp_path) -> None:
     try:
         with pytest.raises(EWebSocketClientPropertyError) as info:
             c.Connect()
-        problems = dict(info.value.problems)
+        problems = dict(info.value.Problems)
         assert set(problems) >= {"HostName", "Port", "FrameSize", "RootCertificateFile",
                                  "CertificateKeyFile", "BoundIP", "PathName", "ConnectTimeout",
                                  "HeartBeat.Interval"}

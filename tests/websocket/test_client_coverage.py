@@ -13,8 +13,8 @@ import pytest
 from client_support import WAIT, RawConnection, Recorder, wait_until
 from server_support import running_server
 
-from fnc_websocket.client.errors import EWebSocketClientHandshakeError
-from fnc_websocket.common import irNone, irOK
+from fnc_websocket.errors import EWebSocketClientHandshakeError
+from fnc_websocket.types import irNone, irOK
 
 # -- BoundIP ----------------------------------------------------------------------------------
 

@@ -23,8 +23,8 @@ from client_support import (
 from fnc.application import Application
 from fnc.component import TComponent
 from fnc.exceptions import EComponentError
-from fnc_websocket.client.errors import EWebSocketClient, EWebSocketClientHeartBeatTimeout
-from fnc_websocket.common import irClose, irNone, irOK
+from fnc_websocket.errors import EWebSocketClient, EWebSocketClientHeartBeatTimeout
+from fnc_websocket.types import irClose, irNone, irOK
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,14 +11,14 @@ from client_support import (
     Recorder,
 )
 
-from fnc_websocket.client.errors import (
+from fnc_websocket.errors import (
     EWebSocketClientConnectionLost,
     EWebSocketClientInvalidPayload,
     EWebSocketClientMessageTooBig,
     EWebSocketClientProtocolError,
     EWebSocketClientTimeout,
 )
-from fnc_websocket.common import (
+from fnc_websocket.types import (
     TransformCloseData,
     ftContinuation,
     ftFirst,

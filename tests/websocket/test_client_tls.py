@@ -12,7 +12,7 @@ from client_support import (
     Recorder,
 )
 
-from fnc_websocket.client.errors import (
+from fnc_websocket.errors import (
     EWebSocketClientHandshakeError,
     EWebSocketClientPropertyError,
     EWebSocketClientTLSError,

@@ -276,7 +276,7 @@ def test_onallow_refusal_reaches_the_client_as_http_403():
             assert error.StatusCode == 403
             assert not client.Active
         slog.wait_for("OnError")
-        assert slog.of("OnError")[0][1].status_code == 403
+        assert slog.of("OnError")[0][1].StatusCode == 403
 
 
 def test_pathname_mismatch_is_404_and_the_right_path_connects():

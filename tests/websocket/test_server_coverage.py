@@ -25,8 +25,8 @@ from server_support import (
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from fnc_websocket.common import twsoSkipUpgradeCheck
 from fnc_websocket.server.component import TTMSFNCWebSocketServerConnection
+from fnc_websocket.types import twsoSkipUpgradeCheck
 
 WAIT = 5.0
 
@@ -298,7 +298,7 @@ def test_refusals_leave_no_connection_thread_behind() -> None:
             _refused(port, request, status)
             assert log.wait_for("OnDisconnect", i)
             assert wait_threads_back(baseline) == [], f"threads left after HTTP {status}"
-        assert [a[1].status_code for a in log.of("OnError")] == [404, 403, 403]
+        assert [a[1].StatusCode for a in log.of("OnError")] == [404, 403, 403]
         assert log.count("OnConnect") == 3
 
 
@@ -313,7 +313,7 @@ def test_max_connections_refusal_leaves_no_thread_behind() -> None:
                 _refused(port, upgrade_request(), 503)
                 assert log.wait_for("OnDisconnect", i)
                 assert wait_threads_back(baseline) == []
-            assert [a[1].status_code for a in log.of("OnError")] == [503, 503]
+            assert [a[1].StatusCode for a in log.of("OnError")] == [503, 503]
             ws.send("alive")
             assert ws.ping().wait(WAIT)
         assert log.wait_for("OnDisconnect", 3)

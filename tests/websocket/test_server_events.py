@@ -16,8 +16,9 @@ from server_support import (
 )
 from websockets.sync.client import connect
 
-from fnc_websocket.common import EWebSocket, ftContinuation, ftFirst, ftLast, twsoFrameByFrame
+from fnc_websocket.errors import EWebSocket
 from fnc_websocket.server.component import TTMSFNCWebSocketServerConnection
+from fnc_websocket.types import ftContinuation, ftFirst, ftLast, twsoFrameByFrame
 
 
 def _full_session(url: str) -> None:

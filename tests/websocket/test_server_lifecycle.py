@@ -43,7 +43,7 @@ def test_activation_lists_every_problem_in_one_error(tmp_path):
         with pytest.raises(EWebsocketServer) as info:
             server.Active = True
         assert server.Active is False
-    props = [p for p, _why in info.value.problems]
+    props = [p for p, _why in info.value.Problems]
     assert props == ["Port", "MaxConnections", "CertificateFile", "RootCertificateFile"]
     text = str(info.value)
     assert "70000 is out of range 0..65535" in text
@@ -158,7 +158,7 @@ def test_heartbeat_drops_a_silent_client_and_keeps_a_live_one():
             # the silent client reads the ping but never answers it
             assert read_close_code(silent) == 1011
             assert log.wait_for("OnError")
-            assert log.of("OnError")[0][1].close_code == 1011
+            assert log.of("OnError")[0][1].CloseCode == 1011
             assert log.wait_for("OnPong")  # the live client answered its pings
             live.send("still alive")
             assert wait_until(lambda: server.ConnectionCount == 1)

@@ -43,7 +43,7 @@ def test_pathname_accepts_its_path_and_refuses_others_with_404(path_name):
         assert _refused_status(f"{base}/other") == 404
         assert log.wait_for("OnError") and log.wait_for("OnDisconnect", 2)
         (error,) = _errors(log)
-        assert isinstance(error, EWebsocketServer) and error.status_code == 404
+        assert isinstance(error, EWebsocketServer) and error.StatusCode == 404
         assert "'/other'" in str(error)
         assert log.count("OnHandshakeResponseSent") == 1
 
@@ -64,7 +64,7 @@ def test_onallow_refusal_answers_403_and_reports_it():
             pass
         assert log.wait_for("OnDisconnect", 2)
         (error,) = _errors(log)
-        assert error.status_code == 403 and "OnAllow" in str(error)
+        assert error.StatusCode == 403 and "OnAllow" in str(error)
         assert all(name.startswith("fnc-ws-server-conn") for name in seen)
 
 
@@ -77,7 +77,7 @@ def test_allowed_origins_refuse_other_origins_with_403():
         assert _refused_status(url, origin="https://evil.example") == 403
         assert _refused_status(url) == 403  # no Origin at all
         assert wait_until(lambda: len(_errors(log)) == 2)
-        assert all(e.status_code == 403 and "AllowedOrigins" in str(e) for e in _errors(log))
+        assert all(e.StatusCode == 403 and "AllowedOrigins" in str(e) for e in _errors(log))
 
 
 def test_max_connections_answers_503_until_a_slot_frees():
@@ -106,7 +106,7 @@ def test_bad_handshakes_get_the_rfc_status_and_onerror(request_text, status):
         log = EventLog(server)
         assert http_request(server.BoundPort, request_text)[0] == status
         assert log.wait_for("OnError") and log.wait_for("OnDisconnect")
-        assert _errors(log)[0].status_code == status
+        assert _errors(log)[0].StatusCode == status
         assert log.count("OnHandshakeResponseSent") == 0
 
 
@@ -134,7 +134,7 @@ def test_protocol_errors_close_with_the_rfc_code_and_onerror(payload, code):
             assert read_close_code(sock) == code
         assert log.wait_for("OnDisconnect")
         (error,) = _errors(log)
-        assert error.close_code == code
+        assert error.CloseCode == code
         assert log.count("OnMessageReceived") == 0
 
 

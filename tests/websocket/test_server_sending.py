@@ -16,7 +16,8 @@ from server_support import (
 )
 from websockets.sync.client import connect
 
-from fnc_websocket.common import EWebSocket, SErrCloseSent
+from fnc_websocket.errors import EWebSocket
+from fnc_websocket.types import SErrCloseSent
 
 
 class Reader(threading.Thread):
@@ -92,7 +93,7 @@ def test_a_slow_reader_is_dropped_with_1008_and_does_not_stall_the_others():
         assert log.wait_for("OnError")
         (conn, error) = log.of("OnError")[0]
         assert conn.PeerPort == slow.getsockname()[1]
-        assert error.close_code == 1008 and "not reading" in str(error)
+        assert error.CloseCode == 1008 and "not reading" in str(error)
         assert wait_until(lambda: server.ConnectionCount == 1)
         server.BroadcastMessage("end")
         assert fast.done.wait(10)

@@ -136,7 +136,7 @@ def test_wrong_or_missing_key_password_is_a_listed_problem(server_pki):
         server.Port = -1
         with pytest.raises(EWebsocketServer) as info:
             server.Active = True
-        assert [p for p, _w in info.value.problems] == ["Port", "CertificateKeyFile"]
+        assert [p for p, _w in info.value.Problems] == ["Port", "CertificateKeyFile"]
         assert "wrong password" in str(info.value)
         assert not server.Active
 

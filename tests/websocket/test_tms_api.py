@@ -17,6 +17,8 @@ from client_support import RawConnection, Recorder, wait_until
 from server_support import running_server
 
 import fnc_websocket
+import fnc_websocket.events
+import fnc_websocket.types
 from fnc import Application, listen
 from fnc_websocket import (
     EightBytesLengthCode,
@@ -39,7 +41,7 @@ from fnc_websocket import (
     twsoFrameByFrame,
 )
 from fnc_websocket.client.handshake import MAX_HEADER_COUNT
-from fnc_websocket.common import frame_payload_sizes
+from fnc_websocket.connection import frame_payload_sizes
 
 WAIT = 5.0
 
@@ -62,7 +64,9 @@ TMS_NAMES = (
 @pytest.mark.parametrize("name", TMS_NAMES)
 def test_tms_name_is_exported(name: str) -> None:
     assert name in fnc_websocket.__all__
-    assert getattr(fnc_websocket, name) is getattr(fnc_websocket.common, name)
+    homes = (fnc_websocket.types, fnc_websocket.events)
+    assert [getattr(home, name) for home in homes if name in home.__all__] == \
+        [getattr(fnc_websocket, name)]
 
 
 def test_constants_have_tms_values() -> None:
@@ -80,7 +84,7 @@ def test_tls_versions_are_module_members_and_a_set_type() -> None:
 
 
 def test_event_type_aliases_list_delphi_parameters() -> None:
-    from fnc_websocket.common import (
+    from fnc_websocket.events import (
         TTMSFNCWebSocketBinDataEvent,
         TTMSFNCWebSocketControlEvent,
         TTMSFNCWebSocketMessageEvent,

@@ -105,7 +105,7 @@ class ComponentClientAgent:
 
     def run_case(self, url: str) -> None:
         from fnc_websocket.client.component import TTMSFNCWebsocketClient
-        from fnc_websocket.common import EWebSocket
+        from fnc_websocket.errors import EWebSocket
 
         application = _application()
         parts = urlsplit(url)

@@ -107,7 +107,7 @@ class ComponentEchoServer:
 
     @contextlib.contextmanager
     def serve(self) -> Iterator[str]:
-        from fnc_websocket.common import EWebSocket
+        from fnc_websocket.errors import EWebSocket
         from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
         def echo(AConnection: Any, send: Callable[[], None]) -> None:
