@@ -53,12 +53,7 @@ __all__ = [
 
 
 class TTMSFNCWebSocketException(Exception_):
-    """TMS's declared WebSocket exception: the root of every error of ``fnc_websocket``."""
-
-
-class EWebSocket(TTMSFNCWebSocketException):
-    """Base of the WebSocket errors of both sides (bad opcode for ``SendSimpleFrame``, send
-    after close, and the client's and server's errors below).
+    """TMS's declared WebSocket exception: the root of every error of ``fnc_websocket``.
 
     ``StatusCode`` and ``CloseCode`` are keyword arguments; ``CloseCode`` defaults to the value
     the class declares (0 here; each client cause declares its own).
@@ -74,6 +69,11 @@ class EWebSocket(TTMSFNCWebSocketException):
         Exception_.__init__(self, message)
         self.StatusCode = StatusCode
         self.CloseCode = type(self).CloseCode if CloseCode is None else CloseCode
+
+
+class EWebSocket(TTMSFNCWebSocketException):
+    """Base of the WebSocket errors of both sides (bad opcode for ``SendSimpleFrame``, send
+    after close, and the client's and server's errors below)."""
 
 
 class EWebSocketPropertyError(EWebSocket, EValidationError):

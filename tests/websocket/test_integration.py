@@ -15,8 +15,10 @@ from server_support import running_server, wait_threads_back
 from fnc import Application, listen
 from fnc_websocket import (
     EWebSocketClientHandshakeError,
+    EWebsocketServerHandshakeError,
     TransformCloseData,
     TTMSFNCWebsocketClient,
+    TTMSFNCWebSocketHandshakeException,
     TTMSFNCWebSocketServer,
     ftFirst,
     ftLast,
@@ -276,7 +278,14 @@ def test_onallow_refusal_reaches_the_client_as_http_403():
             assert error.StatusCode == 403
             assert not client.Active
         slog.wait_for("OnError")
-        assert slog.of("OnError")[0][1].StatusCode == 403
+        server_error = slog.of("OnError")[0][1]
+        assert server_error.StatusCode == 403
+        # One hierarchy: both sides' handshake failures are TMS's handshake exception.
+        assert isinstance(server_error, EWebsocketServerHandshakeError)
+        assert isinstance(server_error, TTMSFNCWebSocketHandshakeException)
+        assert isinstance(error, TTMSFNCWebSocketHandshakeException)
+        with pytest.warns(DeprecationWarning, match="StatusCode"):
+            assert server_error.status_code == 403
 
 
 def test_pathname_mismatch_is_404_and_the_right_path_connects():
