@@ -21,7 +21,8 @@ from typing import Any
 from fnc.application import Application
 from fnc_websocket.cli.common import EXIT_USAGE, CLIError, Console
 from fnc_websocket.cli.signals import StopSignals
-from fnc_websocket.server.component import EWebsocketServer, TTMSFNCWebSocketServer
+from fnc_websocket.errors import EWebsocketServer
+from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
 __all__ = ["MODES", "run_serve"]
 

@@ -48,6 +48,7 @@ from fnc_websocket.types import (
     CLOSE_INVALID_PAYLOAD,
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_PROTOCOL_ERROR,
+    MAX_CONTROL_PAYLOAD,
 )
 
 if TYPE_CHECKING:
@@ -599,7 +600,7 @@ class MockConnection:
             self._protocol_error(CLOSE_PROTOCOL_ERROR,
                                  f"reserved control opcode 0x{frame.opcode:X}")
             return
-        if not frame.fin or len(frame.payload) > 125:
+        if not frame.fin or len(frame.payload) > MAX_CONTROL_PAYLOAD:
             self._protocol_error(CLOSE_PROTOCOL_ERROR,
                                  "control frame fragmented or longer than 125 bytes")
         if frame.opcode == Opcode.PING:

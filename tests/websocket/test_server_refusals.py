@@ -20,7 +20,7 @@ from server_support import (
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from fnc_websocket.server.component import EWebsocketServer
+from fnc_websocket.errors import EWebsocketServer
 
 
 def _refused_status(url: str, **kwargs) -> int:
