@@ -91,6 +91,7 @@ from fnc_websocket.common import (
     wstTLS1_1,
     wstTLS1_2,
 )
+from fnc_websocket.server.backplane_settings import TBackplane
 from fnc_websocket.server.component import (
     TTMSFNCCustomWebSocketServer,
     TTMSFNCWebSocketHTTPRequest,
@@ -99,13 +100,14 @@ from fnc_websocket.server.component import (
     TTMSFNCWebSocketServer,
     TTMSFNCWebSocketServerConnection,
 )
-from fnc_websocket.server.errors import EWebsocketServer
+from fnc_websocket.server.errors import EBackplaneAuthError, EBackplaneError, EWebsocketServer
 
 # Form files name these classes; registering them lets fnc.streaming create them by name.
 RegisterClasses([TTMSFNCWebsocketClient, TTMSFNCWebSocketServer])
 
 __all__ = [
-    "CurrentWebSocketVersion", "DefaultPort", "EWebSocket", "EWebSocketClient",
+    "CurrentWebSocketVersion", "DefaultPort", "EBackplaneAuthError", "EBackplaneError",
+    "EWebSocket", "EWebSocketClient",
     "EWebSocketClientClosed", "EWebSocketClientConnectError", "EWebSocketClientConnectionLost",
     "EWebSocketClientHandshakeError", "EWebSocketClientHeartBeatTimeout",
     "EWebSocketClientInvalidPayload", "EWebSocketClientMessageTooBig",
@@ -116,7 +118,7 @@ __all__ = [
     "SErrTooManyHeaders", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
     "TTMSFNCWebSocketHTTPResponse", "TTMSFNCWebSocketSendToCallBack", "TTMSFNCWebSocketServer",
     "TTMSFNCWebSocketServerConnection",
-    "TCloseStatus", "THeartBeat", "TTMSFNCCustomWebsocketClient",
+    "TBackplane", "TCloseStatus", "THeartBeat", "TTMSFNCCustomWebsocketClient",
     "TTMSFNCWebSocketAllowConnectionEvent", "TTMSFNCWebSocketBinDataEvent",
     "TTMSFNCWebSocketClientConnection", "TTMSFNCWebsocketClientHandShakeEvent",
     "TTMSFNCWebsocketClientHandshakeResponseEvent", "TTMSFNCWebSocketConnectEvent",

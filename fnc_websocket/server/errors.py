@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fnc_websocket.common import EWebSocket
 
-__all__ = ["EWebsocketServer"]
+__all__ = ["EBackplaneAuthError", "EBackplaneError", "EWebsocketServer"]
 
 
 class EWebsocketServer(EWebSocket):
@@ -20,3 +20,18 @@ class EWebsocketServer(EWebSocket):
         self.problems = list(problems or [])
         self.status_code = status_code
         self.close_code = close_code
+
+
+class EBackplaneError(EWebsocketServer):
+    """Added: the ``AError`` of ``OnBackplaneError``: Redis is unreachable (at activation or
+    later), the connection to it was lost, or a publish failed. The server keeps serving its
+    own clients and retries with back-off; ``cause`` holds the underlying exception."""
+
+    def __init__(self, message: str, *, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class EBackplaneAuthError(EBackplaneError):
+    """Added: Redis refused the backplane's credentials (wrong or missing password or user in
+    ``Backplane.URL``). Retried like any outage, in case the server's password is fixed."""
