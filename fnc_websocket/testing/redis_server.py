@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -122,6 +123,7 @@ class RedisServer:
         if proc is None:
             return
         if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)  # a paused server could not act on SIGTERM
             proc.terminate()
             try:
                 proc.wait(STOP_TIMEOUT)
@@ -130,6 +132,17 @@ class RedisServer:
                 proc.wait(STOP_TIMEOUT)
         if proc.stderr is not None:
             proc.stderr.close()
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections stay open but nothing is answered, as
+        with an overloaded or unreachable Redis. :meth:`resume` undoes it."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT)."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
 
     def restart(self, timeout: float = STARTUP_TIMEOUT) -> RedisServer:
         """Stop, then start again on the same port."""
