@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import queue
+import re
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import websocket
@@ -88,3 +94,47 @@ def nothing_before(ws: websocket.WebSocket, marker: str) -> None:
     """The next message on ``ws`` is ``marker`` (nothing unexpected arrived before it)."""
     got = recv_text(ws)
     assert got == marker, f"expected {marker!r}, got {got!r}"
+
+
+class LineProcess:
+    """A child process whose stdout lines are collected by a reader thread (joined at stop)."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, env={**os.environ, **(env or {})})
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def expect(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
+        """The next line matching ``pattern`` (re.search); fail after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern!r} within {timeout} s; "
+                                     f"seen: {self.seen[-10:]!r}") from None
+            self.seen.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+
+    def stop(self) -> None:
+        """Close stdin (or SIGTERM), wait; kill if it does not end within 10 s."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()  # type: ignore[union-attr]
+                self.proc.terminate()
+                self.proc.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(5)
+        self._reader.join(5)

@@ -7,58 +7,29 @@ right everywhere and drops a killed node within its heartbeat bound (3 x 0.5 s).
 
 from __future__ import annotations
 
-import queue
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import websocket
+from backplane_support import LineProcess
 
 NODE = Path(__file__).with_name("backplane_node.py")
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 20.0
 WAIT = 5.0
 HEARTBEAT = 0.5
 
 
-class NodeProcess:
+class NodeProcess(LineProcess):
     def __init__(self, url: str, node_id: str) -> None:
+        super().__init__([sys.executable, str(NODE), url, node_id], cwd=ROOT)
         self.node_id = node_id
-        self.proc = subprocess.Popen([sys.executable, str(NODE), url, node_id], cwd=ROOT,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
         self.port = 0
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.strip())
-
-    def expect(self, prefix: str) -> str:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            if line.startswith(prefix):
-                return line
 
     def client(self) -> websocket.WebSocket:
         return websocket.create_connection(f"ws://127.0.0.1:{self.port}/", timeout=WAIT)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()  # type: ignore[union-attr]
-                self.proc.wait(10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait(5)
-        self._reader.join(5)
 
 
 def ask(ws: websocket.WebSocket, command: str, prefix: str) -> str:
@@ -95,9 +66,9 @@ def cluster(redis_server: Any) -> Any:
     nodes = [NodeProcess(redis_server.url, f"n{i}") for i in range(3)]
     try:
         for node in nodes:
-            node.port = int(node.expect("port ").split()[1])
+            node.port = int(node.expect(r"^port (\d+)").group(1))
         for node in nodes:
-            node.expect("connected")
+            node.expect(r"^connected")
         yield nodes
     finally:
         for node in nodes:
