@@ -113,7 +113,7 @@ def _play(console: Console, url: str) -> None:
             f"{n} {servers[n].ClusterConnectionCount}" for n in NODES)
             + " (each node has only its own in ConnectionCount: "
             + ", ".join(f"{n} {servers[n].ConnectionCount}" for n in NODES) + ")")
-        alice, carol, bob = people
+        alice, _carol, bob = people
         for speaker, text in ((alice, "hi everyone"), (bob, "hello from the other node")):
             console.line(f">> {speaker.name} sends {text!r}; {speaker.node} relays it with "
                          "BroadcastMessage(..., AExcept=sender)")
