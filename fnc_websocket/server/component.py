@@ -167,6 +167,10 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
         "ContentType...). Unassigned: '/' gets 200 with an empty page, the rest 404. With "
         "AutoSyncEvents it runs on the home thread while the connection waits. As Indy's, it "
         "serves GET, POST and HEAD (ARequest.Command; the body is ARequest.PostStream)."))
+    OnCommandOther = Event("Sender", "ARequest", "AResponse", doc=(
+        "A plain HTTP request with any other method (PUT, DELETE, OPTIONS, ...; "
+        "ARequest.Command); fill AResponse as in OnCommandGet. Unassigned: 501 Not "
+        "Implemented. Same thread rules as OnCommandGet."))
     OnBackplaneError = Event("Sender", "AError", doc=(
         "Added: the backplane cannot reach Redis (at activation or later; once per outage), "
         "lost it, or Redis refused the password (AError is an EBackplaneAuthError). AError is "
@@ -175,10 +179,6 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     OnBackplaneStateChange = Event("Sender", "AConnected", doc=(
         "Added: the backplane connected to Redis (AConnected True: cross-node delivery works) "
         "or lost it (False). Backplane thread, or queued with AutoSyncEvents."))
-    OnCommandOther = Event("Sender", "ARequest", "AResponse", doc=(
-        "A plain HTTP request with any other method (PUT, DELETE, OPTIONS, ...; "
-        "ARequest.Command); fill AResponse as in OnCommandGet. Unassigned: 501 Not "
-        "Implemented. Same thread rules as OnCommandGet."))
 
     def __init__(self, AOwner: TComponent | None = None, APort: int | None = None,
                  **props: Any) -> None:
