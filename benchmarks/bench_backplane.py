@@ -1,4 +1,4 @@
-"""Backplane benchmark: one server node vs three nodes sharing Redis (python benchmarks/bench_backplane.py).
+"""Backplane benchmark: one node vs three sharing Redis (run: python benchmarks/bench_backplane.py).
 
 Each node is a separate process with ``Backplane.Enabled`` (the single node too, so both runs
 pay for publishing). The same number of clients connects in both runs, all on the one node or
@@ -158,7 +158,7 @@ def measure(url: str, node_count: int, clients: int, burst: int, probes: int
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:

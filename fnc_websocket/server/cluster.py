@@ -19,18 +19,6 @@ __all__ = ["ClusterServerMixin"]
 log = logging.getLogger("fnc_websocket.server.backplane")
 
 
-def _bytes(AData: Any, method: str) -> bytes:
-    if not isinstance(AData, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{method} expects bytes, got {type(AData).__name__}")
-    return bytes(AData)
-
-
-def _text(AMessage: Any, method: str) -> str:
-    if not isinstance(AMessage, str):
-        raise TypeError(f"{method} expects str, got {type(AMessage).__name__}")
-    return AMessage
-
-
 class ClusterServerMixin:
     """Methods and read-only properties of the server's cluster API."""
 
@@ -95,25 +83,8 @@ class ClusterServerMixin:
 
     # -- addressed sends ------------------------------------------------------------------
 
-    def SendMessageToId(self, AId: str, AMessage: str) -> bool:
-        """Added: send a text message to the connection whose ``Id`` is ``AId``, on this node
-        or, through the backplane, on any node of the cluster.
-
-        Any thread; never waits for Redis or the client. Returns True when the message was
-        queued to the local connection or handed to the backplane for the node that serves
-        it; False when the server is inactive, the local connection is unknown or closing, or
-        the target is on another node and the backplane is disabled, disconnected or full
-        (then ``BackplaneDropped`` counts it). Delivery to another node is at-most-once.
-        Raises ValueError when ``AId`` is not a connection id (``NodeId#number``).
-        """
-        return self._send_to_id(AId, True, _text(AMessage, "SendMessageToId").encode("utf-8"))
-
-    def SendDataToId(self, AId: str, AData: bytes) -> bool:
-        """Added: send a binary message to the connection ``AId`` on any node (as
-        :meth:`SendMessageToId`)."""
-        return self._send_to_id(AId, False, _bytes(AData, "SendDataToId"))
-
     def _send_to_id(self, AId: str, text: bool, payload: bytes) -> bool:
+        """``SendMessageToId``/``SendDataToId`` (declared on the component)."""
         if not isinstance(AId, str):
             raise TypeError(f"a connection Id is a str, got {type(AId).__name__}")
         node = node_of(AId)

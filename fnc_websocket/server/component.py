@@ -404,6 +404,28 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
             raise TypeError(f"SendDataTo expects bytes, got {type(AData).__name__}")
         return self._send_each(self._targets(ASelector), False, bytes(AData))
 
+    def SendMessageToId(self, AId: str, AMessage: str) -> bool:
+        """Added: send a text message to the connection whose ``Id`` is ``AId``, on this node
+        or, through the backplane, on any node of the cluster.
+
+        Any thread; never waits for Redis or the client. Returns True when the message was
+        queued to the local connection or handed to the backplane for the node that serves
+        it; False when the server is inactive, the local connection is unknown or closing, or
+        the target is on another node and the backplane is disabled, disconnected or full
+        (then ``BackplaneDropped`` counts it). Delivery to another node is at-most-once.
+        Raises ValueError when ``AId`` is not a connection id (``NodeId#number``).
+        """
+        if not isinstance(AMessage, str):
+            raise TypeError(f"SendMessageToId expects str, got {type(AMessage).__name__}")
+        return self._send_to_id(AId, True, AMessage.encode("utf-8"))
+
+    def SendDataToId(self, AId: str, AData: bytes) -> bool:
+        """Added: send a binary message to the connection ``AId`` on any node (as
+        :meth:`SendMessageToId`)."""
+        if not isinstance(AData, (bytes, bytearray, memoryview)):
+            raise TypeError(f"SendDataToId expects bytes, got {type(AData).__name__}")
+        return self._send_to_id(AId, False, bytes(AData))
+
     def DisconnectClient(self, ASelector: TTMSFNCWebSocketSendToCallBack,
                          code: int = CLOSE_NORMAL, reason: str = "") -> int:
         """Send a close frame (``code``, ``reason``) to each connection the selector accepts;
