@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import collections
 import logging
+import secrets
 import threading
 import time
 import weakref
@@ -76,7 +77,9 @@ class BackplaneRuntime:
         self._redis = _import_redis()
         self._component = weakref.ref(component)
         self.config = config
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # publisher: flush, say goodbye, end
+        self._stop_subscriber = threading.Event()  # set once the publisher has ended
+        self._token = secrets.token_hex(4)  # tells this activation from a node id twin
         self._cond = threading.Condition()
         self._queue: collections.deque[tuple[str, bytes, bool]] = collections.deque()
         self._queued_bytes = 0
@@ -87,9 +90,11 @@ class BackplaneRuntime:
         self._dropped = 0
         self._remote: dict[str, tuple[int, float]] = {}
         name = f"{component.Name or type(component).__name__} {config.node_id}"
-        self._subscriber = threading.Thread(target=self._guard, args=(self._subscribe_loop,),
+        self._subscriber = threading.Thread(target=self._guard,
+                                            args=(self._subscribe_loop, self._stop_subscriber),
                                             name=f"fnc-ws-backplane-sub {name}", daemon=True)
-        self._publisher = threading.Thread(target=self._guard, args=(self._publish_loop,),
+        self._publisher = threading.Thread(target=self._guard,
+                                           args=(self._publish_loop, self._stop),
                                            name=f"fnc-ws-backplane-pub {name}", daemon=True)
 
     # -- lifetime -------------------------------------------------------------------------------
@@ -107,13 +112,18 @@ class BackplaneRuntime:
             self._cond.notify_all()
         current = threading.current_thread()
         bound = self.config.timeout * 2 + POLL + 1.0
-        for thread in (self._publisher, self._subscriber):
-            if thread is not current and thread.is_alive():
-                thread.join(bound)
-                if thread.is_alive():
-                    log.warning("backplane thread %s did not end within %.1f s", thread.name,
-                                bound)
+        # The publisher first: its farewell goes out while the subscriber still holds Redis.
+        self._join(self._publisher, current, bound)
+        self._stop_subscriber.set()
+        self._join(self._subscriber, current, bound)
         _live.discard(self)
+
+    @staticmethod
+    def _join(thread: threading.Thread, current: threading.Thread, bound: float) -> None:
+        if thread is not current and thread.is_alive():
+            thread.join(bound)
+            if thread.is_alive():
+                log.warning("backplane thread %s did not end within %.1f s", thread.name, bound)
 
     @property
     def threads(self) -> tuple[threading.Thread, ...]:
@@ -205,6 +215,8 @@ class BackplaneRuntime:
         self._fire("OnBackplaneError", error)
 
     def _error_for(self, exc: BaseException, doing: str) -> EBackplaneError:
+        if isinstance(exc, EBackplaneError):
+            return exc
         url = redacted_url(self.config.url)
         if isinstance(exc, self._redis.exceptions.AuthenticationError) or (
                 isinstance(exc, self._redis.exceptions.ResponseError)
@@ -221,11 +233,11 @@ class BackplaneRuntime:
 
     # -- threads --------------------------------------------------------------------------
 
-    def _guard(self, loop: Any) -> None:
+    def _guard(self, loop: Any, stop: threading.Event) -> None:
         """Run a thread's loop; an unexpected error is logged and reported, then the loop
         starts over (after a pause) unless the backplane is stopping: no thread dies silently."""
         delay = BACKOFF_MIN
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
                 loop()
                 return
@@ -233,7 +245,7 @@ class BackplaneRuntime:
                 log.exception("backplane thread %s failed", threading.current_thread().name)
                 self._set_connected(False)
                 self._report(exc, "using")
-                self._stop.wait(delay)
+                stop.wait(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
 
     def _client(self) -> Any:
@@ -247,7 +259,7 @@ class BackplaneRuntime:
     def _subscribe_loop(self) -> None:
         delay = BACKOFF_MIN
         redis_errors = (self._redis.exceptions.RedisError, OSError)
-        while not self._stop.is_set():
+        while not self._stop_subscriber.is_set():
             client = pubsub = None
             try:
                 client = self._client()
@@ -256,13 +268,13 @@ class BackplaneRuntime:
                 pubsub.subscribe(self.config.channel, self.config.node_channel)
                 self._set_connected(True)
                 delay = BACKOFF_MIN
-                while not self._stop.is_set():
+                while not self._stop_subscriber.is_set():
                     message = pubsub.get_message(timeout=POLL)
                     if message is not None and message.get("type") == "message":
                         self._dispatch(message["data"])
             except redis_errors as exc:
                 self._set_connected(False)
-                if not self._stop.is_set():
+                if not self._stop_subscriber.is_set():
                     self._report(exc, "reaching")
             finally:
                 for closable in (pubsub, client):
@@ -272,7 +284,7 @@ class BackplaneRuntime:
                         except Exception:
                             pass
             self._set_connected(False)
-            self._stop.wait(delay)
+            self._stop_subscriber.wait(delay)
             delay = min(delay * 2, BACKOFF_MAX)
 
     def _dispatch(self, data: bytes) -> None:
@@ -281,9 +293,14 @@ class BackplaneRuntime:
         except (ValueError, UnicodeDecodeError) as exc:
             log.debug("backplane: ignored a foreign message on %s: %s", self.config.channel, exc)
             return
-        if envelope.node == self.config.node_id:
-            return  # our own broadcast, already delivered locally
         kind = envelope.kind
+        if envelope.node == self.config.node_id:
+            if kind == wire.HEARTBEAT and envelope.arg != self._token:
+                self._report(EBackplaneError(
+                    f"backplane: another node also uses NodeId {self.config.node_id!r}; "
+                    "messages between the two are lost: give each node its own NodeId"),
+                    "sharing")
+            return  # our own message, already delivered locally
         if kind == wire.HEARTBEAT:
             self._heard(envelope)
             return
@@ -331,8 +348,8 @@ class BackplaneRuntime:
 
     def _heartbeat(self) -> tuple[str, bytes, bool]:
         payload = f"{self._local_count()} {self.config.heartbeat_interval}".encode("ascii")
-        return (self.config.channel, wire.encode(wire.HEARTBEAT, self.config.node_id, "",
-                                                 payload), False)
+        return (self.config.channel, wire.encode(wire.HEARTBEAT, self.config.node_id,
+                                                 self._token, payload), False)
 
     def _take_batch(self) -> tuple[list[tuple[str, bytes, bool]], bool]:
         """Wait for work; returns (batch, heartbeat due). Called with the condition held."""

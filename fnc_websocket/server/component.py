@@ -457,6 +457,7 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
         super().Destroy()
 
     def _fnc_release_unfreed(self) -> None:
+        self._stop_backplane()
         runtime = self.__dict__.get("_runtime")
         if runtime is not None:
             runtime.stop()

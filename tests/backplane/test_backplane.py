@@ -6,6 +6,7 @@ acceptance run (three nodes in separate processes) is in test_backplane_cluster.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import time
@@ -179,14 +180,21 @@ def test_two_nodes_broadcast_except_and_send_to_id(redis_server: Any) -> None:
 
 
 def test_freed_node_leaves_the_count_at_once(redis_server: Any) -> None:
-    with nodes(redis_server.url, 2) as (a, b):
+    a, b = Node(redis_server.url, "a"), Node(redis_server.url, "b")
+    b.server.Backplane.HeartbeatInterval = 5.0  # expiry alone would take 15 s
+    try:
+        a.start()
+        b.start()
         ca, cb = a.client(), b.client()
         wait_until(lambda: a.server.ClusterConnectionCount == 2, what="cluster count 2")
         b.server.Active = False  # says goodbye: no need to wait for the heartbeat bound
-        wait_until(lambda: a.server.ClusterConnectionCount == 1, timeout=0.5,
+        wait_until(lambda: a.server.ClusterConnectionCount == 1, timeout=3.0,
                    what="count without b")
         ca.close()
         cb.close()
+    finally:
+        a.free()
+        b.free()
 
 
 # -- outages and bad credentials ----------------------------------------------------------------
@@ -311,3 +319,28 @@ def test_a_frozen_redis_never_blocks_a_sender(redis_server: Any) -> None:
                    timeout=8.0, what="reconnection after the freeze")
         ca.close()
         cb.close()
+
+
+def test_threads_end_when_an_unfreed_server_is_collected(redis_server: Any) -> None:
+    import gc
+
+    node = Node(redis_server.url).start()
+    wait_until(functools.partial(getattr, node.server, "BackplaneConnected"))
+    assert len(backplane_threads()) == 2
+    node.server.OnBackplaneError = None
+    node.server.OnBackplaneStateChange = None
+    del node
+    gc.collect()
+    wait_until(lambda: not backplane_threads(), what="backplane threads ended")
+
+
+def test_two_nodes_with_one_node_id_are_reported(redis_server: Any) -> None:
+    a, b = Node(redis_server.url, "twin"), Node(redis_server.url, "twin")
+    try:
+        a.start()
+        b.start()
+        wait_until(lambda: a.errors and b.errors, what="duplicate NodeId reported")
+        assert "another node also uses NodeId 'twin'" in str(a.errors[0])
+    finally:
+        a.free()
+        b.free()
