@@ -8,14 +8,17 @@ it answers ``PING``, and stops it (bounded) on :meth:`RedisServer.stop` or at th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
 from types import TracebackType
+from urllib.parse import quote
 
 __all__ = ["REDIS_PACKAGE_HINT", "RedisServer", "RedisUnavailable", "find_redis_server",
            "redis_url_from_env"]
@@ -46,10 +49,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _ping(port: int, password: str, timeout: float) -> bool:
-    """Whether a Redis server answers PING on 127.0.0.1:port (raw RESP, no client needed)."""
+def _ping(port: int, password: str, timeout: float, ca_file: str = "") -> bool:
+    """Whether a Redis server answers PING on 127.0.0.1:port (raw RESP, no client needed);
+    over TLS, trusting ``ca_file``, when it is given."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        with contextlib.ExitStack() as stack:
+            s = stack.enter_context(socket.create_connection(("127.0.0.1", port),
+                                                             timeout=timeout))
+            if ca_file:
+                context = ssl.create_default_context(cafile=ca_file)
+                s = stack.enter_context(context.wrap_socket(s, server_hostname="127.0.0.1"))
             s.settimeout(timeout)
             if password:
                 s.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(password),
@@ -58,23 +67,27 @@ def _ping(port: int, password: str, timeout: float) -> bool:
                     return False
             s.sendall(b"*1\r\n$4\r\nPING\r\n")
             return s.recv(64).startswith(b"+PONG")
-    except OSError:
+    except (OSError, ssl.SSLError):
         return False
 
 
 class RedisServer:
     """One ``redis-server`` process on 127.0.0.1 (see the module docstring).
 
-    ``password`` sets ``--requirepass``. ``port`` 0 picks a free port; :meth:`restart` keeps the
-    port, so clients configured with :attr:`url` find the server again.
+    ``password`` sets ``--requirepass``. ``tls``, a (certificate, key, CA certificate) triple of
+    PEM files, serves TLS only (``rediss://``; clients are not asked for certificates).
+    ``port`` 0 picks a free port; :meth:`restart` keeps the port, so clients configured with
+    :attr:`url` find the server again.
     """
 
-    def __init__(self, port: int = 0, password: str = "") -> None:
+    def __init__(self, port: int = 0, password: str = "",
+                 tls: tuple[str, str, str] | None = None) -> None:
         self.executable = find_redis_server()
         if self.executable is None:
             raise RedisUnavailable(REDIS_PACKAGE_HINT)
         self.port = port or _free_port()
         self.password = password
+        self.tls = tls
         self._dir = tempfile.TemporaryDirectory(prefix="fnc-redis-")
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -82,6 +95,9 @@ class RedisServer:
     def url(self) -> str:
         """``redis://[:password@]127.0.0.1:port/0``."""
         auth = f":{self.password}@" if self.password else ""
+        if self.tls:
+            return (f"rediss://{auth}127.0.0.1:{self.port}/0?ssl_ca_certs="
+                    f"{quote(self.tls[2], safe='/')}")
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     @property
@@ -93,7 +109,13 @@ class RedisServer:
         ``timeout`` s)."""
         if self.running:
             return self
-        args = [self.executable or "redis-server", "--port", str(self.port), "--bind",
+        if self.tls:
+            cert, key, ca = self.tls
+            ports = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", cert,
+                     "--tls-key-file", key, "--tls-ca-cert-file", ca, "--tls-auth-clients", "no"]
+        else:
+            ports = ["--port", str(self.port)]
+        args = [self.executable or "redis-server", *ports, "--bind",
                 "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self._dir.name,
                 "--daemonize", "no", "--loglevel", "warning"]
         if self.password:
@@ -107,7 +129,7 @@ class RedisServer:
                     else ""
                 raise RedisUnavailable(f"redis-server exited with {self._proc.returncode}: "
                                        f"{err.strip()[-500:]}")
-            if _ping(self.port, self.password, 0.5):
+            if _ping(self.port, self.password, 0.5, self.tls[2] if self.tls else ""):
                 return self
             try:
                 self._proc.wait(0.05)  # bounded pause between pings; returns early if it exits

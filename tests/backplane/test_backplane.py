@@ -344,3 +344,34 @@ def test_two_nodes_with_one_node_id_are_reported(redis_server: Any) -> None:
     finally:
         a.free()
         b.free()
+
+
+def test_rediss_tls_carries_the_cluster(redis_server_factory: Any, tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    files = [tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"]
+    cert.cert_chain_pems[0].write_to_path(str(files[0]))
+    cert.private_key_pem.write_to_path(str(files[1]))
+    ca.cert_pem.write_to_path(str(files[2]))
+    redis = redis_server_factory(tls=tuple(str(f) for f in files)).start()
+    assert redis.url.startswith("rediss://")
+    with nodes(redis.url, 2) as (a, b):
+        wait_until(lambda: a.server.BackplaneConnected and b.server.BackplaneConnected,
+                   what="TLS backplane")
+        cb = b.client()
+        wait_until(lambda: a.server.ClusterConnectionCount == 1)
+        a.server.BroadcastMessage("over TLS")
+        assert recv_text(cb) == "over TLS"
+        cb.close()
+    # a certificate the node does not trust: a clear error, the server still serves
+    other = trustme.CA()
+    other.cert_pem.write_to_path(str(tmp_path / "other.pem"))
+    untrusted = redis.url.replace(str(files[2]), str(tmp_path / "other.pem"))
+    node = Node(untrusted).start()
+    try:
+        wait_until(lambda: node.errors, what="TLS error")
+        assert "certificate" in str(node.errors[0]).lower()
+        assert not node.server.BackplaneConnected
+    finally:
+        node.free()
