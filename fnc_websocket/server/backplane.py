@@ -89,6 +89,7 @@ class BackplaneRuntime:
         self._outage_reported: type | None = None
         self._dropped = 0
         self._remote: dict[str, tuple[int, float]] = {}
+        self._epoch = 0  # counts subscriber connections; the publisher reconnects on a change
         name = f"{component.Name or type(component).__name__} {config.node_id}"
         self._subscriber = threading.Thread(target=self._guard,
                                             args=(self._subscribe_loop, self._stop_subscriber),
@@ -194,6 +195,7 @@ class BackplaneRuntime:
             self._connected = connected
             if connected:
                 self._outage_reported = None
+                self._epoch += 1
             else:
                 self._remote.clear()  # cut off: the other nodes' counts are unknown now
         if connected:
@@ -327,11 +329,14 @@ class BackplaneRuntime:
             count, interval = max(0, int(count_text)), min(60.0, max(0.1, float(interval_text)))
         except ValueError:
             return
-        expires = time.monotonic() + interval * EXPIRY_INTERVALS
+        now = time.monotonic()
         with self._state_lock:
             known = self._remote.get(envelope.node)
-            fresh = known is None or known[1] <= time.monotonic()
-            self._remote[envelope.node] = (count, expires)
+            fresh = known is None or known[1] <= now
+            if fresh:  # forget nodes long gone, so the map stays as small as the cluster
+                for node in [n for n, (_c, e) in self._remote.items() if e <= now]:
+                    del self._remote[node]
+            self._remote[envelope.node] = (count, now + interval * EXPIRY_INTERVALS)
         if fresh:  # a node (re)joined: tell it our count now rather than at our next beat
             with self._cond:
                 self._beat_now = True
@@ -370,6 +375,7 @@ class BackplaneRuntime:
     def _publish_loop(self) -> None:
         client: Any = None
         self._next_beat = 0.0
+        self._client_epoch = -1
         try:
             while True:
                 with self._cond:
@@ -407,7 +413,11 @@ class BackplaneRuntime:
             self._drop(batch)
             return client
         try:
+            if client is not None and self._client_epoch != self._epoch:
+                client.close()  # Redis came back (or was swapped): its old socket is stale
+                client = None
             if client is None:
+                self._client_epoch = self._epoch
                 client = self._client()
             pipe = client.pipeline(transaction=False)
             for channel, data, _counted in batch:
