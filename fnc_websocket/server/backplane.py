@@ -297,7 +297,9 @@ class BackplaneRuntime:
             return
         kind = envelope.kind
         if envelope.node == self.config.node_id:
-            if kind == wire.HEARTBEAT and envelope.arg != self._token:
+            if kind == wire.LEAVE and envelope.arg == self._token:
+                self._stop_subscriber.set()  # our own farewell: the publisher has ended
+            elif kind == wire.HEARTBEAT and envelope.arg != self._token:
                 self._report(EBackplaneError(
                     f"backplane: another node also uses NodeId {self.config.node_id!r}; "
                     "messages between the two are lost: give each node its own NodeId"),
@@ -390,8 +392,10 @@ class BackplaneRuntime:
                             more, _beat = self._take_batch()
                             batch.extend(more)
                     if self._connected:
-                        batch.append((self.config.channel,
-                                      wire.encode(wire.LEAVE, self.config.node_id), False))
+                        # Heard by the others (drop our count) and by our own subscriber,
+                        # which then ends without waiting for its next poll.
+                        batch.append((self.config.channel, wire.encode(
+                            wire.LEAVE, self.config.node_id, self._token), False))
                     client = self._send(client, batch)
                     return
                 if beat:

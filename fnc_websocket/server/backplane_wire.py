@@ -5,8 +5,8 @@
 ``node`` is the publishing node's id (UTF-8). ``arg`` depends on the kind: the excluded
 connection's id for a broadcast (empty: none), the target connection's id for an addressed
 message, the sending activation's random token for a heartbeat (whose payload is
-``"count interval"``). ``payload`` is the message itself (text as UTF-8). Anything that does
-not parse is ignored by the receiver.
+``"count interval"``) or a farewell. ``payload`` is the message itself (text as UTF-8).
+Anything that does not parse is ignored by the receiver.
 """
 
 from __future__ import annotations
