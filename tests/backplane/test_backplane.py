@@ -375,3 +375,26 @@ def test_rediss_tls_carries_the_cluster(redis_server_factory: Any, tmp_path: Pat
         assert not node.server.BackplaneConnected
     finally:
         node.free()
+
+
+def test_foreign_messages_are_ignored_and_big_ones_dropped(redis_server: Any) -> None:
+    import redis
+
+    with nodes(redis_server.url, 2) as (a, b):
+        a.server.Active = False
+        a.server.Backplane.QueueLimit = 1024
+        a.server.Active = True
+        ca, cb = a.client(), b.client()
+        wait_until(lambda: a.server.ClusterConnectionCount == 2, what="cluster count 2")
+        with redis.Redis.from_url(redis_server.url) as other:
+            for junk in (b"", b"garbage", b"\x01\x01\x05\x00\x00ab", b"\x09" * 10):
+                other.publish("fnc-ws", junk)
+        assert a.server.BroadcastMessage("x" * 2000) == 1  # too big for the queue: local only
+        assert recv_text(ca) == "x" * 2000
+        assert a.server.BackplaneDropped == 1
+        a.server.BroadcastMessage("small")
+        nothing_before(cb, "small")  # the junk and the big one never reached b's client
+        assert recv_text(ca) == "small"
+        assert not a.errors and not b.errors
+        ca.close()
+        cb.close()
