@@ -16,6 +16,7 @@ QUICK = {
     "bench_client.py": ["--quick"],
     "bench_server.py": ["--messages", "2000", "--broadcasts", "200", "--idle", "200"],
     "bench_streaming.py": ["--components", "2000", "--runs", "2"],
+    "bench_backplane.py": ["--burst", "500", "--probes", "200"],
 }
 
 

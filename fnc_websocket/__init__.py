@@ -18,6 +18,8 @@ from fnc_websocket.client.handshake import (
 )
 from fnc_websocket.connection import TTMSFNCWebSocketConnection
 from fnc_websocket.errors import (
+    EBackplaneAuthError,
+    EBackplaneError,
     EWebSocket,
     EWebSocketClient,
     EWebSocketClientClosed,
@@ -54,6 +56,7 @@ from fnc_websocket.events import (
 )
 from fnc_websocket.handshake import TTMSFNCWebSocketRequest
 from fnc_websocket.heartbeat import THeartBeat
+from fnc_websocket.server.backplane_settings import TBackplane
 from fnc_websocket.server.component import (
     TTMSFNCCustomWebSocketServer,
     TTMSFNCWebSocketHTTPRequest,
@@ -111,7 +114,8 @@ from fnc_websocket.types import (
 RegisterClasses([TTMSFNCWebsocketClient, TTMSFNCWebSocketServer])
 
 __all__ = [
-    "CurrentWebSocketVersion", "DefaultPort", "EWebSocket", "EWebSocketClient",
+    "CurrentWebSocketVersion", "DefaultPort", "EBackplaneAuthError", "EBackplaneError",
+    "EWebSocket", "EWebSocketClient",
     "EWebSocketClientClosed", "EWebSocketClientConnectError", "EWebSocketClientConnectionLost",
     "EWebSocketClientHandshakeError", "EWebSocketClientHeartBeatTimeout",
     "EWebSocketClientInvalidPayload", "EWebSocketClientMessageTooBig",
@@ -123,7 +127,7 @@ __all__ = [
     "SErrTooManyHeaders", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
     "TTMSFNCWebSocketHTTPResponse", "TTMSFNCWebSocketSendToCallBack", "TTMSFNCWebSocketServer",
     "TTMSFNCWebSocketServerConnection",
-    "TCloseStatus", "THeartBeat", "TTMSFNCCustomWebsocketClient",
+    "TBackplane", "TCloseStatus", "THeartBeat", "TTMSFNCCustomWebsocketClient",
     "TTMSFNCWebSocketAllowConnectionEvent", "TTMSFNCWebSocketBinDataEvent",
     "TTMSFNCWebSocketClientConnection", "TTMSFNCWebsocketClientHandShakeEvent",
     "TTMSFNCWebsocketClientHandshakeResponseEvent", "TTMSFNCWebSocketConnectEvent",

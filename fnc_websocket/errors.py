@@ -48,6 +48,7 @@ __all__ = [
     "EWebSocketClientProtocolError", "EWebSocketClientResolveError", "EWebSocketClientTLSError",
     "EWebSocketClientTimeout", "EWebSocketPropertyError", "EWebsocketServer",
     "EWebsocketServerHandshakeError", "EWebsocketServerPropertyError",
+    "EBackplaneAuthError", "EBackplaneError",
     "TTMSFNCWebSocketException", "TTMSFNCWebSocketHandshakeException", "server_error",
 ]
 
@@ -234,6 +235,23 @@ class EWebsocketServerPropertyError(EWebsocketServer, EWebSocketPropertyError):
 class EWebsocketServerHandshakeError(EWebsocketServer, TTMSFNCWebSocketHandshakeException):
     """A client's upgrade request was refused or failed; ``StatusCode`` is the HTTP status sent
     (0 when the connection ended before an answer)."""
+
+
+class EBackplaneError(EWebsocketServer):
+    """Added: the ``AError`` of ``OnBackplaneError``: Redis is unreachable (at activation or
+    later), the connection to it was lost, or a publish failed. The server keeps serving its
+    own clients and retries with back-off; ``Cause`` holds the underlying exception."""
+
+    Cause: BaseException | None
+
+    def __init__(self, message: str, *, Cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.Cause = Cause
+
+
+class EBackplaneAuthError(EBackplaneError):
+    """Added: Redis refused the backplane's credentials (wrong or missing password or user in
+    ``Backplane.URL``). Retried like any outage, in case the server's password is fixed."""
 
 
 def server_error(message: str, *, StatusCode: int = 0, CloseCode: int = 0,

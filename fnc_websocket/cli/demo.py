@@ -228,9 +228,12 @@ def _render_text(console: Console, url: str, timeline: Timeline) -> None:
         console.line("  ".join(cells).rstrip())
 
 
-def run_demo(console: Console, as_json: bool = False) -> int:
+def run_demo(console: Console, as_json: bool = False, cluster: bool = False) -> int:
     """Run the demo; print the timeline (text, or one JSON document); 0 when every step
-    completed."""
+    completed. ``cluster``: the two-node backplane demo instead (see ``demo_cluster``)."""
+    if cluster:
+        from fnc_websocket.cli.demo_cluster import run_cluster_demo
+        return run_cluster_demo(console)
     timeline = Timeline()
     server = TTMSFNCWebSocketServer(None, Port=0, BindingIP="127.0.0.1", PathName="demo",
                                     Name="Server1")

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "exchange text, binary, a ping and a clean close, and print the "
                           "timeline of events with the thread each handler ran on.")
     demo.add_argument("--json", action="store_true", help="print one JSON document instead")
+    demo.add_argument("--cluster", action="store_true",
+                      help="two server nodes sharing Redis ($FNC_REDIS_URL, or a redis-server "
+                           "on PATH): show which nodes each message crossed")
 
     serve = sub.add_parser("serve", help="run a WebSocket server",
                            description="Run a TTMSFNCWebSocketServer until Ctrl-C or SIGTERM, "
@@ -69,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="accept only this Origin (repeatable or comma-separated)")
     serve.add_argument("-v", "--verbose", action="store_true",
                        help="log every message received, too")
+    serve.add_argument("--backplane", metavar="REDIS_URL",
+                       help="chat/broadcast across every server sharing this Redis "
+                            "(redis://[:password@]host:port/db; needs fnc-websocket[redis])")
+    serve.add_argument("--channel", default="fnc-ws",
+                       help="backplane channel: the servers sharing it form one cluster")
+    serve.add_argument("--node-id", default="", metavar="NAME",
+                       help="this server's backplane node id (default: generated)")
 
     connect = sub.add_parser("connect", help="an interactive client, like wscat",
                              description="Connect to URL; each line of standard input is sent "
@@ -118,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "demo":
         from fnc_websocket.cli.demo import run_demo
-        return run_demo(console, as_json=args.json)
+        return run_demo(console, as_json=args.json, cluster=args.cluster)
     if args.command == "serve":
         from fnc_websocket.cli.serve import run_serve
         return run_serve(args, console)

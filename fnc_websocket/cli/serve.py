@@ -6,6 +6,10 @@ Modes (what the server does with each message a client sends, text or binary ali
 * ``chat``: relay it to every other client, not to the sender;
 * ``broadcast``: send it to every client, the sender included.
 
+With ``--backplane redis://host:port/db`` (chat and broadcast modes) "every client" means every
+client of every server sharing that Redis and ``--channel``: the server joins a backplane
+cluster (see docs/scaling.md) and logs its connection state and errors.
+
 The first line on stdout names the listening URL (``listening on ws://127.0.0.1:8888/``), so
 scripts can read the actual port when ``--port 0`` picked one. Then one line per connection,
 disconnection and refused or failed connection. SIGINT (Ctrl-C) and SIGTERM deactivate the
@@ -106,13 +110,11 @@ class _ServeLog:
                 AConnection.Send(data)
             else:
                 AConnection.SendBytes(data)
-        elif self.mode == "chat":
-            def others(c: Any) -> bool:
-                return c is not AConnection
+        elif self.mode == "chat":  # everyone but the sender, on every node with a backplane
             if isinstance(data, str):
-                server.SendMessageTo(data, others)
+                server.BroadcastMessage(data, AExcept=AConnection)
             else:
-                server.SendDataTo(data, others)
+                server.BroadcastData(data, AExcept=AConnection)
         elif isinstance(data, str):
             server.BroadcastMessage(data)
         else:
@@ -127,6 +129,29 @@ class _ServeLog:
         if self.verbose:
             self.console.line(f"  {self.peer(AConnection)} binary: {AData.hex()}")
         self.relay(AConnection, AData)
+
+
+def _join_backplane(server: TTMSFNCWebSocketServer, args: argparse.Namespace,
+                    console: Console) -> None:
+    url = getattr(args, "backplane", None)
+    if not url:
+        return
+    if args.mode == "echo":
+        raise CLIError("--backplane needs --mode chat or --mode broadcast (echo answers "
+                       "only the sender)", EXIT_USAGE)
+    bp = server.Backplane
+    bp.Enabled = True
+    bp.URL = url
+    bp.Channel = args.channel
+    if args.node_id:
+        bp.NodeId = args.node_id
+
+    def on_state(Sender: Any, AConnected: bool) -> None:
+        state = "connected" if AConnected else "disconnected (serving local clients only)"
+        console.line(f"backplane {state}: node {bp.NodeId}, channel {bp.Channel!r}")
+
+    server.OnBackplaneStateChange = on_state
+    server.OnBackplaneError = lambda Sender, AError: console.line(f"! {AError}")
 
 
 def _tls_files(args: argparse.Namespace) -> tuple[str, str]:
@@ -152,6 +177,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
             server.CertificateFile = cert
             server.CertificateKeyFile = key
         log = _ServeLog(server, args.mode, args.verbose, console)
+        _join_backplane(server, args, console)
         stop_reason: list[str] = []
 
         def on_stop(signal_name: str) -> None:  # runs on the signal watcher thread

@@ -17,8 +17,16 @@ from typing import Any
 from fnc import Property, SetOf, TComponent, csLoading
 from fnc.events import Event, VarParam
 from fnc.properties import at_least, in_range
-from fnc_websocket.errors import EWebSocket, EWebsocketServer, EWebsocketServerPropertyError
+from fnc_websocket.errors import (
+    EBackplaneAuthError,
+    EBackplaneError,
+    EWebSocket,
+    EWebsocketServer,
+    EWebsocketServerPropertyError,
+)
 from fnc_websocket.heartbeat import THeartBeat
+from fnc_websocket.server.backplane_settings import TBackplane
+from fnc_websocket.server.cluster import ClusterServerMixin
 from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
 from fnc_websocket.server.runtime import ServerRuntime, ServerSettings
@@ -35,7 +43,8 @@ from fnc_websocket.types import (
 )
 
 __all__ = [
-    "EWebsocketServer", "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
+    "EBackplaneAuthError", "EBackplaneError", "EWebsocketServer", "TBackplane",
+    "TTMSFNCCustomWebSocketServer", "TTMSFNCWebSocketHTTPRequest",
     "TTMSFNCWebSocketHTTPResponse", "TTMSFNCWebSocketSendToCallBack", "TTMSFNCWebSocketServer",
     "TTMSFNCWebSocketServerConnection",
 ]
@@ -59,13 +68,16 @@ def _frame_size(obj: Any, value: int) -> str | None:
     return None
 
 
-class TTMSFNCCustomWebSocketServer(TComponent):
+class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     """TMS's ``TTMSFNCCustomWebSocketServer``: a WebSocket server on one TCP port.
 
     Threads: ``Active = True`` starts an accept thread, a housekeeper thread (heartbeat and close
     deadlines) and, per client, a connection thread plus a ``websockets`` reader thread. All are
     stopped and joined by ``Active = False``, ``Free()``, the owner's destruction, garbage
     collection of a component that was never freed, and interpreter exit.
+
+    With ``Backplane.Enabled`` (added; see docs/scaling.md) two more threads, a Redis
+    subscriber and a publisher, carry broadcasts and ``SendMessageToId`` to the other nodes.
 
     Subclasses may override the protected ``MessageReceived``, ``BinaryDataReceived``,
     ``PingReceived``, ``PongReceived`` and ``CloseReceived`` methods, through which the
@@ -118,6 +130,8 @@ class TTMSFNCCustomWebSocketServer(TComponent):
     SendQueueLimit = Property(int, 16 * 1024 * 1024, validator=_positive,
                               doc="Bytes that may wait to be sent to one client; a client that "
                                   "does not read past this is disconnected (1008).")
+    Backplane = Property(TBackplane, doc="Added: Redis pub/sub between server nodes, so "
+                         "broadcasts and SendMessageToId reach every node's clients.")
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -162,6 +176,14 @@ class TTMSFNCCustomWebSocketServer(TComponent):
         "A plain HTTP request with any other method (PUT, DELETE, OPTIONS, ...; "
         "ARequest.Command); fill AResponse as in OnCommandGet. Unassigned: 501 Not "
         "Implemented. Same thread rules as OnCommandGet."))
+    OnBackplaneError = Event("Sender", "AError", doc=(
+        "Added: the backplane cannot reach Redis (at activation or later; once per outage), "
+        "lost it, or Redis refused the password (AError is an EBackplaneAuthError). AError is "
+        "an EBackplaneError. The server keeps serving its own clients and retries with "
+        "back-off. Backplane thread, or queued with AutoSyncEvents."))
+    OnBackplaneStateChange = Event("Sender", "AConnected", doc=(
+        "Added: the backplane connected to Redis (AConnected True: cross-node delivery works) "
+        "or lost it (False). Backplane thread, or queued with AutoSyncEvents."))
 
     def __init__(self, AOwner: TComponent | None = None, APort: int | None = None,
                  **props: Any) -> None:
@@ -261,9 +283,12 @@ class TTMSFNCCustomWebSocketServer(TComponent):
             ssl_context=self._ssl_context)
         runtime = ServerRuntime(self, settings, listener)
         self._runtime = runtime
+        self._attach_identity(runtime)
         runtime.start()
+        self._start_backplane()
 
     def _stop(self) -> None:
+        self._stop_backplane()
         runtime = self._runtime
         if runtime is not None:
             runtime.stop()
@@ -329,26 +354,48 @@ class TTMSFNCCustomWebSocketServer(TComponent):
                 pass  # closing meanwhile, or dropped as too slow (OnError reports it)
         return sent
 
-    def BroadcastMessage(self, AMessage: str) -> int:
-        """Queue a text message to every handshaken connection that is not closing.
+    def _targets_except(self, AExcept: TTMSFNCWebSocketServerConnection | None
+                        ) -> list[TTMSFNCWebSocketServerConnection]:
+        if AExcept is not None and not isinstance(AExcept, TTMSFNCWebSocketServerConnection):
+            raise TypeError(f"AExcept must be a connection or None, got "
+                            f"{type(AExcept).__name__}")
+        return self._targets(None if AExcept is None else (lambda c: c is not AExcept))
 
-        Never waits for a client. Returns how many connections it was queued to (added).
+    def BroadcastMessage(self, AMessage: str,
+                         AExcept: TTMSFNCWebSocketServerConnection | None = None) -> int:
+        """Queue a text message to every handshaken connection that is not closing, except
+        ``AExcept`` (added: the chat relay's sender).
+
+        With the backplane enabled the message also goes to every other node's clients
+        (at-most-once, in order per node; dropped and counted in ``BackplaneDropped`` while
+        Redis is unreachable). Never waits for a client or for Redis; any thread. Returns
+        how many local connections it was queued to (added).
         """
         if not isinstance(AMessage, str):
             raise TypeError(f"BroadcastMessage expects str, got {type(AMessage).__name__}")
-        return self._send_each(self._targets(None), True, AMessage.encode("utf-8"))
+        data = AMessage.encode("utf-8")
+        targets = self._targets_except(AExcept)
+        self._backplane_publish(True, data, AExcept)
+        return self._send_each(targets, True, data)
 
-    def BroadcastData(self, AData: bytes) -> int:
-        """Queue a binary message to every handshaken connection that is not closing."""
+    def BroadcastData(self, AData: bytes,
+                      AExcept: TTMSFNCWebSocketServerConnection | None = None) -> int:
+        """Queue a binary message to every handshaken connection that is not closing, except
+        ``AExcept``; across the cluster with the backplane (as ``BroadcastMessage``)."""
         if not isinstance(AData, (bytes, bytearray, memoryview)):
             raise TypeError(f"BroadcastData expects bytes, got {type(AData).__name__}")
-        return self._send_each(self._targets(None), False, bytes(AData))
+        data = bytes(AData)
+        targets = self._targets_except(AExcept)
+        self._backplane_publish(False, data, AExcept)
+        return self._send_each(targets, False, data)
 
     def SendMessageTo(self, AMessage: str, ASelector: TTMSFNCWebSocketSendToCallBack) -> int:
         """Queue a text message to each open connection for which ``ASelector(conn)`` is True.
 
         The selector runs on the calling thread, once per connection; an exception from it
-        propagates (nothing is sent then).
+        propagates (nothing is sent then). Local to this node even with the backplane: a
+        Python callable cannot travel to another process. To reach a client on any node use
+        ``SendMessageToId``; to reach all, ``BroadcastMessage``.
         """
         if not isinstance(AMessage, str):
             raise TypeError(f"SendMessageTo expects str, got {type(AMessage).__name__}")
@@ -359,6 +406,28 @@ class TTMSFNCCustomWebSocketServer(TComponent):
         if not isinstance(AData, (bytes, bytearray, memoryview)):
             raise TypeError(f"SendDataTo expects bytes, got {type(AData).__name__}")
         return self._send_each(self._targets(ASelector), False, bytes(AData))
+
+    def SendMessageToId(self, AId: str, AMessage: str) -> bool:
+        """Added: send a text message to the connection whose ``Id`` is ``AId``, on this node
+        or, through the backplane, on any node of the cluster.
+
+        Any thread; never waits for Redis or the client. Returns True when the message was
+        queued to the local connection or handed to the backplane for the node that serves
+        it; False when the server is inactive, the local connection is unknown or closing, or
+        the target is on another node and the backplane is disabled, disconnected or full
+        (then ``BackplaneDropped`` counts it). Delivery to another node is at-most-once.
+        Raises ValueError when ``AId`` is not a connection id (``NodeId#number``).
+        """
+        if not isinstance(AMessage, str):
+            raise TypeError(f"SendMessageToId expects str, got {type(AMessage).__name__}")
+        return self._send_to_id(AId, True, AMessage.encode("utf-8"))
+
+    def SendDataToId(self, AId: str, AData: bytes) -> bool:
+        """Added: send a binary message to the connection ``AId`` on any node (as
+        :meth:`SendMessageToId`)."""
+        if not isinstance(AData, (bytes, bytearray, memoryview)):
+            raise TypeError(f"SendDataToId expects bytes, got {type(AData).__name__}")
+        return self._send_to_id(AId, False, bytes(AData))
 
     def DisconnectClient(self, ASelector: TTMSFNCWebSocketSendToCallBack,
                          code: int = CLOSE_NORMAL, reason: str = "") -> int:
@@ -391,6 +460,7 @@ class TTMSFNCCustomWebSocketServer(TComponent):
         super().Destroy()
 
     def _fnc_release_unfreed(self) -> None:
+        self._stop_backplane()
         runtime = self.__dict__.get("_runtime")
         if runtime is not None:
             runtime.stop()

@@ -40,6 +40,7 @@ from fnc_websocket.server.engine import (
     respond,
 )
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
+from fnc_websocket.server.identity import allocate_connection_id
 from fnc_websocket.server.tls import tls_accept
 from fnc_websocket.types import (
     CLOSE_GOING_AWAY,
@@ -126,8 +127,15 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._hb_last_ping = time.monotonic()
         self._msg_text = False
         self._msg_parts: list[Any] = []
+        self._id = allocate_connection_id(runtime, self)
 
     # -- read-only state ----------------------------------------------------------------------
+
+    @property
+    def Id(self) -> str:
+        """Added: this connection's id, unique across a backplane cluster:
+        ``'<Backplane.NodeId>#<n>'``. ``SendMessageToId`` reaches it from any node."""
+        return self._id
 
     @property
     def PeerIP(self) -> str:
