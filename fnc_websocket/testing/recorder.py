@@ -1,0 +1,548 @@
+"""Recorder: a relay on 127.0.0.1 that forwards a WebSocket conversation and records it.
+
+A client connects to the recorder instead of the real server; the recorder connects to the
+target (``ws://`` or ``wss://`` with certificate verification), passes the upgrade request on,
+and from then on forwards every byte both ways unchanged, while decoding a copy of the frames
+into a :class:`~fnc_websocket.testing.cassette.Cassette`::
+
+    with Recorder("wss://feed.example.com/prices") as recorder:
+        run_my_client(recorder.url)
+    recorder.save("prices.json")
+
+Two things in the upgrade request change on the way: ``Host`` names the target, and the
+``Sec-WebSocket-Extensions`` offer is removed so that frames cross the relay uncompressed and
+are recorded in the clear. Extra headers (``headers=``) are added or replace the client's. The
+recorded request is the client's, with the values of secret headers (``Authorization``,
+``Cookie``, ``Set-Cookie``, ...) replaced by ``<redacted>`` unless named in ``keep_headers``.
+
+Threads: one accept thread and one relay thread per connection, all joined by :meth:`stop`.
+Every socket operation is bounded by ``io_timeout``.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterable
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import attrs
+
+from fnc_websocket.testing import _handshake
+from fnc_websocket.testing._frames import (
+    Opcode,
+    apply_mask,
+    parse_close_payload,
+    parse_header,
+    split_extended,
+)
+from fnc_websocket.testing._waiting import MockTimeoutError, wait_until
+from fnc_websocket.testing.cassette import (
+    DEFAULT_REDACTED_HEADERS,
+    Cassette,
+    RecordedConnection,
+    RecordedEvent,
+    RecordedRequest,
+    RecordedResponse,
+    redact_headers,
+)
+
+__all__ = ["Recorder", "RecorderError", "parse_target"]
+
+_WAKE_INTERVAL = 0.5
+_MAX_HEAD_BYTES = 16 * 1024
+_MAX_BODY_BYTES = 64 * 1024
+_TYPES = {Opcode.TEXT: "text", Opcode.BINARY: "binary", Opcode.PING: "ping",
+          Opcode.PONG: "pong", Opcode.CLOSE: "close"}
+
+
+class RecorderError(Exception):
+    """The recorder cannot start or record: bad target URL, port in use, oversized message."""
+
+
+@attrs.frozen
+class Target:
+    """Where the recorder connects: parsed from a ``ws://`` or ``wss://`` URL."""
+
+    secure: bool
+    host: str
+    port: int
+    path: str
+    """Path and query; ``""`` when the URL has none (the client's own path is used)."""
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.secure else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return f"{'wss' if self.secure else 'ws'}://{self.host_header}{self.path or '/'}"
+
+
+def parse_target(url: str) -> Target:
+    """Parse the target URL; :class:`RecorderError` says what is wrong with it."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise RecorderError(f"bad target URL {url!r}: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("ws", "wss") or not parts.hostname:
+        raise RecorderError(f"bad target URL {url!r}: expected ws://host[:port]/path or wss://...")
+    path = parts.path if parts.path not in ("", "/") or parts.query else ""
+    if parts.query:
+        path = (parts.path or "/") + "?" + parts.query
+    return Target(scheme == "wss", parts.hostname,
+                  port if port is not None else (443 if scheme == "wss" else 80), path)
+
+
+class _Stop(Exception):
+    """Internal: the relay of one connection ends."""
+
+
+class _Direction:
+    """Decodes one direction's byte stream into recorded events (a copy; bytes are forwarded
+    elsewhere, unchanged)."""
+
+    def __init__(self, side: str, relay: _Relay) -> None:
+        self.side = side
+        self.relay = relay
+        self.buffer = bytearray()
+        self.fragments: list[bytes] = []
+        self.fragment_opcode = 0
+        self.closed = False  # a close frame came from this side
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        limit = self.relay.recorder.max_message_size
+        while len(self.buffer) >= 2:
+            header = parse_header(self.buffer[:2])
+            if len(self.buffer) < 2 + header.extra:
+                return
+            length, key = split_extended(header, bytes(self.buffer[2:2 + header.extra]))
+            if length > limit or sum(map(len, self.fragments)) + length > limit:
+                raise RecorderError(f"{self.side} message over max_message_size ({limit} "
+                                    "bytes): not recorded, connection ended")
+            end = 2 + header.extra + length
+            if len(self.buffer) < end:
+                return
+            payload = bytes(self.buffer[2 + header.extra:end])
+            del self.buffer[:end]
+            if key is not None:
+                payload = apply_mask(payload, key)
+            self.frame(header.opcode, header.fin, payload)
+
+    def frame(self, opcode: int, fin: bool, payload: bytes) -> None:
+        if opcode >= 0x8:
+            kind = _TYPES.get(opcode)
+            if kind is None:
+                return
+            if kind == "close":
+                code, reason = parse_close_payload(payload)
+                self.closed = True
+                self.relay.record(self.side, kind, b"", code, reason)
+            else:
+                self.relay.record(self.side, kind, payload)
+            return
+        if opcode != Opcode.CONTINUATION:
+            self.fragments = []
+            self.fragment_opcode = opcode
+        self.fragments.append(payload)
+        if fin:
+            kind = _TYPES.get(self.fragment_opcode)
+            if kind is not None:
+                self.relay.record(self.side, kind, b"".join(self.fragments))
+            self.fragments = []
+
+
+class _Relay:
+    """One client connection, relayed to the target on its own thread."""
+
+    def __init__(self, recorder: Recorder, client: socket.socket, address: tuple[str, int],
+                 number: int) -> None:
+        self.recorder = recorder
+        self.client = client
+        self.address = address
+        self.target: socket.socket | None = None
+        self.request: RecordedRequest | None = None
+        self.response: RecordedResponse | None = None
+        self.events: list[RecordedEvent] = []
+        self.opened_at = 0.0
+        self.finished = False
+        self.thread = threading.Thread(target=self.run, name=f"fnc-ws-recorder-relay-{number}",
+                                       daemon=True)
+
+    # ------------------------------------------------------------ records (any thread)
+
+    def record(self, side: str, kind: str, payload: bytes = b"", code: int | None = None,
+               reason: str = "") -> None:
+        t = max(0.0, time.monotonic() - self.opened_at)
+        with self.recorder._cond:
+            self.events.append(RecordedEvent(t, side, kind, payload, code, reason))
+
+    def snapshot(self) -> RecordedConnection | None:
+        with self.recorder._cond:
+            if self.request is None or self.response is None:
+                return None
+            return RecordedConnection(self.request, self.response, tuple(self.events))
+
+    # ------------------------------------------------------------ the relay thread
+
+    def run(self) -> None:
+        recorder = self.recorder
+        try:
+            self.relay()
+        except _Stop:
+            pass
+        except (RecorderError, _handshake.HandshakeError) as exc:
+            recorder._error(f"connection from {self.address[0]}:{self.address[1]}: {exc}")
+        except (OSError, ssl.SSLError) as exc:
+            if not recorder._stopping.is_set():
+                recorder._error(f"connection from {self.address[0]}:{self.address[1]}: "
+                                f"socket error: {exc}")
+        finally:
+            for sock in (self.client, self.target):
+                if sock is not None:
+                    _close(sock)
+            with recorder._cond:
+                self.finished = True
+                recorder._cond.notify_all()
+
+    def relay(self) -> None:
+        recorder = self.recorder
+        request, rest = _handshake.read_request(self.client, self.address)
+        target = recorder.target
+        path = target.path or request.path
+        headers = [(name, value) for name, value in request.headers
+                   if name.lower() not in ("host", "sec-websocket-extensions")
+                   and name.lower() not in recorder._extra_names]
+        head = [f"{request.method} {path} HTTP/1.1", f"Host: {target.host_header}"]
+        head += [f"{name}: {value}" for name, value in [*headers, *recorder.headers]]
+        try:
+            upstream = socket.create_connection((target.host, target.port),
+                                                timeout=recorder.io_timeout)
+        except OSError as exc:
+            self.refuse(f"cannot connect to {target}: {exc}")
+            raise RecorderError(f"cannot connect to the target {target}: {exc}") from None
+        self.target = upstream
+        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if target.secure:
+            try:
+                self.target = recorder.ssl_context.wrap_socket(upstream,
+                                                               server_hostname=target.host)
+            except (ssl.SSLError, OSError) as exc:
+                self.refuse(f"TLS handshake with {target} failed: {exc}")
+                raise RecorderError(f"TLS handshake with the target {target} failed: {exc}"
+                                    ) from None
+        self.target.sendall(("\r\n".join(head) + "\r\n\r\n").encode("iso-8859-1") + rest)
+        status, reason, response_headers, raw_head, after = self.read_response()
+        self.client.sendall(raw_head + after)
+        keep, secret = recorder.keep_headers, recorder.redacted_headers
+        with recorder._cond:
+            self.request = RecordedRequest(request.method, request.path,
+                                           redact_headers(request.headers, keep, secret))
+            self.response = RecordedResponse(status, reason,
+                                             redact_headers(response_headers, keep, secret))
+        if status != 101:
+            body = self.forward_body(after, response_headers)
+            with recorder._cond:
+                self.response = attrs.evolve(self.response, body=body)
+            return
+        self.opened_at = time.monotonic()
+        self.pump(after)
+
+    def refuse(self, why: str) -> None:
+        body = why.encode("utf-8", errors="replace")
+        try:
+            self.client.sendall(_handshake.build_response(502, (), body))
+        except OSError:
+            pass
+
+    def read_response(self) -> tuple[int, str, tuple[tuple[str, str], ...], bytes, bytes]:
+        assert self.target is not None
+        buffer = bytearray()
+        while b"\r\n\r\n" not in buffer:
+            if len(buffer) > _MAX_HEAD_BYTES:
+                raise RecorderError(f"the target's response head is over {_MAX_HEAD_BYTES} bytes")
+            chunk = self.target.recv(4096)
+            if not chunk:
+                raise RecorderError("the target closed the connection before answering the "
+                                    "upgrade request")
+            buffer += chunk
+        end = buffer.index(b"\r\n\r\n") + 4
+        raw_head, after = bytes(buffer[:end]), bytes(buffer[end:])
+        lines = raw_head[:-4].decode("iso-8859-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+            raise RecorderError(f"the target answered with a malformed status line {lines[0]!r}")
+        headers = []
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.append((name.strip(), value.strip()))
+        return int(parts[1]), parts[2] if len(parts) > 2 else "", tuple(headers), raw_head, after
+
+    def forward_body(self, body: bytes, headers: tuple[tuple[str, str], ...]) -> bytes:
+        """Pass a refusal's body on (until Content-Length or EOF); return what was recorded."""
+        assert self.target is not None
+        length = next((v for k, v in headers if k.lower() == "content-length"), None)
+        wanted = int(length) if length is not None and length.isdigit() else None
+        recorded = bytearray(body)
+        while wanted is None or len(recorded) < wanted:
+            if len(recorded) > _MAX_BODY_BYTES:
+                break
+            chunk = self.target.recv(65536)
+            if not chunk:
+                break
+            self.client.sendall(chunk)
+            recorded += chunk
+        return bytes(recorded[:_MAX_BODY_BYTES])
+
+    def pump(self, first_server_bytes: bytes) -> None:
+        """Forward bytes both ways until either side ends; decode a copy of each direction."""
+        assert self.target is not None
+        recorder = self.recorder
+        sides = {self.client: _Direction("client", self), self.target: _Direction("server", self)}
+        peers = {self.client: self.target, self.target: self.client}
+        if first_server_bytes:
+            sides[self.target].feed(first_server_bytes)
+        while True:
+            if recorder._stopping.is_set():
+                raise _Stop
+            ready = [s for s in sides if isinstance(s, ssl.SSLSocket) and s.pending()]
+            if not ready:
+                ready, _, _ = select.select(list(sides), [], [], _WAKE_INTERVAL)
+            for sock in ready:
+                try:
+                    data = sock.recv(65536)
+                except ssl.SSLWantReadError:
+                    continue
+                except OSError:
+                    data = b""
+                direction = sides[sock]
+                if not data:
+                    if not direction.closed and not recorder._stopping.is_set():
+                        self.record(direction.side, "drop")
+                    raise _Stop
+                peers[sock].sendall(data)
+                direction.feed(data)
+
+
+class Recorder:
+    """A recording relay on ``host`` (127.0.0.1) and ``port`` (0: an ephemeral one) to ``target``.
+
+    ``start()`` (or ``with``) listens; clients connect to :attr:`url`. :attr:`cassette` is the
+    recording so far (connections in the order they were accepted); :meth:`save` writes it.
+    ``stop()`` waits up to ``grace`` seconds for open conversations to end by themselves, then
+    cuts the rest and joins every thread. ``ssl_context`` verifies a ``wss://`` target (default:
+    the system's trusted CAs).
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        headers: Iterable[tuple[str, str]] | dict[str, str] = (),
+        keep_headers: Iterable[str] = (),
+        redacted_headers: Iterable[str] = DEFAULT_REDACTED_HEADERS,
+        ssl_context: ssl.SSLContext | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        io_timeout: float = 10.0,
+        max_message_size: int = 16 * 1024 * 1024,
+    ) -> None:
+        self.target = parse_target(target)
+        self.headers: list[tuple[str, str]] = list(
+            headers.items() if isinstance(headers, dict) else headers)
+        self._extra_names = {name.lower() for name, _ in self.headers}
+        self.keep_headers = frozenset(name.lower() for name in keep_headers)
+        self.redacted_headers = frozenset(name.lower() for name in redacted_headers)
+        self.ssl_context = ssl_context if ssl_context is not None else (
+            ssl.create_default_context())
+        self.io_timeout = io_timeout
+        self.max_message_size = max_message_size
+        self._host = host
+        self._requested_port = port
+        self._port: int | None = None
+        self._cond = threading.Condition(threading.RLock())
+        self._stopping = threading.Event()
+        self._listener: socket.socket | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._relays: list[_Relay] = []
+        self._errors: list[str] = []
+
+    def __repr__(self) -> str:
+        where = self.url if self._port is not None else "not started"
+        return f"<Recorder {where} -> {self.target} connections={len(self._relays)}>"
+
+    @property
+    def host(self) -> str:
+        """The address the recorder listens on."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The listening port (RuntimeError before start())."""
+        if self._port is None:
+            raise RuntimeError("Recorder is not started: call start() or use 'with'")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """``ws://host:port/`` plus the target's path: where clients connect."""
+        return f"ws://{self._host}:{self.port}{self.target.path or '/'}"
+
+    @property
+    def errors(self) -> list[str]:
+        """What went wrong: unreachable target, failed TLS, oversized messages (snapshot)."""
+        with self._cond:
+            return list(self._errors)
+
+    def _error(self, text: str) -> None:
+        with self._cond:
+            self._errors.append(text)
+            self._cond.notify_all()
+
+    def start(self) -> Recorder:
+        """Listen and start the accept thread; returns self. :class:`RecorderError` if the port
+        cannot be bound."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self._host, self._requested_port))
+            listener.listen(64)
+        except OSError as exc:
+            listener.close()
+            raise RecorderError(f"cannot listen on {self._host}:{self._requested_port}: "
+                                f"{exc.strerror or exc}") from None
+        self._listener = listener
+        self._port = listener.getsockname()[1]
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"fnc-ws-recorder-{self._port}", daemon=True)
+        self._accept_thread.start()
+        return self
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None and self._wake_r is not None
+        number = 0
+        while not self._stopping.is_set():
+            readable, _, _ = select.select([self._listener, self._wake_r], [], [], 1.0)
+            if self._stopping.is_set() or self._wake_r in readable:
+                return
+            if self._listener not in readable:
+                continue
+            try:
+                sock, address = self._listener.accept()
+            except OSError:
+                continue
+            sock.settimeout(self.io_timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            number += 1
+            relay = _Relay(self, sock, address, number)
+            with self._cond:
+                if self._stopping.is_set():
+                    sock.close()
+                    return
+                self._relays.append(relay)
+            relay.thread.start()
+
+    @property
+    def connection_count(self) -> int:
+        """Connections accepted so far."""
+        with self._cond:
+            return len(self._relays)
+
+    @property
+    def finished_count(self) -> int:
+        """Connections whose relay has ended."""
+        with self._cond:
+            return sum(1 for relay in self._relays if relay.finished)
+
+    def wait_finished(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait until ``count`` connections have ended (:class:`MockTimeoutError` otherwise)."""
+        wait_until(self._cond, lambda: self.finished_count >= count, timeout,
+                   lambda: f"waiting for {count} recorded connection(s) to end "
+                           f"({self.finished_count} of {self.connection_count} ended)")
+
+    @property
+    def cassette(self) -> Cassette:
+        """The recording so far (connections in progress included, as far as they got)."""
+        with self._cond:
+            relays = list(self._relays)
+        recorded = [snapshot for snapshot in (relay.snapshot() for relay in relays)
+                    if snapshot is not None]
+        return Cassette(connections=tuple(recorded), target=str(self.target))
+
+    def save(self, path: str) -> Cassette:
+        """Write :attr:`cassette` to ``path``; returns it."""
+        cassette = self.cassette
+        cassette.save(path)
+        return cassette
+
+    def stop(self, timeout: float = 5.0, grace: float = 2.0) -> None:
+        """Wait up to ``grace`` s for open connections to end, then cut them and join every
+        thread (RuntimeError naming threads alive after ``timeout``). Idempotent."""
+        if self._accept_thread is not None and not self._stopping.is_set():
+            try:
+                wait_until(self._cond, lambda: all(r.finished for r in self._relays), grace,
+                           lambda: "waiting for recorded connections to end")
+            except MockTimeoutError:
+                pass
+        self._stopping.set()
+        if self._wake_w is not None:
+            try:
+                self._wake_w.send(b"x")
+            except OSError:
+                pass
+        deadline = time.monotonic() + timeout
+        alive = []
+        if self._accept_thread is not None:
+            self._accept_thread.join(max(0.0, deadline - time.monotonic()))
+            if self._accept_thread.is_alive():
+                alive.append(self._accept_thread.name)
+        with self._cond:
+            relays = list(self._relays)
+        for relay in relays:
+            for sock in (relay.client, relay.target):
+                if sock is not None:
+                    _shutdown(sock)
+            if relay.thread.ident is not None:
+                relay.thread.join(max(0.0, deadline - time.monotonic()))
+                if relay.thread.is_alive():
+                    alive.append(relay.thread.name)
+        for sock in (self._listener, self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
+        if alive:
+            raise RuntimeError(f"Recorder.stop(): threads still alive after {timeout} s: {alive}")
+
+    def __enter__(self) -> Recorder:
+        if self._port is None:
+            self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _close(sock: socket.socket) -> None:
+    _shutdown(sock)
+    try:
+        sock.close()
+    except OSError:
+        pass
