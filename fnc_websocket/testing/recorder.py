@@ -12,8 +12,9 @@ into a :class:`~fnc_websocket.testing.cassette.Cassette`::
 Two things in the upgrade request change on the way: ``Host`` names the target, and the
 ``Sec-WebSocket-Extensions`` offer is removed so that frames cross the relay uncompressed and
 are recorded in the clear. Extra headers (``headers=``) are added or replace the client's. The
-recorded request is the client's, with the values of secret headers (``Authorization``,
-``Cookie``, ``Set-Cookie``, ...) replaced by ``<redacted>`` unless named in ``keep_headers``.
+recorded request has the path the client asked for and the headers the target received, with
+the values of secret headers (``Authorization``, ``Cookie``, ``Set-Cookie``, ...) replaced by
+``<redacted>`` unless named in ``keep_headers``; so has the recorded response.
 
 Threads: one accept thread and one relay thread per connection, all joined by :meth:`stop`.
 Every socket operation is bounded by ``io_timeout``.
@@ -26,7 +27,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -212,17 +213,21 @@ class _Relay:
             with recorder._cond:
                 self.finished = True
                 recorder._cond.notify_all()
+            if recorder.on_connection_end is not None:
+                recorder.on_connection_end(self.snapshot())
 
     def relay(self) -> None:
         recorder = self.recorder
         request, rest = _handshake.read_request(self.client, self.address)
         target = recorder.target
         path = target.path or request.path
-        headers = [(name, value) for name, value in request.headers
-                   if name.lower() not in ("host", "sec-websocket-extensions")
-                   and name.lower() not in recorder._extra_names]
-        head = [f"{request.method} {path} HTTP/1.1", f"Host: {target.host_header}"]
-        head += [f"{name}: {value}" for name, value in [*headers, *recorder.headers]]
+        headers = [("Host", target.host_header)]
+        headers += [(name, value) for name, value in request.headers
+                    if name.lower() not in ("host", "sec-websocket-extensions")
+                    and name.lower() not in recorder._extra_names]
+        headers += recorder.headers
+        head = [f"{request.method} {path} HTTP/1.1"]
+        head += [f"{name}: {value}" for name, value in headers]
         try:
             upstream = socket.create_connection((target.host, target.port),
                                                 timeout=recorder.io_timeout)
@@ -245,7 +250,7 @@ class _Relay:
         keep, secret = recorder.keep_headers, recorder.redacted_headers
         with recorder._cond:
             self.request = RecordedRequest(request.method, request.path,
-                                           redact_headers(request.headers, keep, secret))
+                                           redact_headers(headers, keep, secret))
             self.response = RecordedResponse(status, reason,
                                              redact_headers(response_headers, keep, secret))
         if status != 101:
@@ -354,8 +359,12 @@ class Recorder:
         port: int = 0,
         io_timeout: float = 10.0,
         max_message_size: int = 16 * 1024 * 1024,
+        on_connection_end: Callable[[RecordedConnection | None], None] | None = None,
     ) -> None:
         self.target = parse_target(target)
+        self.on_connection_end = on_connection_end
+        """Called on the relay's thread when a connection ends, with its recording (None when
+        it ended before the target answered the upgrade)."""
         self.headers: list[tuple[str, str]] = list(
             headers.items() if isinstance(headers, dict) else headers)
         self._extra_names = {name.lower() for name, _ in self.headers}
