@@ -18,7 +18,7 @@ __all__ = ["AppGuard", "EventRecord", "record_events", "wait_for"]
 
 T = TypeVar("T")
 
-_OWN_THREAD_PREFIXES = ("fnc-ws-mock-",)  # owned and joined by the mock server, not the test
+_OWN_THREAD_PREFIXES = ("fnc-ws-mock-", "fnc-ws-recorder-")  # owned and joined by the kit
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 5.0, message: str | None = None) -> T:

@@ -121,9 +121,12 @@ class CassetteSession:
         everything. Returns the problems to report (empty when all went well)."""
         if self._replay is not None:
             try:
-                return self._replay.cassette_problems()
+                problems = self._replay.cassette_problems()
             finally:
                 self._replay.stop()
+            if problems:
+                return [f"replay of {self.path} did not go as recorded:", *problems]
+            return []
         if self._recorder is None:
             return []
         try:
