@@ -9,6 +9,8 @@ The pytest plugin makes one :class:`CassetteSession` per test marked
 ``all``    record every time, replacing the file.
 =========  ====================================================================================
 
+The marker's ``record_mode=`` sets the mode of one test when the command line gives none.
+
 Recording runs a :class:`~fnc_websocket.testing.recorder.Recorder` to the marker's ``target`` (or
 ``session.target`` set by the test); replaying runs
 :meth:`MockWebSocketServer.from_cassette <fnc_websocket.testing.MockWebSocketServer.from_cassette>`.
@@ -49,7 +51,8 @@ class CassetteSession:
                  recorder_options: dict[str, Any] | None = None,
                  **mock_options: Any) -> None:
         if record_mode not in RECORD_MODES:
-            raise CassetteSetupError(f"--ws-record must be one of {', '.join(RECORD_MODES)}, "
+            raise CassetteSetupError(f"the record mode (--ws-record, or the marker's "
+                                     f"record_mode) must be one of {', '.join(RECORD_MODES)}, "
                                      f"not {record_mode!r}")
         self.path = path
         self.record_mode = record_mode

@@ -57,9 +57,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("ws_cassette_dir", "folder of ws_cassette files, relative to each test file "
                   "(default: cassettes)", default="cassettes")
     group = parser.getgroup("fnc_websocket")
-    group.addoption("--ws-record", choices=RECORD_MODES, default="none", dest="ws_record",
+    group.addoption("--ws-record", choices=RECORD_MODES, default=None, dest="ws_record",
                     help="ws_cassette tests: none (default) replays and never records; once "
-                         "records a missing cassette; all records every cassette again")
+                         "records a missing cassette; all records every cassette again. "
+                         "Overrides the marker's record_mode")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,9 +71,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "ws_cassette(name=None, *, target=None, match='order', timing='none', ignore_fields=(), "
-        "**mock_options): record the test's WebSocket conversation with target into "
-        "cassettes/name, or replay it (see --ws-record)",
+        "ws_cassette(name=None, *, target=None, record_mode='none', match='order', "
+        "timing='none', ignore_fields=(), **mock_options): record the test's WebSocket "
+        "conversation with target into cassettes/name, or replay it (see --ws-record)",
     )
 
 
@@ -181,8 +182,11 @@ def ws_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteSession]:
         pytest.fail("@pytest.mark.ws_cassette takes one positional argument, the cassette's "
                     f"file name, not {marker.args!r}", pytrace=False)
     path = _cassette_path(request, marker.args[0] if marker.args else None)
+    options = dict(marker.kwargs)
+    marker_mode = options.pop("record_mode", "none")
+    mode = request.config.getoption("ws_record") or marker_mode
     try:
-        session = CassetteSession(path, request.config.getoption("ws_record"), **marker.kwargs)
+        session = CassetteSession(path, mode, **options)
     except CassetteSetupError as exc:
         pytest.fail(f"ws_cassette: {exc}", pytrace=False)
     except TypeError as exc:
