@@ -165,6 +165,6 @@ def test_bad_target_urls(url: str, message: str) -> None:
 
 
 def test_a_port_in_use_is_a_clear_error() -> None:
-    with Recorder("ws://127.0.0.1:9/") as first:
-        with pytest.raises(RecorderError, match=f"cannot listen on 127.0.0.1:{first.port}"):
-            Recorder("ws://127.0.0.1:9/", port=first.port).start()
+    with Recorder("ws://127.0.0.1:9/") as first, \
+            pytest.raises(RecorderError, match=f"cannot listen on 127.0.0.1:{first.port}"):
+        Recorder("ws://127.0.0.1:9/", port=first.port).start()
