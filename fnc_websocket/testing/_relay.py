@@ -143,7 +143,8 @@ class Relay:
         except _Stop:
             pass
         except (RelayError, _handshake.HandshakeError) as exc:
-            recorder.report_error(f"connection from {self.address[0]}:{self.address[1]}: {exc}")
+            if not recorder._stopping.is_set():
+                recorder.report_error(f"connection from {self.address[0]}:{self.address[1]}: {exc}")
         except (OSError, ssl.SSLError) as exc:
             if not recorder._stopping.is_set():
                 recorder.report_error(f"connection from {self.address[0]}:{self.address[1]}: "

@@ -16,7 +16,8 @@ closes the connection; a recorded drop drops it.
 
 A client message that does not match is recorded as an error with a diff (JSON-aware, see
 ``ignore_fields``); replay of that connection stops there. :meth:`ReplayServer.assert_cassette_done`
-raises with every mismatch and every recorded client message that never came.
+raises with every mismatch and every recorded client message that never came; leaving a
+``with`` block runs it, unless the test already checked.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import threading
 import time
 from collections.abc import Collection
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from fnc_websocket.testing._diff import describe_payload, payload_diff, payloads_match
@@ -260,6 +262,7 @@ class ReplayServer(MockWebSocketServer):
         self._players: list[_Player] = []
         self._replay_errors: list[str] = []
         self._connection_count = 0
+        self._checked = False
 
     def _make_connection_locked(self, sock: Any, address: tuple[str, int]) -> MockConnection:
         connection = super()._make_connection_locked(sock, address)
@@ -302,6 +305,7 @@ class ReplayServer(MockWebSocketServer):
     def cassette_problems(self, timeout: float = 2.0) -> list[str]:
         """Every mismatch, every recorded client message that never came and every recorded
         connection never opened; waits up to ``timeout`` for messages still under way."""
+        self._checked = True
         try:
             wait_until(self._cond, self._settled, timeout, lambda: "waiting for the replay")
         except MockTimeoutError:
@@ -324,6 +328,17 @@ class ReplayServer(MockWebSocketServer):
         if problems:
             raise AssertionError(f"replay of {self.cassette_source} did not go as recorded:\n"
                                  + "\n".join(problems))
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Stop; when the block ended normally and nothing checked the replay yet, run
+        :meth:`assert_cassette_done` first, so a ``with`` block reports what did not go as
+        recorded."""
+        try:
+            if exc_type is None and not self._checked:
+                self.assert_cassette_done()
+        finally:
+            self.stop()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the mock (see :meth:`MockWebSocketServer.stop`) and join the replay threads."""

@@ -79,6 +79,8 @@ def test_records_a_wss_conversation_then_replays_it(cli: Start, tls_server: tupl
             connect(mock.url, open_timeout=TIMEOUT) as ws:
         ws.send("hello")
         assert ws.recv(timeout=TIMEOUT) == "hello (authorized: True)"
+        ws.send(b"\x00\x01")
+        assert ws.recv(timeout=TIMEOUT) == "b'\\x00\\x01' (authorized: True)"
 
 
 def test_an_untrusted_certificate_is_not_recorded(cli: Start, tls_server: tuple[str, str],

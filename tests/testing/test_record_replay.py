@@ -23,7 +23,7 @@ from fnc_websocket.testing.cassette import REDACTED, Cassette
 from fnc_websocket.testing.recorder import Recorder
 
 PRICES = [10.5, 10.75, 10.25, 11.0]
-GAP = 0.25
+GAP = 0.3
 """Seconds between two prices of the real server's stream."""
 SUBSCRIBE = json.dumps({"subscribe": "ACME", "id": 1})
 
@@ -187,7 +187,8 @@ def test_ignored_fields_let_ids_and_timestamps_differ(recording: tuple[Path, lis
         with feed.client:
             feed.client.Connect()
             wait_for(lambda: mock.replay_errors)
-        assert '-  "id": 1' in mock.replay_errors[0] and '+  "id": 99' in mock.replay_errors[0]
+        (problem,) = mock.cassette_problems()
+        assert '-  "id": 1,' in problem and '+  "id": 99,' in problem
 
 
 def test_a_client_that_stops_early_is_reported(recording: tuple[Path, list[str]]) -> None:
@@ -204,6 +205,15 @@ def test_a_client_that_stops_early_is_reported(recording: tuple[Path, list[str]]
         problems = mock.cassette_problems()
     assert problems == [f"connection 1: the client never sent text {SUBSCRIBE!r} "
                         "(recorded client message 1 of 1)"]
+
+
+def test_leaving_the_with_block_reports_what_did_not_happen(
+        recording: tuple[Path, list[str]]) -> None:
+    path, _ = recording
+    with pytest.raises(AssertionError) as failure, MockWebSocketServer.from_cassette(path):
+        pass  # no client came
+    assert str(failure.value) == (f"replay of {path} did not go as recorded:\n"
+                                  "the cassette has 1 connection(s); the client opened 0")
 
 
 def test_content_matching_accepts_another_order(tmp_path: Path) -> None:
