@@ -22,6 +22,7 @@ Every socket operation is bounded by ``io_timeout``.
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import ssl
@@ -234,7 +235,7 @@ class Recorder:
                     if snapshot is not None]
         return Cassette(connections=tuple(recorded), target=str(self.target))
 
-    def save(self, path: str) -> Cassette:
+    def save(self, path: str | os.PathLike[str]) -> Cassette:
         """Write :attr:`cassette` to ``path``; returns it."""
         cassette = self.cassette
         cassette.save(path)
