@@ -4,7 +4,6 @@ a user runs them: a test file with no conftest, in a fresh pytest process."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -122,41 +121,45 @@ def test_a_failed_recording_is_not_saved(pytester: pytest.Pytester) -> None:
     assert not (pytester.path / "cassettes" / "feed.json").exists()
 
 
-def test_recording_needs_a_target(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_target='''
+MISUSE_TESTS = '''
 import pytest
 
 
 @pytest.mark.ws_cassette("x.json")
 def test_no_target(ws_cassette):
     ws_cassette.url
-''')
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ws-record=once")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*CassetteSetupError: ws_cassette is recording x.json "
-                                 "(--ws-record=once) but has no target*"])
 
 
-def test_a_malformed_cassette_names_file_and_entry(pytester: pytest.Pytester) -> None:
+@pytest.mark.ws_cassette("bad.json")
+def test_bad(ws_cassette):
+    pass
+
+
+def test_unmarked(ws_cassette):
+    pass
+'''
+
+
+def test_misuse_and_malformed_cassettes_are_clear(pytester: pytest.Pytester) -> None:
     folder = pytester.path / "cassettes"
     folder.mkdir()
     (folder / "bad.json").write_text(json.dumps({
         "format": "fnc-websocket-cassette", "version": 1, "connections": [{
             "request": {"path": "/"}, "response": {"status": 101},
             "events": [{"t": 0, "from": "server", "type": "txt", "text": "x"}]}]}))
-    pytester.makepyfile(test_bad='''
-import pytest
-
-
-@pytest.mark.ws_cassette("bad.json")
-def test_bad(ws_cassette):
-    pass
-''')
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*ws_cassette: *bad.json: connections[[]0[]].events[[]0[]]: "
-                                 "'type' must be one of text, binary, ping, pong, close, drop;"
-                                 " found 'txt'"])
+    pytester.makepyfile(test_misuse=MISUSE_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ws-record=once", "-v")
+    result.assert_outcomes(failed=1, errors=2)
+    result.stdout.fnmatch_lines([
+        "*ERROR at setup of test_bad*",
+        "*ws_cassette: *bad.json: connections[[]0[]].events[[]0[]]: "
+        "'type' must be one of text, binary, ping, pong, close, drop; found 'txt'",
+        "*ERROR at setup of test_unmarked*",
+        "*the ws_cassette fixture needs @pytest.mark.ws_cassette*",
+        "*test_no_target*",
+        "*CassetteSetupError: ws_cassette is recording x.json (--ws-record=once) but has no "
+        "target*",
+    ])
 
 
 UNHANDLED_TESTS = '''
@@ -206,13 +209,3 @@ def test_unhandled_messages_fail_the_test_at_teardown(pytester: pytest.Pytester)
         "rule, or report_unhandled=False)*",
     ])
     assert "test_opted_out ERROR" not in result.stdout.str()
-
-
-def test_ws_cassette_needs_the_marker(tmp_path: Path, pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_nomark='''
-def test_unmarked(ws_cassette):
-    pass
-''')
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*the ws_cassette fixture needs @pytest.mark.ws_cassette*"])
