@@ -14,6 +14,7 @@ from websockets.sync.server import serve
 
 from fnc_websocket import TTMSFNCWebsocketClient
 from fnc_websocket.testing import MockWebSocketServer, Ping, record_events, wait_for
+from fnc_websocket.testing.cassette import REDACTED
 from fnc_websocket.testing.recorder import Recorder, RecorderError, parse_target
 
 TIMEOUT = 5.0
@@ -90,7 +91,8 @@ def test_a_refused_upgrade_is_recorded_with_its_body() -> None:
 
 
 def test_the_target_path_and_host_replace_the_clients() -> None:
-    with MockWebSocketServer(echo=True, path="/feed") as target, \
+    with MockWebSocketServer(echo=True, path="/feed",
+                             response_headers={"Set-Cookie": "s=1", "X-Node": "a"}) as target, \
             Recorder(target.url) as recorder:
         assert recorder.url.endswith("/feed")
         with connect(f"ws://{recorder.host}:{recorder.port}/other", open_timeout=TIMEOUT,
@@ -102,7 +104,16 @@ def test_the_target_path_and_host_replace_the_clients() -> None:
         assert request.header("Host") == f"127.0.0.1:{target.port}"
         assert request.header("Sec-WebSocket-Extensions") is None  # recorded uncompressed
         recorder.wait_finished(1)
-    assert recorder.cassette.connections[0].request.path == "/other"
+    (connection,) = recorder.cassette.connections
+    assert connection.request.path == "/other"
+    assert connection.response.header("Set-Cookie") == REDACTED
+    assert connection.response.header("X-Node") == "a"
+    with MockWebSocketServer.from_cassette(recorder.cassette) as mock, \
+            connect(f"ws://{mock.host}:{mock.port}/other", open_timeout=TIMEOUT) as ws:
+        assert ws.response.headers["X-Node"] == "a"  # the recorded headers come back ...
+        assert "Set-Cookie" not in ws.response.headers  # ... except redacted ones
+        ws.send("x")
+        assert ws.recv(timeout=TIMEOUT) == "x"
 
 
 def test_an_unreachable_target_gets_502_and_an_error() -> None:
