@@ -257,6 +257,9 @@ class ReplayServer(MockWebSocketServer):
             options.setdefault("response_headers", [
                 (name, value) for name, value in first.response.headers
                 if name.lower() not in _HANDSHAKE_HEADERS and value != REDACTED])
+        if options.get("echo"):
+            raise ValueError("a replay server sends what the cassette recorded; echo=True would "
+                             "add answers the real server never gave")
         options["echo"] = False
         super().__init__(**options)
         self._players: list[_Player] = []
