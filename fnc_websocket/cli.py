@@ -39,7 +39,7 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``fnc-ws`` with its five sub-commands."""
+    """The argument parser of ``fnc-ws`` with its sub-commands."""
     parser = argparse.ArgumentParser(
         prog="fnc-ws", description="TMS FNC WebSocket components for Python, from the terminal.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
