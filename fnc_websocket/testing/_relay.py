@@ -125,7 +125,12 @@ class Relay:
     def record(self, side: str, kind: str, payload: bytes = b"", code: int | None = None,
                reason: str = "") -> None:
         t = max(0.0, time.monotonic() - self.opened_at)
-        with self.recorder._cond:
+        recorder = self.recorder
+        with recorder._cond:
+            recorder._recorded_bytes += len(payload) + len(reason)
+            if recorder._recorded_bytes > recorder.max_recorded_bytes:
+                raise RelayError(f"the recording is over max_recorded_bytes "
+                                 f"({recorder.max_recorded_bytes}): connection ended")
             self.events.append(RecordedEvent(t, side, kind, payload, code, reason))
 
     def snapshot(self) -> RecordedConnection | None:

@@ -104,6 +104,7 @@ class Recorder:
         port: int = 0,
         io_timeout: float = 10.0,
         max_message_size: int = 16 * 1024 * 1024,
+        max_recorded_bytes: int = 128 * 1024 * 1024,
         on_connection_end: Callable[[RecordedConnection | None], None] | None = None,
     ) -> None:
         self.target = parse_target(target)
@@ -119,6 +120,10 @@ class Recorder:
             ssl.create_default_context())
         self.io_timeout = io_timeout
         self.max_message_size = max_message_size
+        """Largest message recorded; a larger one ends its connection (an error)."""
+        self.max_recorded_bytes = max_recorded_bytes
+        """Bound on all payloads recorded; past it, connections end (an error)."""
+        self._recorded_bytes = 0
         self._host = host
         self._requested_port = port
         self._port: int | None = None

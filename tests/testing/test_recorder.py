@@ -142,6 +142,23 @@ def test_an_oversized_message_ends_the_connection_with_an_error() -> None:
                           "connection ended")
 
 
+def test_the_recording_as_a_whole_is_bounded() -> None:
+    with MockWebSocketServer(echo=True) as target, \
+            Recorder(target.url, max_recorded_bytes=250) as recorder:
+        with connect(recorder.url, open_timeout=TIMEOUT, close_timeout=1) as ws:
+            ws.send("x" * 100)
+            assert ws.recv(timeout=TIMEOUT) == "x" * 100
+            ws.send("y" * 100)  # 300 bytes recorded with its echo: over the bound
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    ws.recv(timeout=TIMEOUT)
+        recorder.wait_finished(1)
+    assert recorder.errors[0].endswith("the recording is over max_recorded_bytes (250): "
+                                       "connection ended")
+    events = recorder.cassette.connections[0].events
+    assert [e.payload for e in events] == [b"x" * 100, b"x" * 100]
+
+
 def test_stop_cuts_open_conversations_and_joins_its_threads() -> None:
     released = threading.Event()
 
