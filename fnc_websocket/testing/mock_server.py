@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
+from fnc_websocket.testing import _hints
 from fnc_websocket.testing._frames import Opcode
 from fnc_websocket.testing._waiting import MockTimeoutError, wait_consume, wait_until
 from fnc_websocket.testing.actions import (
@@ -166,6 +167,7 @@ class MockWebSocketServer:
         self._frames_consumed: set[int] = set()
         self._pending: list[_Pending] = []
         self._unhandled: list[ReceivedMessage] = []
+        self._hint_token: int | None = None
         self._on_connect: list[tuple[Reply, list[int | None]]] = []
         self._certificates: MockCertificates | None = None
         self._ssl_context: ssl.SSLContext | None = None
@@ -238,7 +240,17 @@ class MockWebSocketServer:
             target=self._accept_loop, name=f"fnc-ws-mock-accept-{self._port}", daemon=True
         )
         self._accept_thread.start()
+        self._hint_token = _hints.register(self._timeout_hints)
         return self
+
+    def _timeout_hints(self) -> list[str]:
+        """Lines ``wait_for`` adds to its timeout message while this server runs."""
+        unhandled = self.unhandled_messages
+        lines = [f"the mock at {self.url} received {m.data!r} that no rule handled"
+                 for m in unhandled[:3]]
+        if len(unhandled) > 3:
+            lines.append(f"... and {len(unhandled) - 3} more unhandled messages")
+        return lines
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, drop every connection (no close frame), join every thread.
@@ -246,6 +258,8 @@ class MockWebSocketServer:
         Raises RuntimeError naming the threads still alive after ``timeout``. Idempotent.
         """
         self._stopping.set()
+        if self._hint_token is not None:
+            _hints.unregister(self._hint_token)
         with self._cond:
             self._cond.notify_all()
             connections = list(self._all)

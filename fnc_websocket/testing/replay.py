@@ -293,6 +293,10 @@ class ReplayServer(MockWebSocketServer):
     def _note_unhandled(self, message: ReceivedMessage) -> None:
         """Replay reports unexpected messages itself (as mismatches)."""
 
+    def _timeout_hints(self) -> list[str]:
+        return [f"the replay of {self.cassette_source} stopped: {error}"
+                for error in self.replay_errors]
+
     @property
     def replay_errors(self) -> list[str]:
         """Mismatches and surplus connections so far, as readable text (snapshot)."""

@@ -7,6 +7,9 @@ import json
 
 import pytest
 
+from fnc_websocket import TTMSFNCWebsocketClient
+from fnc_websocket.testing import MockWebSocketServer, wait_for
+
 FEED_TESTS = '''
 import json
 import threading
@@ -209,3 +212,19 @@ def test_unhandled_messages_fail_the_test_at_teardown(pytester: pytest.Pytester)
         "rule, or report_unhandled=False)*",
     ])
     assert "test_opted_out ERROR" not in result.stdout.str()
+
+
+def test_wait_for_timeouts_name_unhandled_messages() -> None:
+    with MockWebSocketServer() as mock, \
+            TTMSFNCWebsocketClient(None, HostName=mock.host, Port=mock.port) as client:
+        client.OnConnect = lambda Sender, AConnection: Sender.Send("ping?")
+        client.Connect()
+        wait_for(lambda: mock.messages)
+        with pytest.raises(AssertionError) as timeout:
+            wait_for(lambda: False, timeout=0.2, message="an answer")
+    assert str(timeout.value) == (
+        "wait_for: an answer did not become true within 0.2 s\n"
+        f"  hint: the mock at {mock.url} received 'ping?' that no rule handled")
+    with pytest.raises(AssertionError) as no_mock:  # a stopped mock gives no hints
+        wait_for(lambda: False, timeout=0.01, message="anything")
+    assert "hint" not in str(no_mock.value)

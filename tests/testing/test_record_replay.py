@@ -165,7 +165,13 @@ def test_a_different_subscribe_message_fails_with_a_diff(recording: tuple[Path, 
         feed = FeedRun(mock.host, mock.port, subscribe=other)
         with feed.client:
             feed.client.Connect()
-            wait_for(lambda: mock.replay_errors)
+            with pytest.raises(AssertionError) as timeout:  # the test's own wait says why
+                wait_for(lambda: feed.received, timeout=0.5, message="a price")
+            assert str(timeout.value).startswith(
+                "wait_for: a price did not become true within 0.5 s\n"
+                f"  hint: the replay of {path} stopped: connection 1: the client sent a message "
+                "that does not match recorded client message 1 of 1:\n"
+                f"expected text {SUBSCRIBE!r}\nreceived text {other!r}\n")
         with pytest.raises(AssertionError) as failure:
             mock.assert_cassette_done()
     text = str(failure.value)
