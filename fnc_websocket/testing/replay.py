@@ -114,6 +114,7 @@ class _Player:
         self.received: list[bool] = [False] * (len(self.segments) - 1)
         self.seen = 0  # messages of the connection looked at so far
         self.failed = False
+        self.done = False  # the player thread has ended
         self.schedule: list[tuple[float, int, RecordedEvent]] = []
         self.sequence = itertools.count()
         self.last_due = 0.0
@@ -170,12 +171,12 @@ class _Player:
     def next_step(self) -> tuple[str, Any]:
         """("send", event), ("wait", seconds) or ("end", None); caller holds the lock."""
         connection = self.connection
-        if self.server._stopping.is_set() or connection._state == "closed":
-            return "end", None
-        messages = connection._messages
+        messages = connection._messages  # taken before the end: a last message still counts
         while self.seen < len(messages):
             self.take(messages[self.seen])
             self.seen += 1
+        if self.server._stopping.is_set() or connection._state == "closed":
+            return "end", None
         if self.failed:
             return "wait", _WAKE_INTERVAL
         if self.schedule:
@@ -189,6 +190,14 @@ class _Player:
     # ------------------------------------------------------------ the player thread
 
     def run(self) -> None:
+        try:
+            self.play()
+        finally:
+            with self.server._cond:
+                self.done = True
+                self.server._cond.notify_all()
+
+    def play(self) -> None:
         cond = self.server._cond
         with cond:
             while self.connection._state == "connecting" and not self.server._stopping.is_set():
@@ -207,8 +216,6 @@ class _Player:
             try:
                 _action(value).run(self.connection)
             except ConnectionError:
-                return
-            if value.type in ("close", "drop"):
                 return
 
     def missing(self) -> list[str]:
@@ -306,8 +313,7 @@ class ReplayServer(MockWebSocketServer):
     def _settled(self) -> bool:
         if self._replay_errors:
             return True
-        return all(p.failed or all(p.received) or p.connection._state == "closed"
-                   for p in self._players)
+        return all(p.failed or all(p.received) or p.done for p in self._players)
 
     def cassette_problems(self, timeout: float = 2.0) -> list[str]:
         """Every mismatch, every recorded client message that never came and every recorded

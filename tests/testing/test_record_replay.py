@@ -249,3 +249,17 @@ def test_content_matching_accepts_another_order(tmp_path: Path) -> None:
             ws.recv(timeout=5)
         assert closed.value.rcvd.code == 4000  # type: ignore[attr-defined]
         mock.assert_cassette_done()
+
+
+def test_a_last_message_right_before_the_close_still_counts() -> None:
+    from websockets.sync.client import connect
+
+    cassette = Cassette.from_json(json.dumps({
+        "format": "fnc-websocket-cassette", "version": 1, "connections": [{
+            "request": {"path": "/"}, "response": {"status": 101},
+            "events": [{"t": 0.0, "from": "client", "type": "text", "text": "bye"}]}]}))
+    for _ in range(10):  # the close races the message to the replay thread
+        with MockWebSocketServer.from_cassette(cassette) as mock:
+            with connect(mock.url, open_timeout=5, close_timeout=1) as ws:
+                ws.send("bye")
+            assert mock.cassette_problems() == []
