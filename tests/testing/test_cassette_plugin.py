@@ -101,9 +101,16 @@ def test_a_mismatch_fails_the_test_with_a_diff(pytester: pytest.Pytester) -> Non
         passed=1)
     pytester.makepyfile(test_feed=FEED_TESTS.replace('"subscribe": "ACME"', '"subscribe": "XYZ"')
                         .replace("wait_for(lambda: len(received) == 3)",
-                                 "wait_for(lambda: len(received) == 3, timeout=0.5)"))
+                                 "wait_for(lambda: len(received) == 3, timeout=0.5)")
+                        + STOPS_EARLY)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(failed=1, errors=1)
+    result.assert_outcomes(failed=1, passed=1, errors=2)
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_stops_early*",
+        "*ws_cassette: replay of *feed.json did not go as recorded:",
+        "connection 1: the client never sent text '{\"subscribe\": \"ACME\"}' (recorded "
+        "client message 1 of 1)",
+    ], consecutive=False)
     result.stdout.fnmatch_lines([
         "*ws_cassette: replay of *feed.json did not go as recorded:",
         "connection 1: the client sent a message that does not match recorded client message "
@@ -113,6 +120,18 @@ def test_a_mismatch_fails_the_test_with_a_diff(pytester: pytest.Pytester) -> Non
         "*-  \"subscribe\": \"ACME\"",
         "*+  \"subscribe\": \"XYZ\"",
     ])
+
+
+STOPS_EARLY = '''
+
+@pytest.mark.ws_cassette("feed.json")
+def test_stops_early(ws_cassette, fnc_app, wait_for):
+    client = TTMSFNCWebsocketClient(None, HostName=ws_cassette.host, Port=ws_cassette.port,
+                                    PathName="/feed")
+    client.Connect()
+    wait_for(client.IsConnected)
+    client.Disconnect()  # before it subscribed
+'''
 
 
 def test_a_failed_recording_is_not_saved(pytester: pytest.Pytester) -> None:
