@@ -478,6 +478,8 @@ class _Reader:
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     names = {str: "a string", int: "an integer", float: "a number", list: "a list",
              dict: "an object"}
+    if kind == (int, float):
+        return "a number"
     if isinstance(kind, tuple):
         return " or ".join(names.get(k, k.__name__) for k in kind)
     return names.get(kind, kind.__name__)
