@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -108,3 +110,31 @@ def test_unusable_arguments_are_one_line(args: list[str], fragment: str, tmp_pat
     result = run_cli(["record", *args], cwd=tmp_path)
     assert result.returncode == 2
     assert_one_line_error(result.stderr, fragment)
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli(["record", "ws://127.0.0.1:9/", "--out", "c.json", "--listen",
+                          str(port)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_line_error(result.stderr, f"cannot listen on 127.0.0.1:{port}")
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_ctrl_c_stops_and_saves_what_was_recorded(cli: Start, tmp_path: Path) -> None:
+    out = tmp_path / "c.json"
+    with MockWebSocketServer(echo=True) as target:
+        process = cli("record", target.url, "--out", str(out))
+        relay = re.search(r"(ws://\S+) ->", process.stderr.expect(r"^recording ").string)
+        assert relay
+        with connect(relay.group(1), open_timeout=TIMEOUT) as ws:
+            ws.send("kept")
+            assert ws.recv(timeout=TIMEOUT) == "kept"
+            process.signal(signal.SIGINT)  # while the conversation is still open
+            assert process.wait() == 0
+    process.stderr.expect(r"^stopped \(SIGINT\): 1 connection in ")
+    (connection,) = Cassette.load(out).connections
+    assert [e.data for e in connection.events] == ["kept", "kept"]
