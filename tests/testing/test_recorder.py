@@ -91,12 +91,12 @@ def test_a_refused_upgrade_is_recorded_with_its_body() -> None:
 
 
 def test_the_target_path_and_host_replace_the_clients() -> None:
-    with MockWebSocketServer(echo=True, path="/feed",
+    with MockWebSocketServer(echo=True, path="/feed", subprotocol="chat.v1",
                              response_headers={"Set-Cookie": "s=1", "X-Node": "a"}) as target, \
             Recorder(target.url) as recorder:
         assert recorder.url.endswith("/feed")
         with connect(f"ws://{recorder.host}:{recorder.port}/other", open_timeout=TIMEOUT,
-                     close_timeout=1) as ws:
+                     close_timeout=1, subprotocols=["chat.v1"]) as ws:
             ws.send("x")
             assert ws.recv(timeout=TIMEOUT) == "x"
         request = target.handshakes[0]
@@ -109,7 +109,9 @@ def test_the_target_path_and_host_replace_the_clients() -> None:
     assert connection.response.header("Set-Cookie") == REDACTED
     assert connection.response.header("X-Node") == "a"
     with MockWebSocketServer.from_cassette(recorder.cassette) as mock, \
-            connect(f"ws://{mock.host}:{mock.port}/other", open_timeout=TIMEOUT) as ws:
+            connect(f"ws://{mock.host}:{mock.port}/other", open_timeout=TIMEOUT,
+                    subprotocols=["chat.v1"]) as ws:
+        assert ws.subprotocol == "chat.v1"
         assert ws.response.headers["X-Node"] == "a"  # the recorded headers come back ...
         assert "Set-Cookie" not in ws.response.headers  # ... except redacted ones
         ws.send("x")
