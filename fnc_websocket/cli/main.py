@@ -1,6 +1,6 @@
 """The ``fnc-ws`` command line (also ``python -m fnc_websocket``).
 
-Commands: ``demo``, ``serve``, ``connect``, ``run`` and ``inspect`` (see docs/cli.md).
+Commands: ``demo``, ``serve``, ``connect``, ``run``, ``inspect`` and ``record`` (see docs/cli.md).
 Expected failures (bad arguments, refused connections, ports in use, bad form files, unknown
 classes) print one line on stderr, ``fnc-ws <command>: error: <reason>``, and exit non-zero
 (2 for unusable arguments, 1 for the rest); they never print a traceback.
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from fnc_websocket.cli.common import CLIError, Console
+from fnc_websocket.cli.record import add_record_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -39,7 +40,7 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``fnc-ws`` with its five sub-commands."""
+    """The argument parser of ``fnc-ws`` with its sub-commands."""
     parser = argparse.ArgumentParser(
         prog="fnc-ws", description="TMS FNC WebSocket components for Python, from the terminal.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("target", metavar="CLASS|FORM",
                          help="registered class name (TTMSFNCWebsocketClient) or form file")
     inspect.add_argument("--markdown", action="store_true", help="Markdown tables")
+    add_record_parser(sub, _port)
     return parser
 
 
@@ -135,6 +137,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "connect":
         from fnc_websocket.cli.connect import run_connect
         return run_connect(args, console)
+    if args.command == "record":
+        from fnc_websocket.cli.record import run_record
+        return run_record(args, console)
     if args.command == "run":
         from fnc_websocket.cli.forms import run_form
         return run_form(args.form, args.handlers, args.timeout, console)

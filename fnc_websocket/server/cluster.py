@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fnc_websocket.common import EWebSocket
+from fnc_websocket.errors import EWebSocket
 from fnc_websocket.server.backplane import BackplaneRuntime
 from fnc_websocket.server.identity import ConnectionDirectory, attach_directory, node_of
 

@@ -13,18 +13,20 @@ from typing import Any, TypeVar
 from fnc.application import Application, TApplication
 from fnc.component import TComponent, on_component_created
 from fnc.events import listen, published_events
+from fnc_websocket.testing import _hints
 
 __all__ = ["AppGuard", "EventRecord", "record_events", "wait_for"]
 
 T = TypeVar("T")
 
-_OWN_THREAD_PREFIXES = ("fnc-ws-mock-",)  # owned and joined by the mock server, not the test
+_OWN_THREAD_PREFIXES = ("fnc-ws-mock-", "fnc-ws-recorder-")  # owned and joined by the kit
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 5.0, message: str | None = None) -> T:
     """Pump the calling thread's message queue until ``predicate()`` is truthy; return its value.
 
-    Raises AssertionError (with ``message`` or the predicate's name) after ``timeout`` seconds.
+    Raises AssertionError (with ``message`` or the predicate's name) after ``timeout`` seconds;
+    running mock servers add hints to it (a message no rule handled, a cassette mismatch).
     Must be called on the thread whose queue delivers the awaited events (the test thread).
     """
     result: list[T] = []
@@ -38,7 +40,8 @@ def wait_for(predicate: Callable[[], T], timeout: float = 5.0, message: str | No
 
     if not Application.ProcessMessagesUntil(check, timeout=timeout):
         what = message or getattr(predicate, "__qualname__", repr(predicate))
-        raise AssertionError(f"wait_for: {what} did not become true within {timeout:g} s")
+        hints = "".join(f"\n  hint: {hint}" for hint in _hints.collect())
+        raise AssertionError(f"wait_for: {what} did not become true within {timeout:g} s{hints}")
     return result[0]
 
 

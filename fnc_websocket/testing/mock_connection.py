@@ -631,6 +631,10 @@ class MockConnection:
             actions = [_echo_action(message)]
         else:
             actions = []
+            with self._cond:
+                counted = bool(self._scheduled)  # a pending fault counts this message
+            if not counted:
+                server._note_unhandled(message)
         for action in actions:
             action.run(self)
         self._run_due_scheduled(count_message=True)

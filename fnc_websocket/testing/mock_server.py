@@ -11,14 +11,17 @@ Usable with or without pytest::
 from __future__ import annotations
 
 import itertools
+import os
 import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from types import TracebackType
+from typing import Any
 
+from fnc_websocket.testing import _hints
 from fnc_websocket.testing._frames import Opcode
 from fnc_websocket.testing._waiting import MockTimeoutError, wait_consume, wait_until
 from fnc_websocket.testing.actions import (
@@ -40,6 +43,7 @@ from fnc_websocket.testing.actions import (
     Text,
     Violation,
 )
+from fnc_websocket.testing.cassette import Cassette
 from fnc_websocket.testing.certs import MockCertificates
 from fnc_websocket.testing.mock_connection import MockConnection
 from fnc_websocket.testing.records import HandshakeRequest, ReceivedFrame, ReceivedMessage
@@ -118,6 +122,7 @@ class MockWebSocketServer:
         recv_buffer_size: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        report_unhandled: bool = True,
     ) -> None:
         self.echo = echo
         """Echo every message no script step or rule handled (settable at any time)."""
@@ -136,6 +141,9 @@ class MockWebSocketServer:
         self.close_timeout = close_timeout
         self.io_timeout = io_timeout
         self.recv_buffer_size = recv_buffer_size
+        self.report_unhandled = report_unhandled
+        """Whether the pytest fixtures fail a test whose mock received a message that no script
+        step, rule, echo or pending fault handled (see :attr:`unhandled_messages`)."""
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -158,12 +166,41 @@ class MockWebSocketServer:
         self._frames: list[ReceivedFrame] = []
         self._frames_consumed: set[int] = set()
         self._pending: list[_Pending] = []
+        self._unhandled: list[ReceivedMessage] = []
+        self._hint_token: int | None = None
         self._on_connect: list[tuple[Reply, list[int | None]]] = []
         self._certificates: MockCertificates | None = None
         self._ssl_context: ssl.SSLContext | None = None
         self._tls = tls
         for fault in faults:
             self.inject(fault, connections=None)
+
+    @classmethod
+    def from_cassette(
+        cls,
+        cassette: str | os.PathLike[str] | Cassette,
+        *,
+        match: str = "order",
+        timing: str | float = "none",
+        ignore_fields: Collection[str] = (),
+        **options: Any,
+    ) -> MockWebSocketServer:
+        """A mock (not started yet) that plays the server's part of a recorded conversation.
+
+        ``cassette`` is a cassette file (see :mod:`fnc_websocket.testing.cassette`) or a loaded
+        :class:`Cassette`. ``match="order"`` expects the client's messages in recorded order;
+        ``"content"`` accepts them in any order. ``timing`` is ``"none"`` (server messages at
+        once), ``"recorded"`` (at their recorded offsets) or a factor scaling those offsets.
+        ``ignore_fields`` names JSON object keys (timestamps, ids) left out when comparing the
+        client's messages. Other ``options`` are the constructor's. The result is a
+        :class:`~fnc_websocket.testing.replay.ReplayServer`; its ``assert_cassette_done()``
+        reports mismatches and recorded client messages that never came. A malformed or newer
+        cassette raises :class:`CassetteError` naming the file and the entry.
+        """
+        from fnc_websocket.testing.replay import ReplayServer
+
+        return ReplayServer(cassette, match=match, timing=timing, ignore_fields=ignore_fields,
+                            **options)
 
     def __repr__(self) -> str:
         where = self.url if self._port is not None else "not started"
@@ -203,7 +240,17 @@ class MockWebSocketServer:
             target=self._accept_loop, name=f"fnc-ws-mock-accept-{self._port}", daemon=True
         )
         self._accept_thread.start()
+        self._hint_token = _hints.register(self._timeout_hints)
         return self
+
+    def _timeout_hints(self) -> list[str]:
+        """Lines ``wait_for`` adds to its timeout message while this server runs."""
+        unhandled = self.unhandled_messages
+        lines = [f"the mock at {self.url} received {m.data!r} that no rule handled"
+                 for m in unhandled[:3]]
+        if len(unhandled) > 3:
+            lines.append(f"... and {len(unhandled) - 3} more unhandled messages")
+        return lines
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, drop every connection (no close frame), join every thread.
@@ -211,6 +258,8 @@ class MockWebSocketServer:
         Raises RuntimeError naming the threads still alive after ``timeout``. Idempotent.
         """
         self._stopping.set()
+        if self._hint_token is not None:
+            _hints.unregister(self._hint_token)
         with self._cond:
             self._cond.notify_all()
             connections = list(self._all)
@@ -563,6 +612,17 @@ class MockWebSocketServer:
         """Every frame from every connection, in arrival order (snapshot)."""
         with self._cond:
             return list(self._frames)
+
+    @property
+    def unhandled_messages(self) -> list[ReceivedMessage]:
+        """Messages that no script step, rule, echo or pending fault handled (snapshot)."""
+        with self._cond:
+            return list(self._unhandled)
+
+    def _note_unhandled(self, message: ReceivedMessage) -> None:
+        """Called on the connection's thread for a message nothing handled."""
+        with self._cond:
+            self._unhandled.append(message)
 
     def _stopped(self) -> str | None:
         return "the server is stopped" if self._stopping.is_set() else None
