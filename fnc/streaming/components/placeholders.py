@@ -13,8 +13,8 @@ import threading
 from typing import Any
 
 from fnc.component import TComponent
-from fnc.streaming.syntax import Value
-from fnc.streaming.values import plain_value
+from fnc.streaming.syntax.tree import Value
+from fnc.streaming.syntax.values import plain_value
 
 __all__ = ["TPlaceholderComponent", "placeholder_class"]
 

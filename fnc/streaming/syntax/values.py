@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

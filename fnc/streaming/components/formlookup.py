@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 from fnc.component import TComponent
 from fnc.exceptions import EParserError, EReadError
 from fnc.forms import TDataModule
-from fnc.streaming.formfile import read_tree_file
-from fnc.streaming.reader import FormReader
+from fnc.streaming.components.reader import FormReader
+from fnc.streaming.syntax.formfile import read_tree_file
 
 __all__ = ["FORM_EXTENSIONS", "create_form", "find_form_file", "form_file_candidates"]
 
