@@ -15,13 +15,14 @@ import threading
 import time
 
 from fnc import Application, Event, TComponent
+from fnc.threads import MessageQueue
 
 
 class TSource(TComponent):
     OnData = Event("Sender", "AValue")
 
-    def _fnc_marshals_events(self) -> bool:
-        return True
+    def fnc_event_queue(self) -> MessageQueue | None:
+        return self.home_queue
 
 
 def bench_fnc(n: int) -> float:

@@ -12,6 +12,7 @@ import threading
 import weakref
 from collections.abc import Callable
 
+from fnc.application import Application
 from fnc.component import TComponent, csFixups
 
 __all__ = ["FindGlobalComponent", "find_reference", "pending_fixups"]
@@ -37,8 +38,6 @@ def FindGlobalComponent(Name: str) -> TComponent | None:
     loaded from form files. None when there is none."""
     if not Name:
         return None
-    from fnc.application import Application
-
     found = Application.FindComponent(Name)
     if _alive(found):
         return found

@@ -46,7 +46,7 @@ class TPlaceholderComponent(TComponent):
         raise KeyError(Path)
 
     def __repr__(self) -> str:
-        if self._fnc_destroyed:
+        if self.is_destroyed:
             return super().__repr__()
         name = f" {self.Name}" if self.Name else ""
         return f"<{type(self).__name__}{name} (placeholder, {len(self.StreamedProperties)} values)>"
