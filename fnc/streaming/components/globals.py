@@ -113,8 +113,6 @@ def resolve_pending() -> None:
             try:
                 entry.assign(target)
             except Exception as exc:  # the loading root is not to blame: report, go on
-                from fnc.application import Application
-
                 Application.HandleException(exc, component)
     with _lock:
         for entry in done:
