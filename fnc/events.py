@@ -16,11 +16,11 @@ reference unless ``weak=True``) or through blinker's own API (``connect``, ``con
 ``receiver(sender, **kwargs)`` with the parameter names after ``Sender`` as keywords, and held
 weakly unless ``weak=False``.
 
-Order, always: the handler first, then the listeners in subscription order (receivers connected
-for a specific ``sender=`` after those connected for any sender). A listener subscribed while the
-event is being delivered first runs at the next firing; one unsubscribed during delivery no longer
-runs. ``EventSignal.send`` keeps blinker's semantics: it calls the signal's receivers only (not the
-handler), on the calling thread, lets their exceptions propagate and returns their results.
+Order, always: the handler first, then the listeners in subscription order. A listener
+subscribed while the event is being delivered first runs at the next firing; one unsubscribed
+during delivery no longer runs. ``EventSignal.send`` keeps blinker's semantics: it calls the
+signal's receivers only (not the handler), on the calling thread, lets their exceptions
+propagate and returns their results.
 
 Where handler and listeners run: firing from the component's home thread runs them inline.
 Firing from another thread queues them to the queue the component names
@@ -32,6 +32,7 @@ the firing thread. An exception from a handler or listener goes to the exception
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import weakref
@@ -102,13 +103,22 @@ class EventInfo:
         return ", ".join(f"var {p}" if p in self.var_params else p for p in self.params)
 
 
+_subscriptions = itertools.count()
+
+
 class _OrderedIds(MutableSet[Any]):
-    """An insertion-ordered set: blinker's ``set_class`` hook, so receivers keep their order."""
+    """blinker's ``set_class`` hook: a set that iterates in subscription order.
+
+    Each id remembers when it was added; a union (blinker unites the receivers for any sender
+    with those for one sender) is ordered by that too, so order holds across both groups.
+    """
 
     __slots__ = ("_items",)
 
     def __init__(self, items: Iterable[Any] = ()) -> None:
-        self._items: dict[Any, None] = dict.fromkeys(items)
+        self._items: dict[Any, int] = {}
+        for item in items:
+            self.add(item)
 
     def __contains__(self, item: object) -> bool:
         return item in self._items
@@ -119,14 +129,25 @@ class _OrderedIds(MutableSet[Any]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def __or__(self, other: Any) -> _OrderedIds:
+        if not isinstance(other, _OrderedIds):
+            return NotImplemented
+        union = _OrderedIds()
+        union._items = dict(sorted({**self._items, **other._items}.items(),
+                                   key=lambda kv: kv[1]))
+        return union
+
     def add(self, value: Any) -> None:
-        self._items[value] = None
+        if value not in self._items:
+            self._items[value] = next(_subscriptions)
 
     def discard(self, value: Any) -> None:
         self._items.pop(value, None)
 
     def copy(self) -> _OrderedIds:
-        return _OrderedIds(self._items)
+        dup = _OrderedIds()
+        dup._items = dict(self._items)
+        return dup
 
 
 class EventSignal(Signal):

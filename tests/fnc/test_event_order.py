@@ -198,7 +198,7 @@ def test_component_and_its_signal_are_collected():
     assert ref() is None
 
 
-def test_sender_specific_receivers_run_after_any_sender_receivers():
+def test_sender_specific_and_any_sender_receivers_keep_subscription_order():
     s = TSensor(None)
     sig = signal(s, "OnReading")
     order: list[str] = []
@@ -211,8 +211,10 @@ def test_sender_specific_receivers_run_after_any_sender_receivers():
 
     sig.connect(specific, sender=s)
     sig.connect(general, sender=ANY)
+    listen(s, "OnReading", lambda *a: order.append("listen"))
+    sig.connect_via(s)(lambda sender, **kw: order.append("via"))
     s.fire("OnReading", 1, "C")
-    assert order == ["any", "specific"]
+    assert order == ["specific", "any", "listen", "via"]
 
 
 def test_freeing_in_the_handler_stops_the_listeners():
