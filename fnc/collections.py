@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from fnc.component import TPersistent
-from fnc.properties import declared_properties
+from fnc.properties import PropertyKind, declared_properties
 
 __all__ = ["TCollection", "TCollectionItem"]
 
@@ -240,7 +240,7 @@ class TCollection(TPersistent):
         """The name of the owner's property holding this collection ('' when unknown)."""
         if not self._prop_name and self._owner is not None:
             for name, prop in declared_properties(type(self._owner)).items():
-                if prop.kind == "persistent" and self._owner.__dict__.get(prop.key) is self:
+                if prop.kind is PropertyKind.PERSISTENT and prop.peek(self._owner) is self:
                     self._prop_name = name
                     break
         return self._prop_name

@@ -204,7 +204,7 @@ class TNestedPersistent(TPersistent):
         owner = self._owner
         if owner is not None:
             for name, prop in declared_properties(type(owner)).items():
-                if prop.kind is PropertyKind.PERSISTENT and owner.__dict__.get(prop.key) is self:
+                if prop.kind is PropertyKind.PERSISTENT and prop.peek(owner) is self:
                     return f"{owner.GetNamePath()}.{name}"
         return super().GetNamePath()
 
@@ -538,8 +538,8 @@ class TComponent(TPersistent, ComponentHooks):
 
     def _clear_references_to(self, AComponent: TComponent) -> None:
         for prop in declared_properties(type(self)).values():
-            if prop.kind is PropertyKind.COMPONENT and self.__dict__.get(prop.key) is AComponent:
-                self.__dict__[prop.key] = None
+            if prop.kind is PropertyKind.COMPONENT and prop.peek(self) is AComponent:
+                prop.clear(self)
 
     def fnc_reference_changed(self, old: TComponent | None, new: TComponent | None) -> None:
         # A published reference follows its target's lifetime, as Delphi's setters do.
@@ -549,7 +549,7 @@ class TComponent(TPersistent, ComponentHooks):
             new.FreeNotification(self)
 
     def _references(self, target: TComponent) -> bool:
-        return any(prop.kind is PropertyKind.COMPONENT and self.__dict__.get(prop.key) is target
+        return any(prop.kind is PropertyKind.COMPONENT and prop.peek(self) is target
                    for prop in declared_properties(type(self)).values())
 
     def FreeNotification(self, AComponent: TComponent) -> None:

@@ -204,6 +204,14 @@ class Property:
                 return value
             return self.default
 
+    def peek(self, obj: Any) -> Any:
+        """The stored value, or None when nothing was stored yet (creates no nested object)."""
+        return obj.__dict__.get(self.key)
+
+    def clear(self, obj: Any) -> None:
+        """Forget a component reference without the change hook (its target is being freed)."""
+        obj.__dict__[self.key] = None
+
     def __set__(self, obj: Any, value: Any) -> None:
         kind = self.kind
         if self.read_only:

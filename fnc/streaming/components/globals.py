@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from typing import TypeGuard
 
 from fnc.application import Application
 from fnc.component import TComponent, csFixups
@@ -21,7 +22,7 @@ _lock = threading.RLock()
 _roots: list[weakref.ref[TComponent]] = []
 
 
-def _alive(component: TComponent | None) -> bool:
+def _alive(component: TComponent | None) -> TypeGuard[TComponent]:
     return component is not None and not component.is_destroyed
 
 
@@ -45,7 +46,7 @@ def FindGlobalComponent(Name: str) -> TComponent | None:
     with _lock:
         for ref in _roots:
             root = ref()
-            if _alive(root) and root.Name.lower() == folded:  # type: ignore[union-attr]
+            if _alive(root) and root.Name.lower() == folded:
                 return root
     return None
 
@@ -107,7 +108,7 @@ def resolve_pending() -> None:
         if not _alive(component) or not _alive(root):
             done.append(entry)
             continue
-        target = find_reference(root, entry.path)  # type: ignore[arg-type]
+        target = find_reference(root, entry.path)
         if target is not None:
             done.append(entry)
             try:
@@ -122,10 +123,10 @@ def resolve_pending() -> None:
     for entry in done:
         component = entry.component()
         if _alive(component) and id(component) not in waiting:
-            component.SetComponentState(csFixups, False)  # type: ignore[arg-type]
+            component.SetComponentState(csFixups, False)
 
 
 def pending_fixups() -> list[tuple[TComponent, str]]:
     """The references still waiting for their root: ``(component, 'Root.Name')`` pairs."""
     with _lock:
-        return [(c, e.path) for e in _pending if _alive(c := e.component())]  # type: ignore[misc]
+        return [(c, e.path) for e in _pending if _alive(c := e.component())]
