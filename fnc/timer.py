@@ -69,7 +69,7 @@ class TTimer(TComponent):
 
     def _schedule(self) -> None:
         delay = max(0.0, self._due - time.monotonic())
-        self._fnc_home.post(self._tick, (self._generation,), self, delay=delay)
+        self.home_queue.post(self._tick, (self._generation,), self, delay=delay)
 
     def _tick(self, generation: int) -> None:
         if generation != self._generation or not self._running():
