@@ -213,8 +213,8 @@ class MessageQueue:
                     fn(*args)
                 elif sync is _OWNER_CALL:
                     fn(owner, args)
-                else:
-                    _run_synchronized(fn, args, sync)  # never raises: errors travel back
+                elif not _run_synchronized(fn, args, sync):  # never raises: errors travel back
+                    continue
             except BaseException:
                 if batch:
                     with self._cond:
@@ -225,10 +225,11 @@ class MessageQueue:
         return ran
 
 
-def _run_synchronized(fn: Callable[..., Any], args: tuple[Any, ...], sync: _SyncState) -> None:
+def _run_synchronized(fn: Callable[..., Any], args: tuple[Any, ...], sync: _SyncState) -> bool:
+    """Run a Synchronize call for the thread waiting on ``sync``; False if it gave up waiting."""
     with sync.lock:
         if sync.state != "pending":
-            return  # the caller gave up waiting: never run it late
+            return False  # the caller gave up waiting: never run it late
         sync.state = "running"
     try:
         sync.result = fn(*args)
@@ -237,6 +238,7 @@ def _run_synchronized(fn: Callable[..., Any], args: tuple[Any, ...], sync: _Sync
     finally:
         sync.state = "done"
         sync.done.set()
+    return True
 
 
 _queues: dict[int, MessageQueue] = {}
