@@ -235,8 +235,8 @@ class TNestedPersistent(TPersistent):
 _FREED_ALLOWED = frozenset({
     "ComponentState", "Free", "Name", "ClassName", "__class__", "__dict__",
     "__repr__", "__str__", "__eq__", "__hash__", "__ne__", "__exit__", "__enter__",
-    "__reduce_ex__", "__getstate__", "is_destroyed", "__bool__", "__len__", "_fnc_home",
-    "_state", "_name", "_fnc_freeing",
+    "__reduce_ex__", "__getstate__", "is_destroyed", "__bool__", "__len__", "home_queue",
+    "_fnc_home", "_state", "_name", "_fnc_freeing",
 })
 
 _freed_classes: dict[type, type] = {}
@@ -296,7 +296,10 @@ class TComponent(TPersistent, ComponentHooks):
         self._state: set[TComponentState] = set()
         self._style: set[TComponentStyle] = {TComponentStyle.csInheritable}
         self._free_notifies: list[TComponent] = []
-        self._fnc_home: MessageQueue = AOwner._fnc_home if AOwner is not None else current_queue()
+        self.home_queue: MessageQueue = (AOwner.home_queue if AOwner is not None
+                                         else current_queue())
+        """The message queue of the home thread (marshaled events and timers go there). Set
+        at construction and when the owner changes; read-only for everyone else."""
         self._parent: TComponent | None = None
         self.DesignInfo: dict[str, Any] = {}
         if AOwner is not None:
@@ -433,7 +436,7 @@ class TComponent(TPersistent, ComponentHooks):
         if AComponent._name:
             self._names[AComponent._name.lower()] = AComponent
         AComponent._owner = self
-        AComponent._fnc_home = self._fnc_home
+        AComponent.home_queue = self.home_queue
         AComponent._set_reference(True)
         if csDesigning in self._state:
             AComponent._set_designing(True)
@@ -655,14 +658,14 @@ class TComponent(TPersistent, ComponentHooks):
         return None
 
     @property
-    def home_queue(self) -> MessageQueue:
-        """The message queue of the home thread (marshaled events and timers go there)."""
-        return self._fnc_home
+    def _fnc_home(self) -> MessageQueue:
+        """Former name of :attr:`home_queue`, kept for code written against it."""
+        return self.home_queue
 
     @property
     def HomeThread(self) -> threading.Thread:
         """The thread whose message queue receives this component's marshaled events."""
-        return self._fnc_home.thread
+        return self.home_queue.thread
 
     def fire(self, event: str, *args: Any) -> None:
         """Raise event ``event`` with the arguments after ``Sender`` (see fnc.events)."""
@@ -713,7 +716,7 @@ class TComponent(TPersistent, ComponentHooks):
             self.Destroy()
         finally:
             self.is_destroyed = True
-            self._fnc_home.remove(owner=self)
+            self.home_queue.remove(owner=self)
             if self._owner is not None:  # still listed by its owner: it changes class below
                 self._owner._components.changed()
             self.__class__ = _freed_class(type(self))

@@ -53,6 +53,7 @@ __all__ = [
 T = TypeVar("T")
 
 _log = logging.getLogger("fnc")
+_get_ident = threading.get_ident
 
 
 def _log_exception(exc: BaseException, sender: Any) -> None:
@@ -309,7 +310,7 @@ class Event:
             return
         if self.marshal:
             queue = obj.fnc_event_queue()
-            if queue is not None and queue.ident != threading.get_ident():
+            if queue is not None and queue.ident != _get_ident():
                 queue.post_owned(self._run, obj, args)
                 return
         self._dispatch(obj, args)
