@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 
 import pytest
 from blinker import ANY, Signal
@@ -116,11 +117,11 @@ def test_subscribe_during_dispatch_runs_from_the_next_firing():
 def test_unsubscribe_during_dispatch_stops_a_later_listener_at_once():
     s = TSensor(None)
     order: list[str] = []
-    offs: dict[str, object] = {}
+    offs: dict[str, Callable[[], None]] = {}
 
     def first(sender, v, u):
         order.append("first")
-        offs["second"]()  # type: ignore[operator]
+        offs["second"]()
         offs["first"]()  # itself too
 
     offs["first"] = listen(s, "OnReading", first)
