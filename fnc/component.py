@@ -133,12 +133,33 @@ def IsValidIdent(name: str) -> bool:
     return bool(_IDENT.match(name))
 
 
+_RENAMED_HOOKS = {
+    "_fnc_marshals_events": "fnc_event_queue() (return self.home_queue to queue events there)",
+    "_fnc_check_inactive": "fnc_check_inactive()",
+    "_fnc_collect_problems": "fnc_collect_problems()",
+    "_fnc_validation_error": "fnc_validation_error()",
+    "_fnc_release_unfreed": "fnc_release_unfreed()",
+    "_fnc_reference_changed": "fnc_reference_changed()",
+    "_fnc_event_assigned": "fnc_event_assigned()",
+    "_fnc_bind_property": "fnc_bind_property()",
+    "_fnc_repr_props": "fnc_repr_props",
+}
+"""Hook names of earlier versions: a class still defining one gets a TypeError at once."""
+
+
 class TPersistent(PersistentHooks):
     """Base of everything with published properties (Delphi's ``TPersistent``).
 
     ``Assign(Source)`` lets the *source* try (``Source.AssignTo(self)``) and raises
     :class:`EConvertError` ("Cannot assign a X to a Y") when neither side knows the other.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for old, new in _RENAMED_HOOKS.items():
+            if old in cls.__dict__:  # it would silently never be called
+                raise TypeError(f"{cls.__qualname__}.{old}: this hook is now {new} "
+                                "(see fnc.extension)")
 
     def Assign(self, Source: TPersistent | None) -> None:
         """Copy ``Source`` into this object; subclasses handle the classes they know."""

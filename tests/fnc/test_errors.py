@@ -95,3 +95,10 @@ def test_filer_errors_declare_their_fields():
     assert isinstance(bare, EFilerError)
     assert (bare.filename, bare.line, bare.component, bare.reason) == \
         (None, None, None, 'Class "TNope" not found')
+
+
+def test_a_hook_under_its_former_private_name_is_refused_at_class_creation():
+    with pytest.raises(TypeError, match="_fnc_marshals_events: this hook is now fnc_event_queue"):
+        class TOld(TComponent):
+            def _fnc_marshals_events(self) -> bool:
+                return True
