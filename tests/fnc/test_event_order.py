@@ -266,3 +266,18 @@ def test_listener_exception_is_routed_and_later_listeners_run():
 def test_listen_rejects_unknown_event():
     with pytest.raises(AttributeError, match="no event 'OnNope'"):
         signal(TSensor(None), "OnNope")
+
+
+def test_application_installs_the_exception_route_and_it_can_be_replaced():
+    from fnc.events import set_exception_handler
+
+    seen: list[BaseException] = []
+    previous = set_exception_handler(lambda exc, sender: seen.append(exc))
+    try:
+        assert previous == Application.HandleException  # installed by fnc.application
+        s = TSensor(None)
+        s.OnReading = lambda *a: 1 / 0
+        s.fire("OnReading", 1, "C")
+    finally:
+        set_exception_handler(previous)
+    assert len(seen) == 1 and isinstance(seen[0], ZeroDivisionError)
