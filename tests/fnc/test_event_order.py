@@ -281,3 +281,39 @@ def test_application_installs_the_exception_route_and_it_can_be_replaced():
     finally:
         set_exception_handler(previous)
     assert len(seen) == 1 and isinstance(seen[0], ZeroDivisionError)
+
+
+def test_subscribing_on_another_thread_while_firing_is_safe():
+    s = TSensor(None)
+    errors: list[BaseException] = []
+    fired = [0]
+    listen(s, "OnReading", lambda *a: fired.__setitem__(0, fired[0] + 1))
+    done = threading.Event()
+
+    def churn() -> None:
+        try:
+            while not done.is_set():
+                off = listen(s, "OnReading", lambda *a: None)
+                sig = signal(s, "OnReading")
+                sig.connect(_noop_receiver)
+                sig.disconnect(_noop_receiver)
+                off()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        for i in range(20_000):
+            s.fire("OnReading", i, "C")  # inline: no event queue
+    except BaseException as exc:
+        errors.append(exc)
+    finally:
+        done.set()
+        t.join(10)
+    assert not t.is_alive() and not errors
+    assert fired[0] == 20_000  # the steady listener saw every event
+
+
+def _noop_receiver(sender, **kwargs):
+    return None
