@@ -2,7 +2,13 @@
 
 Measures, in one run, fire → queue → pump → handler through fnc against a bare
 ``queue.SimpleQueue`` hop between the same two threads, and prints both and the ratio.
-Target (issue #2): at most 5 µs per marshaled event.
+Targets (issue #10): at most 1.5 µs per marshaled event, under 300 ns for an event nobody
+handles.
+
+Each round times both paths back to back, by the wall clock and by the CPU time the process
+spent (both threads); the best round counts. On an idle machine the two agree; on a machine
+shared with other work the wall clock also counts the time the process waited for a core, so
+the target is judged on CPU time and both are printed.
 
     python benchmarks/bench_events.py [--events N] [--rounds R]
 """
@@ -13,18 +19,30 @@ import argparse
 import queue
 import threading
 import time
+import timeit
+from collections.abc import Callable
 
 from fnc import Application, Event, TComponent
+from fnc.threads import MessageQueue
 
 
 class TSource(TComponent):
     OnData = Event("Sender", "AValue")
 
-    def _fnc_marshals_events(self) -> bool:
-        return True
+    def fnc_event_queue(self) -> MessageQueue | None:
+        return self.home_queue
 
 
-def bench_fnc(n: int) -> float:
+Timing = tuple[float, float]  # (wall seconds, CPU seconds) per event
+
+
+def _timed(run: Callable[[], None], n: int) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return (time.perf_counter() - wall) / n, (time.process_time() - cpu) / n
+
+
+def bench_fnc(n: int) -> Timing:
     src = TSource(None)
     count = [0]
 
@@ -42,17 +60,19 @@ def bench_fnc(n: int) -> float:
 
     t = threading.Thread(target=worker)
     t.start()
-    start = time.perf_counter()
-    start_evt.set()
-    Application.ProcessMessagesUntil(lambda: count[0] >= n, timeout=60)
-    elapsed = time.perf_counter() - start
+
+    def run() -> None:
+        start_evt.set()
+        Application.ProcessMessagesUntil(lambda: count[0] >= n, timeout=60)
+
+    timing = _timed(run, n)
     t.join(5)
     src.Free()
     assert count[0] == n, count
-    return elapsed / n
+    return timing
 
 
-def bench_simple_queue(n: int) -> float:
+def bench_simple_queue(n: int) -> Timing:
     q: queue.SimpleQueue[int] = queue.SimpleQueue()
     count = [0]
 
@@ -68,19 +88,19 @@ def bench_simple_queue(n: int) -> float:
 
     t = threading.Thread(target=worker)
     t.start()
-    start = time.perf_counter()
-    start_evt.set()
-    for _ in range(n):
-        handler(q.get(timeout=60))
-    elapsed = time.perf_counter() - start
+
+    def run() -> None:
+        start_evt.set()
+        for _ in range(n):
+            handler(q.get(timeout=60))
+
+    timing = _timed(run, n)
     t.join(5)
-    return elapsed / n
+    return timing
 
 
 def bench_unassigned(n: int) -> float:
     """Cost of firing an event nobody handles (the common case for most events)."""
-    import timeit
-
     src = TSource(None)
     fire = TSource.OnData.fire
     per_call = min(timeit.repeat(lambda: fire(src, 1), number=n, repeat=5)) / n
@@ -91,17 +111,26 @@ def bench_unassigned(n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=200_000)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    ours = min(bench_fnc(args.events) for _ in range(args.rounds))
-    base = min(bench_simple_queue(args.events) for _ in range(args.rounds))
-    print(f"marshaled event (fnc, fire->queue->pump->handler): {ours * 1e6:6.2f} us/event")
-    print(f"bare queue.SimpleQueue hop + call:                 {base * 1e6:6.2f} us/event")
-    print(f"ratio fnc / SimpleQueue: {ours / base:.2f}x   target <= 5 us/event: "
-          f"{'met' if ours <= 5e-6 else 'NOT met'}")
+    ours: list[Timing] = []
+    base: list[Timing] = []
+    for _ in range(args.rounds):  # interleaved, so both see the same machine
+        ours.append(bench_fnc(args.events))
+        base.append(bench_simple_queue(args.events))
+    ours_wall, ours_cpu = min(w for w, _ in ours), min(c for _, c in ours)
+    base_wall, base_cpu = min(w for w, _ in base), min(c for _, c in base)
+    print("                                                   wall clock   CPU time")
+    print(f"marshaled event (fnc, fire->queue->pump->handler): {ours_wall * 1e6:6.2f} us   "
+          f"{ours_cpu * 1e6:6.2f} us/event")
+    print(f"bare queue.SimpleQueue hop + call:                 {base_wall * 1e6:6.2f} us   "
+          f"{base_cpu * 1e6:6.2f} us/event")
+    print(f"ratio fnc / SimpleQueue: {ours_wall / base_wall:.2f}x wall, "
+          f"{ours_cpu / base_cpu:.2f}x CPU   target <= 1.5 us/event (CPU): "
+          f"{'met' if ours_cpu <= 1.5e-6 else 'NOT met'}")
     idle = bench_unassigned(args.events)
     print(f"unassigned event fired (no handler, no listener): {idle * 1e9:6.0f} ns/event   "
-          f"target well under 1 us: {'met' if idle < 1e-6 else 'NOT met'}")
+          f"target < 300 ns: {'met' if idle < 300e-9 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ multicast listeners, home threads with Delphi's Queue/Synchronize marshaling, an
 message pump. ``fnc`` knows nothing about WebSockets.
 """
 
+# The streaming layer installs Application.CreateForm's form loader when imported.
+from fnc import streaming
 from fnc.application import Application, TApplication
 from fnc.collections import TCollection, TCollectionItem
 from fnc.component import (
@@ -28,7 +30,7 @@ from fnc.component import (
     opInsert,
     opRemove,
 )
-from fnc.events import Event, EventInfo, VarParam, listen, published_events
+from fnc.events import Event, EventInfo, EventSignal, VarParam, listen, published_events, signal
 from fnc.exceptions import (
     EClassNotFound,
     EComponentError,
@@ -42,10 +44,12 @@ from fnc.exceptions import (
     EValidationError,
     EWriteError,
 )
+from fnc.extension import ComponentHooks, PersistentHooks
 from fnc.forms import TDataModule, TForm
 from fnc.properties import (
     Property,
     PropertyInfo,
+    PropertyKind,
     SetOf,
     get_property,
     published_properties,
@@ -55,14 +59,15 @@ from fnc.threads import CheckSynchronize, MainThreadID, RemoveQueuedEvents, TThr
 from fnc.timer import TTimer
 
 __all__ = [
-    "Application", "CheckSynchronize", "EClassNotFound", "EComponentError", "EConvertError",
-    "EFilerError", "EParserError", "EPropertyError", "EReadError", "ESynchronizeTimeout",
-    "EThread", "EValidationError", "EWriteError", "Event", "EventInfo", "FindNestedComponent",
-    "IsValidIdent", "MainThreadID", "Property", "PropertyInfo", "RemoveQueuedEvents", "SetOf",
-    "TApplication", "TCollection", "TCollectionItem", "TComponent", "TComponentState",
-    "TComponentStyle", "TDataModule", "TForm", "TNestedPersistent", "TOperation", "TPersistent",
-    "TThread", "TTimer", "VarParam",
-    "csDesigning", "csDestroying", "csFixups", "csFreeNotification", "csInline", "csLoading",
-    "csReading", "csUpdating", "csWriting", "get_property", "listen", "opInsert", "opRemove",
-    "published_events", "published_properties", "set_property",
+    "Application", "CheckSynchronize", "ComponentHooks", "EClassNotFound", "EComponentError",
+    "EConvertError", "EFilerError", "EParserError", "EPropertyError", "EReadError",
+    "ESynchronizeTimeout", "EThread", "EValidationError", "EWriteError", "Event", "EventInfo",
+    "EventSignal", "FindNestedComponent", "IsValidIdent", "MainThreadID", "PersistentHooks",
+    "Property", "PropertyInfo", "PropertyKind", "RemoveQueuedEvents", "SetOf", "TApplication",
+    "TCollection", "TCollectionItem", "TComponent", "TComponentState", "TComponentStyle",
+    "TDataModule", "TForm", "TNestedPersistent", "TOperation", "TPersistent", "TThread",
+    "TTimer", "VarParam", "csDesigning", "csDestroying", "csFixups", "csFreeNotification",
+    "csInline", "csLoading", "csReading", "csUpdating", "csWriting", "get_property", "listen",
+    "opInsert", "opRemove", "published_events", "published_properties", "set_property",
+    "signal", "streaming",
 ]

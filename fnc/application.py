@@ -17,14 +17,29 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fnc.component import TComponent
-from fnc.events import Event
+from fnc.events import Event, set_exception_handler
 from fnc.threads import MessageQueue, current_queue
 
-__all__ = ["Application", "TApplication"]
+__all__ = ["Application", "TApplication", "set_form_loader"]
 
 log = logging.getLogger("fnc")
 
 C = TypeVar("C", bound=TComponent)
+
+FormLoader = Callable[[type[TComponent], TComponent, dict[str, Any]], TComponent]
+
+_form_loader: FormLoader | None = None
+
+
+def set_form_loader(loader: FormLoader) -> None:
+    """Install the function ``CreateForm`` uses: ``loader(InstanceClass, owner, props)``.
+
+    :mod:`fnc.streaming` installs its form-file loader when it is imported (``import fnc`` does
+    that); this layer does not import the streaming layer above it.
+    """
+    global _form_loader
+    _form_loader = loader
+
 
 _UNTIL_SLICE = 0.005
 """Longest a ProcessMessagesUntil wait blocks before re-checking a predicate that changed
@@ -58,9 +73,7 @@ class TApplication(TComponent):
         if handler is None:
             where = (getattr(Sender, "Name", "") or type(Sender).__name__) if Sender else "?"
             log.error("Unhandled exception in an event of %s", where, exc_info=E)
-        listeners = self.__dict__.get("_sig_OnException")
-        receivers = list(listeners.receivers_for(self)) if listeners is not None else []
-        for fn in [handler, *receivers] if handler is not None else receivers:
+        for fn in TApplication.OnException.receivers(self):
             try:
                 fn(self if Sender is None else Sender, E)
             except Exception:
@@ -148,9 +161,9 @@ class TApplication(TComponent):
         The form file is found beside the class's module or in ``designer_specs/`` (see
         ``fnc.streaming``). The first form created becomes ``MainForm``.
         """
-        from fnc.streaming import create_form
-
-        instance = create_form(InstanceClass, self, **props)
+        if _form_loader is None:
+            raise RuntimeError("no form loader installed: import fnc.streaming")
+        instance = _form_loader(InstanceClass, self, props)
         if self.MainForm is None:
             self.MainForm = instance
         return instance
@@ -158,3 +171,5 @@ class TApplication(TComponent):
 
 Application = TApplication(None)
 """The process-wide application object (Delphi's global ``Application``)."""
+
+set_exception_handler(Application.HandleException)

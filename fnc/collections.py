@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from fnc.component import TPersistent
-from fnc.properties import declared_properties
+from fnc.properties import PropertyKind, declared_properties
 
 __all__ = ["TCollection", "TCollectionItem"]
 
@@ -155,10 +155,10 @@ class TCollectionItem(TPersistent):
             return
         super().Assign(Source)
 
-    def _fnc_check_inactive(self, name: str) -> None:
+    def fnc_check_inactive(self, name: str) -> None:
         collection = self._collection
         if collection is not None:
-            collection._fnc_check_inactive(name)
+            collection.fnc_check_inactive(name)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{n}={getattr(self, n)!r}" for n in declared_properties(type(self)))
@@ -221,7 +221,7 @@ class TCollection(TPersistent):
         self._update_count = 0
         self._pending_change = False
 
-    def _fnc_bind_property(self, name: str) -> None:
+    def fnc_bind_property(self, name: str) -> None:
         # Called by Property when it creates this collection as the value of property ``name``.
         self._prop_name = name
 
@@ -240,7 +240,7 @@ class TCollection(TPersistent):
         """The name of the owner's property holding this collection ('' when unknown)."""
         if not self._prop_name and self._owner is not None:
             for name, prop in declared_properties(type(self._owner)).items():
-                if prop.kind == "persistent" and self._owner.__dict__.get(prop.key) is self:
+                if prop.kind is PropertyKind.PERSISTENT and prop.peek(self._owner) is self:
                     self._prop_name = name
                     break
         return self._prop_name
@@ -393,15 +393,15 @@ class TCollection(TPersistent):
             return
         super().Assign(Source)
 
-    def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
-        super()._fnc_collect_problems(prefix, problems)
+    def fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
+        super().fnc_collect_problems(prefix, problems)
         base = prefix[:-1] if prefix.endswith(".") else prefix
         for i, item in enumerate(self._items):
-            item._fnc_collect_problems(f"{base}[{i}].", problems)
+            item.fnc_collect_problems(f"{base}[{i}].", problems)
 
-    def _fnc_check_inactive(self, name: str) -> None:
+    def fnc_check_inactive(self, name: str) -> None:
         if self._owner is not None:
-            self._owner._fnc_check_inactive(name)
+            self._owner.fnc_check_inactive(name)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.GetNamePath()}: {len(self._items)} items>"

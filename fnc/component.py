@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 from fnc.events import Event
 from fnc.exceptions import EComponentError, EConvertError, EValidationError
-from fnc.properties import Property, declared_properties
+from fnc.extension import ComponentHooks, PersistentHooks
+from fnc.properties import Property, PropertyKind, declared_properties
 from fnc.threads import MessageQueue, current_queue
 
 __all__ = [
@@ -132,12 +133,33 @@ def IsValidIdent(name: str) -> bool:
     return bool(_IDENT.match(name))
 
 
-class TPersistent:
+_RENAMED_HOOKS = {
+    "_fnc_marshals_events": "fnc_event_queue() (return self.home_queue to queue events there)",
+    "_fnc_check_inactive": "fnc_check_inactive()",
+    "_fnc_collect_problems": "fnc_collect_problems()",
+    "_fnc_validation_error": "fnc_validation_error()",
+    "_fnc_release_unfreed": "fnc_release_unfreed()",
+    "_fnc_reference_changed": "fnc_reference_changed()",
+    "_fnc_event_assigned": "fnc_event_assigned()",
+    "_fnc_bind_property": "fnc_bind_property()",
+    "_fnc_repr_props": "fnc_repr_props",
+}
+"""Hook names of earlier versions: a class still defining one gets a TypeError at once."""
+
+
+class TPersistent(PersistentHooks):
     """Base of everything with published properties (Delphi's ``TPersistent``).
 
     ``Assign(Source)`` lets the *source* try (``Source.AssignTo(self)``) and raises
     :class:`EConvertError` ("Cannot assign a X to a Y") when neither side knows the other.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for old, new in _RENAMED_HOOKS.items():
+            if old in cls.__dict__:  # it would silently never be called
+                raise TypeError(f"{cls.__qualname__}.{old}: this hook is now {new} "
+                                "(see fnc.extension)")
 
     def Assign(self, Source: TPersistent | None) -> None:
         """Copy ``Source`` into this object; subclasses handle the classes they know."""
@@ -168,10 +190,10 @@ class TPersistent:
         """The class name, as Delphi's ``ClassName``."""
         return cls.__name__
 
-    def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
+    def fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
         for name, prop in declared_properties(type(self)).items():
-            if prop.kind == "persistent":
-                getattr(self, name)._fnc_collect_problems(f"{prefix}{name}.", problems)
+            if prop.kind is PropertyKind.PERSISTENT:
+                getattr(self, name).fnc_collect_problems(f"{prefix}{name}.", problems)
             elif prop.validator is not None:
                 try:
                     problem = prop.validator(self, getattr(self, name))
@@ -180,7 +202,7 @@ class TPersistent:
                 if problem:
                     problems.append((prefix + name, problem))
 
-    def _fnc_check_inactive(self, name: str) -> None:
+    def fnc_check_inactive(self, name: str) -> None:
         """Hook for ``locked`` properties: raise when they may not change now."""
 
 
@@ -203,7 +225,7 @@ class TNestedPersistent(TPersistent):
         owner = self._owner
         if owner is not None:
             for name, prop in declared_properties(type(owner)).items():
-                if prop.kind == "persistent" and owner.__dict__.get(prop.key) is self:
+                if prop.kind is PropertyKind.PERSISTENT and prop.peek(owner) is self:
                     return f"{owner.GetNamePath()}.{name}"
         return super().GetNamePath()
 
@@ -215,9 +237,9 @@ class TNestedPersistent(TPersistent):
             return
         super().Assign(Source)
 
-    def _fnc_check_inactive(self, name: str) -> None:
+    def fnc_check_inactive(self, name: str) -> None:
         if self._owner is not None:
-            self._owner._fnc_check_inactive(name)
+            self._owner.fnc_check_inactive(name)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{n}={getattr(self, n)!r}" for n in declared_properties(type(self)))
@@ -232,10 +254,10 @@ class TNestedPersistent(TPersistent):
 
 
 _FREED_ALLOWED = frozenset({
-    "_fnc_destroyed", "ComponentState", "Free", "Name", "ClassName", "__class__", "__dict__",
+    "ComponentState", "Free", "Name", "ClassName", "__class__", "__dict__",
     "__repr__", "__str__", "__eq__", "__hash__", "__ne__", "__exit__", "__enter__",
-    "__reduce_ex__", "__getstate__", "is_destroyed", "__bool__", "__len__", "_fnc_home",
-    "_state", "_name", "_fnc_freeing",
+    "__reduce_ex__", "__getstate__", "is_destroyed", "__bool__", "__len__", "home_queue",
+    "_fnc_home", "_state", "_name", "_fnc_freeing",
 })
 
 _freed_classes: dict[type, type] = {}
@@ -270,7 +292,7 @@ def _freed_class(cls: type) -> type:
     return klass
 
 
-class TComponent(TPersistent):
+class TComponent(TPersistent, ComponentHooks):
     """Delphi's ``TComponent``: a named node of an owner tree with published properties.
 
     ``TComponent(AOwner, **props)``: ``AOwner`` (a component or None) will free this one;
@@ -281,8 +303,9 @@ class TComponent(TPersistent):
     Name = Property(str, stored=False, doc="The component's identifier; unique among siblings.")
     Tag = Property(int, 0, doc="A free integer for the application's use.")
 
-    _fnc_repr_props: ClassVar[tuple[str, ...]] = ()
-    _fnc_destroyed = False
+    fnc_repr_props: ClassVar[tuple[str, ...]] = ()
+    is_destroyed: bool = False
+    """True once ``Free()`` has run (set by ``Free``; read-only for everyone else)."""
 
     def __init__(self, AOwner: TComponent | None = None, **props: Any) -> None:
         if AOwner is not None and not isinstance(AOwner, TComponent):
@@ -294,7 +317,10 @@ class TComponent(TPersistent):
         self._state: set[TComponentState] = set()
         self._style: set[TComponentStyle] = {TComponentStyle.csInheritable}
         self._free_notifies: list[TComponent] = []
-        self._fnc_home: MessageQueue = AOwner._fnc_home if AOwner is not None else current_queue()
+        self.home_queue: MessageQueue = (AOwner.home_queue if AOwner is not None
+                                         else current_queue())
+        """The message queue of the home thread (marshaled events and timers go there). Set
+        at construction and when the owner changes; read-only for everyone else."""
         self._parent: TComponent | None = None
         self.DesignInfo: dict[str, Any] = {}
         if AOwner is not None:
@@ -309,22 +335,18 @@ class TComponent(TPersistent):
     # -- identity ---------------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        if self._fnc_destroyed:
+        if self.is_destroyed:
             return f"<{type(self).__name__} {self._name or '(unnamed)'} (freed)>"
         parts = [type(self).__name__]
         if self._name:
             parts.append(self._name)
-        for prop in self._fnc_repr_props:
+        for prop in self.fnc_repr_props:
             parts.append(f"{prop}={getattr(self, prop)!r}")
         return "<" + " ".join(parts) + ">"
 
     def GetNamePath(self) -> str:
         return self._name
 
-    @property
-    def is_destroyed(self) -> bool:
-        """True once ``Free()`` has run."""
-        return self._fnc_destroyed
 
     @Name.getter
     def Name(self) -> str:
@@ -435,7 +457,7 @@ class TComponent(TPersistent):
         if AComponent._name:
             self._names[AComponent._name.lower()] = AComponent
         AComponent._owner = self
-        AComponent._fnc_home = self._fnc_home
+        AComponent.home_queue = self.home_queue
         AComponent._set_reference(True)
         if csDesigning in self._state:
             AComponent._set_designing(True)
@@ -540,10 +562,10 @@ class TComponent(TPersistent):
 
     def _clear_references_to(self, AComponent: TComponent) -> None:
         for prop in declared_properties(type(self)).values():
-            if prop.kind == "component" and self.__dict__.get(prop.key) is AComponent:
-                self.__dict__[prop.key] = None
+            if prop.kind is PropertyKind.COMPONENT and prop.peek(self) is AComponent:
+                prop.clear(self)
 
-    def _fnc_reference_changed(self, old: TComponent | None, new: TComponent | None) -> None:
+    def fnc_reference_changed(self, old: TComponent | None, new: TComponent | None) -> None:
         # A published reference follows its target's lifetime, as Delphi's setters do.
         if old is not None and not self._references(old):
             self.RemoveFreeNotification(old)
@@ -551,7 +573,7 @@ class TComponent(TPersistent):
             new.FreeNotification(self)
 
     def _references(self, target: TComponent) -> bool:
-        return any(prop.kind == "component" and self.__dict__.get(prop.key) is target
+        return any(prop.kind is PropertyKind.COMPONENT and prop.peek(self) is target
                    for prop in declared_properties(type(self)).values())
 
     def FreeNotification(self, AComponent: TComponent) -> None:
@@ -639,26 +661,32 @@ class TComponent(TPersistent):
         """Run every property validator; raise one :class:`EValidationError` listing them all.
 
         Components call this when they are activated (``Connect``, ``Active = True``), not in
-        property setters. Subclasses add cross-property checks in ``_fnc_collect_problems``.
+        property setters. Subclasses add cross-property checks in ``fnc_collect_problems``.
         """
         problems: list[tuple[str, str]] = []
-        self._fnc_collect_problems("", problems)
+        self.fnc_collect_problems("", problems)
         if problems:
-            raise self._fnc_validation_error(problems)
+            raise self.fnc_validation_error(problems)
 
-    def _fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
+    def fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
         return EValidationError(self._name or type(self).__name__, problems)
 
     # -- events and threads -----------------------------------------------------------------
 
-    def _fnc_marshals_events(self) -> bool:
-        """Whether events fired off the home thread are queued to it (AutoSyncEvents)."""
-        return False
+    def fnc_event_queue(self) -> MessageQueue | None:
+        """Where events fired off the home thread go: None (the default) runs handlers on the
+        firing thread; components with ``AutoSyncEvents`` return :attr:`home_queue`."""
+        return None
+
+    @property
+    def _fnc_home(self) -> MessageQueue:
+        """Former name of :attr:`home_queue`, kept for code written against it."""
+        return self.home_queue
 
     @property
     def HomeThread(self) -> threading.Thread:
         """The thread whose message queue receives this component's marshaled events."""
-        return self._fnc_home.thread
+        return self.home_queue.thread
 
     def fire(self, event: str, *args: Any) -> None:
         """Raise event ``event`` with the arguments after ``Sender`` (see fnc.events)."""
@@ -701,15 +729,15 @@ class TComponent(TPersistent):
 
         Afterwards its queued events are dropped and any use raises :class:`EComponentError`.
         """
-        if self._fnc_destroyed or self.__dict__.get("_fnc_freeing"):
+        if self.is_destroyed or self.__dict__.get("_fnc_freeing"):
             return
         self._fnc_freeing = True
         self.BeforeDestruction()
         try:
             self.Destroy()
         finally:
-            self._fnc_destroyed = True
-            self._fnc_home.remove(owner=self)
+            self.is_destroyed = True
+            self.home_queue.remove(owner=self)
             if self._owner is not None:  # still listed by its owner: it changes class below
                 self._owner._components.changed()
             self.__class__ = _freed_class(type(self))
@@ -722,13 +750,13 @@ class TComponent(TPersistent):
 
     def __del__(self) -> None:
         # Threads are owned: a component dropped without Free() still stops its workers.
-        if not self._fnc_destroyed and "_components" in self.__dict__:
+        if not self.is_destroyed and "_components" in self.__dict__:
             try:
-                self._fnc_release_unfreed()
+                self.fnc_release_unfreed()
             except Exception:
                 pass
 
-    def _fnc_release_unfreed(self) -> None:
+    def fnc_release_unfreed(self) -> None:
         """Hook run when an unfreed component is garbage-collected: stop owned threads."""
 
 

@@ -47,7 +47,23 @@ class ESynchronizeTimeout(EThread, TimeoutError):
 
 
 class EFilerError(Exception_):
-    """Class registry misuse (two different classes registered under one name)."""
+    """A form-file or class-registry problem (two classes registered under one name, ...).
+
+    The fields locate it when known (each None otherwise): ``filename``, ``line`` and ``column``
+    (1-based) in the form file, the ``component`` name, the ``property`` path, and ``reason``,
+    the message without the location.
+    """
+
+    def __init__(self, message: str, *, filename: str | None = None, line: int | None = None,
+                 column: int | None = None, component: str | None = None,
+                 property: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.line = line
+        self.column = column
+        self.component = component
+        self.property = property
+        self.reason = message if reason is None else reason
 
 
 class EReadError(EFilerError):

@@ -11,7 +11,7 @@ import inspect
 from typing import Any
 
 from fnc.events import published_events
-from fnc.properties import PropertyInfo, published_properties
+from fnc.properties import PropertyInfo, PropertyKind, published_properties
 
 __all__ = ["describe", "format_value"]
 
@@ -57,7 +57,7 @@ def _rows(target: Any, prefix: str = "") -> list[tuple[str, str, str, str, str, 
     cls = target if isinstance(target, type) else type(target)
     rows = []
     for p in published_properties(cls):
-        if p.kind == "persistent":
+        if p.kind is PropertyKind.PERSISTENT:
             nested = p.type if isinstance(target, type) else getattr(target, p.name)
             rows.append((prefix + p.name, p.type_name, "", "", "", p.doc))
             rows.extend(_rows(nested, prefix + p.name + "."))

@@ -30,10 +30,11 @@ from typing import Any
 import attrs
 
 from fnc.exceptions import EPropertyError
+from fnc.extension import ComponentHooks, PersistentHooks
 
 __all__ = [
-    "Property", "PropertyInfo", "SetOf", "at_least", "get_property", "in_range", "is_stored",
-    "not_empty", "published_properties", "set_property", "type_name",
+    "Property", "PropertyInfo", "PropertyKind", "SetOf", "at_least", "get_property",
+    "in_range", "is_stored", "not_empty", "published_properties", "set_property", "type_name",
 ]
 
 _MISSING: Any = object()
@@ -58,11 +59,35 @@ class SetOf:
         return hash((SetOf, self.enum))
 
 
+class PropertyKind(enum.StrEnum):
+    """What kind of value a property holds; decides type checks, defaults and streaming.
+
+    A ``StrEnum``: members compare equal to their lower-case names (``"persistent"``).
+    """
+
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    STR = "str"
+    BYTES = "bytes"
+    ENUM = "enum"
+    SET = "set"
+    PERSISTENT = "persistent"
+    """A nested object (``TPersistent`` but not ``TComponent``), one per owner, via Assign."""
+    COMPONENT = "component"
+    """A reference to a component owned elsewhere, cleared when that component is freed."""
+    OBJECT = "object"
+    """An instance of any other class, or None."""
+
+
 #: Delphi's ordinal types: declared without a default they are ``nodefault`` (always written).
-_ORDINAL_KINDS = frozenset({"bool", "int", "enum", "set"})
+_ORDINAL_KINDS = frozenset({PropertyKind.BOOL, PropertyKind.INT, PropertyKind.ENUM,
+                            PropertyKind.SET})
 
 #: Property kinds whose values of exactly this Python type are stored as they are.
-_EXACT_TYPES: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str}
+_EXACT_TYPES: dict[PropertyKind, type] = {
+    PropertyKind.BOOL: bool, PropertyKind.INT: int, PropertyKind.FLOAT: float,
+    PropertyKind.STR: str}
 
 _DELPHI_NAMES = {bool: "Boolean", int: "Integer", float: "Double", str: "string",
                  bytes: "TBytes"}
@@ -111,7 +136,7 @@ class Property:
     :param stored: False, or a predicate ``(instance) -> bool``, keeps the value out of form files.
     :param nodefault: always write the value to form files (Delphi's ``nodefault``).
     :param read_only: assignment raises.
-    :param locked: assignment raises while the component is active (``_fnc_check_inactive``).
+    :param locked: assignment raises while the component is active (``fnc_check_inactive``).
     :param validator: ``(instance, value) -> problem text or None``; run by ``Validate()``.
     :param doc: one line for docs and the inspector.
     """
@@ -135,7 +160,7 @@ class Property:
             default = _empty_value(type_, self.kind)
             if self.kind in _ORDINAL_KINDS:
                 self.nodefault = True  # Delphi: an ordinal without ``default`` is nodefault
-        elif self.kind not in ("persistent",):
+        elif self.kind is not PropertyKind.PERSISTENT:
             default = self._coerce(default, f"default of {type_name(type_)} property")
         self.default = default
 
@@ -172,30 +197,37 @@ class Property:
         try:
             return obj.__dict__[self.key]
         except KeyError:
-            if self.kind == "persistent":
+            if self.kind is PropertyKind.PERSISTENT:
                 value = self.type(obj)
-                bind = getattr(value, "_fnc_bind_property", None)
-                if bind is not None:  # a TCollection learns its property name (GetNamePath)
-                    bind(self.name)
+                value.fnc_bind_property(self.name)  # a TCollection learns its name
                 obj.__dict__[self.key] = value
                 return value
             return self.default
+
+    def peek(self, obj: Any) -> Any:
+        """The stored value, or None when nothing was stored yet (creates no nested object)."""
+        return obj.__dict__.get(self.key)
+
+    def clear(self, obj: Any) -> None:
+        """Forget a component reference without the change hook (its target is being freed)."""
+        obj.__dict__[self.key] = None
 
     def __set__(self, obj: Any, value: Any) -> None:
         kind = self.kind
         if self.read_only:
             raise EPropertyError(f"{type(obj).__name__}.{self.name} is a read-only property")
-        if kind == "persistent":
-            if value is None:
-                raise TypeError(f"{type(obj).__name__}.{self.name}: cannot assign None to a "
-                                f"{type_name(self.type)} property; assign another instance to "
-                                "copy its values")
+        if kind is PropertyKind.PERSISTENT:
+            if not isinstance(value, PersistentHooks):
+                got = "None" if value is None else f"{type(value).__name__} {value!r}"
+                raise TypeError(f"{type(obj).__name__}.{self.name}: cannot assign {got} to a "
+                                f"{type_name(self.type)} property; assign another "
+                                f"{type_name(self.type)} to copy its values")
             self.get_stored(obj).Assign(value)
             return
         if _EXACT_TYPES.get(kind) is not type(value):  # else already what _coerce returns
             value = self._coerce(value, f"{type(obj).__name__}.{self.name}")
         if self.locked:
-            obj._fnc_check_inactive(self.name)
+            obj.fnc_check_inactive(self.name)
         if self.fset is not None:
             self.fset(obj, value)
         else:
@@ -203,14 +235,12 @@ class Property:
 
     def set_stored(self, obj: Any, value: Any) -> None:
         """Store an already checked value, bypassing a custom setter."""
-        if self.kind == "component":
+        if self.kind is PropertyKind.COMPONENT:
             old = obj.__dict__.get(self.key)
             if old is value:
                 return
             obj.__dict__[self.key] = value
-            link = getattr(obj, "_fnc_reference_changed", None)
-            if link is not None:
-                link(old, value)
+            obj.fnc_reference_changed(old, value)
             return
         obj.__dict__[self.key] = value
 
@@ -218,34 +248,34 @@ class Property:
 
     def _coerce(self, value: Any, where: str) -> Any:
         kind, tp = self.kind, self.type
-        if kind == "enum":
+        if kind is PropertyKind.ENUM:
             return enum_member(tp, value, where)
-        if kind == "set":
+        if kind is PropertyKind.SET:
             if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
                 raise TypeError(f"{where}: expected an iterable of {tp.enum.__name__} members "
                                 f"or names, got {type(value).__name__} {value!r}")
             return frozenset(enum_member(tp.enum, v, where) for v in value)
-        if kind == "bool":
+        if kind is PropertyKind.BOOL:
             if type(value) is not bool:
                 raise TypeError(f"{where}: expected Boolean (bool), got "
                                 f"{type(value).__name__} {value!r}")
             return value
-        if kind == "int":
+        if kind is PropertyKind.INT:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{where}: expected Integer (int), got "
                                 f"{type(value).__name__} {value!r}")
             return int(value)
-        if kind == "float":
+        if kind is PropertyKind.FLOAT:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"{where}: expected Double (float), got "
                                 f"{type(value).__name__} {value!r}")
             return float(value)
-        if kind == "str":
+        if kind is PropertyKind.STR:
             if not isinstance(value, str):
                 raise TypeError(f"{where}: expected string (str), got "
                                 f"{type(value).__name__} {value!r}")
             return value
-        if kind == "bytes":
+        if kind is PropertyKind.BYTES:
             if not isinstance(value, (bytes, bytearray, memoryview)):
                 raise TypeError(f"{where}: expected TBytes (bytes), got {type(value).__name__}")
             return bytes(value)
@@ -263,35 +293,36 @@ class Property:
             locked=self.locked, doc=self.doc, has_validator=self.validator is not None)
 
 
-def _kind_of(tp: Any) -> str:
+_SIMPLE_KINDS = {bool: PropertyKind.BOOL, int: PropertyKind.INT, float: PropertyKind.FLOAT,
+                 str: PropertyKind.STR, bytes: PropertyKind.BYTES}
+
+
+def _kind_of(tp: Any) -> PropertyKind:
     if isinstance(tp, SetOf):
-        return "set"
-    if tp is bool:
-        return "bool"
-    if tp is int:
-        return "int"
-    if tp is float:
-        return "float"
-    if tp is str:
-        return "str"
-    if tp is bytes:
-        return "bytes"
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return "enum"
-    if isinstance(tp, type):
-        from fnc.component import TComponent, TPersistent
-
-        if issubclass(tp, TComponent):
-            return "component"
-        if issubclass(tp, TPersistent):
-            return "persistent"
-        return "object"
-    raise TypeError(f"unsupported property type {tp!r}")
+        return PropertyKind.SET
+    simple = _SIMPLE_KINDS.get(tp)
+    if simple is not None:
+        return simple
+    if not isinstance(tp, type):
+        raise TypeError(f"unsupported property type {tp!r}")
+    if issubclass(tp, enum.Enum):
+        return PropertyKind.ENUM
+    if issubclass(tp, ComponentHooks):
+        return PropertyKind.COMPONENT
+    if issubclass(tp, PersistentHooks):
+        return PropertyKind.PERSISTENT
+    return PropertyKind.OBJECT
 
 
-def _empty_value(tp: Any, kind: str) -> Any:
-    return {"bool": False, "int": 0, "float": 0.0, "str": "", "bytes": b"",
-            "set": frozenset()}.get(kind, next(iter(tp)) if kind == "enum" else None)
+_EMPTY_VALUES: dict[PropertyKind, Any] = {
+    PropertyKind.BOOL: False, PropertyKind.INT: 0, PropertyKind.FLOAT: 0.0, PropertyKind.STR: "",
+    PropertyKind.BYTES: b"", PropertyKind.SET: frozenset()}
+
+
+def _empty_value(tp: Any, kind: PropertyKind) -> Any:
+    if kind is PropertyKind.ENUM:
+        return next(iter(tp))
+    return _EMPTY_VALUES.get(kind)
 
 
 @attrs.frozen
@@ -300,7 +331,7 @@ class PropertyInfo:
 
     name: str
     type: Any
-    kind: str
+    kind: PropertyKind
     default: Any
     stored: bool | Callable[[Any], bool] = True
     nodefault: bool = False
@@ -343,7 +374,7 @@ def is_stored(obj: Any, name: str) -> bool:
     stored = prop.stored
     if callable(stored):
         stored = stored(obj)
-    if not stored or prop.kind == "persistent":
+    if not stored or prop.kind is PropertyKind.PERSISTENT:
         return bool(stored)
     if prop.read_only:
         return False
@@ -358,7 +389,7 @@ def _resolve_path(obj: Any, path: str) -> tuple[Any, str]:
     target = obj
     for i, part in enumerate(parts[:-1]):
         prop = _declared(type(target)).get(part)
-        if prop is None or prop.kind != "persistent":
+        if prop is None or prop.kind is not PropertyKind.PERSISTENT:
             where = ".".join(parts[: i + 1])
             raise EPropertyError(f"Invalid property path {path!r}: {where!r} is not a nested "
                                  f"persistent property of {type(target).__name__}")

@@ -29,7 +29,7 @@ class TTimer(TComponent):
                         doc="Milliseconds between OnTimer events; 0 stops the timer.")
     OnTimer = Event("Sender", doc="The interval elapsed. Runs on the timer's home thread.")
 
-    _fnc_repr_props = ("Interval", "Enabled")
+    fnc_repr_props = ("Interval", "Enabled")
 
     def __init__(self, AOwner: TComponent | None = None, **props: Any) -> None:
         self._generation = 0
@@ -46,7 +46,7 @@ class TTimer(TComponent):
         type(self).Interval.set_stored(self, value)
         self._update()
 
-    def _fnc_event_assigned(self, name: str) -> None:
+    def fnc_event_assigned(self, name: str) -> None:
         if name == "OnTimer":
             self._update()
 
@@ -56,7 +56,7 @@ class TTimer(TComponent):
 
     def _running(self) -> bool:
         return (self.Enabled and self.Interval > 0 and self.OnTimer is not None
-                and not self._state & {csLoading, csDesigning} and not self._fnc_destroyed)
+                and not self._state & {csLoading, csDesigning} and not self.is_destroyed)
 
     def _update(self) -> None:
         # Any change restarts the period; a new generation invalidates the pending tick.
@@ -69,7 +69,7 @@ class TTimer(TComponent):
 
     def _schedule(self) -> None:
         delay = max(0.0, self._due - time.monotonic())
-        self._fnc_home.post(self._tick, (self._generation,), self, delay=delay)
+        self.home_queue.post(self._tick, (self._generation,), self, delay=delay)
 
     def _tick(self, generation: int) -> None:
         if generation != self._generation or not self._running():

@@ -1,7 +1,7 @@
 """Delphi form files (``.dfm``, ``.fmx``, ``.lfm``, binary ``TPF0``): read, write, convert.
 
 The form-file layer turns text or binary form files into an immutable syntax tree
-(:mod:`fnc.streaming.syntax`) and back:
+(:mod:`fnc.streaming.syntax.tree`) and back:
 
 * :func:`parse_text` / :func:`write_text` for text (Delphi or LFM layout),
 * :func:`read_binary` / :func:`write_binary` for ``TPF0`` streams,
@@ -16,27 +16,18 @@ On top of it the component layer builds and writes component trees:
 * :func:`create_form`, the loading step of ``Application.CreateForm``.
 """
 
-from fnc.streaming.api import (
+from fnc.streaming.components.api import (
     ComponentToString,
     ReadComponentResFile,
     StringToComponent,
     WriteComponentFile,
     WriteComponentResFile,
 )
-from fnc.streaming.binary import read_binary, write_binary
-from fnc.streaming.formfile import (
-    ObjectBinaryToText,
-    ObjectTextToBinary,
-    detect_format,
-    load_tree,
-    read_tree_file,
-)
-from fnc.streaming.formlookup import create_form, find_form_file
-from fnc.streaming.globals import FindGlobalComponent, pending_fixups
-from fnc.streaming.parser import parse_text
-from fnc.streaming.placeholders import TPlaceholderComponent
-from fnc.streaming.reader import FormReader, read_component
-from fnc.streaming.registry import (
+from fnc.streaming.components.formlookup import create_form, find_form_file
+from fnc.streaming.components.globals import FindGlobalComponent, pending_fixups
+from fnc.streaming.components.placeholders import TPlaceholderComponent
+from fnc.streaming.components.reader import FormReader, read_component
+from fnc.streaming.components.registry import (
     FindClass,
     GetClass,
     RegisterClass,
@@ -44,9 +35,18 @@ from fnc.streaming.registry import (
     RegisterClasses,
     UnRegisterClass,
 )
-from fnc.streaming.syntax import ObjectNode, PropertyNode
-from fnc.streaming.text_writer import TextFlavour, write_text
-from fnc.streaming.writer import component_to_tree
+from fnc.streaming.components.writer import component_to_tree
+from fnc.streaming.syntax.binary import read_binary, write_binary
+from fnc.streaming.syntax.formfile import (
+    ObjectBinaryToText,
+    ObjectTextToBinary,
+    detect_format,
+    load_tree,
+    read_tree_file,
+)
+from fnc.streaming.syntax.parser import parse_text
+from fnc.streaming.syntax.text_writer import TextFlavour, write_text
+from fnc.streaming.syntax.tree import ObjectNode, PropertyNode
 
 __all__ = [
     "ComponentToString", "FindClass", "FindGlobalComponent", "FormReader", "GetClass",

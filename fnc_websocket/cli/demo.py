@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from fnc.application import Application
+from fnc.threads import MessageQueue
 from fnc_websocket.cli.common import EXIT_FAILURE, Console
 from fnc_websocket.client.component import TTMSFNCWebsocketClient
 from fnc_websocket.server.component import TTMSFNCWebSocketServer
@@ -96,11 +97,11 @@ class _DemoClient(TTMSFNCWebsocketClient):
         self.worker_name = ""
         super().__init__(AOwner, **props)
 
-    def _fnc_marshals_events(self) -> bool:
-        marshals = super()._fnc_marshals_events()
-        if marshals:  # called by Event.fire on the firing thread, just before queuing
+    def fnc_event_queue(self) -> MessageQueue | None:
+        queue = super().fnc_event_queue()
+        if queue is not None:  # called by Event.fire on the firing thread, just before queuing
             self.worker_name = threading.current_thread().name
-        return marshals
+        return queue
 
 
 def _short(value: str | bytes, limit: int = 32) -> str:

@@ -36,11 +36,11 @@ from fnc.exceptions import EReadError, Exception_
 from fnc.forms import TDataModule, TForm
 from fnc.inspector import describe, format_value
 from fnc.streaming import FormReader, GetClass, ObjectNode, TPlaceholderComponent
-from fnc.streaming.formfile import read_tree_file
-from fnc.streaming.formlookup import FORM_EXTENSIONS
-from fnc.streaming.registry import registered_classes
-from fnc.streaming.syntax import Bool, Ident
-from fnc.streaming.values import plain_value
+from fnc.streaming.components.formlookup import FORM_EXTENSIONS
+from fnc.streaming.components.registry import registered_classes
+from fnc.streaming.syntax.formfile import read_tree_file
+from fnc.streaming.syntax.tree import Bool, Ident
+from fnc.streaming.syntax.values import plain_value
 from fnc_websocket.cli.common import EXIT_FAILURE, EXIT_USAGE, CLIError, Console
 from fnc_websocket.cli.signals import StopSignals
 

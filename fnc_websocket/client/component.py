@@ -27,6 +27,7 @@ from urllib.parse import quote
 from fnc.component import TComponent, TNestedPersistent, csDesigning, csLoading
 from fnc.events import Event
 from fnc.properties import Property, SetOf, at_least, in_range
+from fnc.threads import MessageQueue
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection, control_payload
 from fnc_websocket.client.handshake import TTMSFNCWebSocketHandshakeRequest, header_value
 from fnc_websocket.client.session import ClientSession
@@ -215,7 +216,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         "Added. A connection failed or broke; AError (an EWebSocketClient subclass) says why. "
         "OnDisconnect follows."))
 
-    _fnc_repr_props = ("HostName", "Port", "Active")
+    fnc_repr_props = ("HostName", "Port", "Active")
 
     def __init__(self, AOwner: TComponent | None = None, **props: Any) -> None:
         self._session: ClientSession | None = None
@@ -245,20 +246,20 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         else:
             self.Disconnect(True)
 
-    def _fnc_check_inactive(self, name: str) -> None:
+    def fnc_check_inactive(self, name: str) -> None:
         if csLoading in self._state:
             return
         if self.Active:
             raise EWebSocketClient(_SErrLocked.format(name=name))
 
-    def _fnc_marshals_events(self) -> bool:
-        return type(self).AutoSyncEvents.get_stored(self)
+    def fnc_event_queue(self) -> MessageQueue | None:
+        return self.home_queue if type(self).AutoSyncEvents.get_stored(self) else None
 
-    def _fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
+    def fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
         return EWebSocketClientPropertyError(self.Name or type(self).__name__, problems)
 
-    def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
-        super()._fnc_collect_problems(prefix, problems)
+    def fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
+        super().fnc_collect_problems(prefix, problems)
         if self.SplitMessage:
             if self.FrameSize <= 0:
                 problems.append((prefix + "FrameSize",
@@ -363,7 +364,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                                         self.CertificateFile, self.CertificateKeyFile)
         except (ssl.SSLError, OSError) as exc:
             where = "CertificateFile" if self.CertificateFile else "RootCertificateFile"
-            raise self._fnc_validation_error(
+            raise self.fnc_validation_error(
                 [(where, f"cannot be loaded: {exc}")]) from exc
 
     def _encode_request(self, lines: list[str]) -> tuple[bytes, str, tuple[str, ...]]:
@@ -380,7 +381,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             elif not line.isascii():
                 problems.append(("OnSendHandshake", f"line {i} has non-ASCII characters"))
         if problems:
-            raise self._fnc_validation_error(problems)
+            raise self.fnc_validation_error(problems)
         key = header_value(lines[1:], "Sec-WebSocket-Key")
         protocols = tuple(_split_protocols(header_value(lines[1:], "Sec-WebSocket-Protocol")))
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
@@ -599,7 +600,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         self._stop_sessions(silent=True)
         super().Destroy()
 
-    def _fnc_release_unfreed(self) -> None:
+    def fnc_release_unfreed(self) -> None:
         self._stop_sessions(silent=True)
 
 

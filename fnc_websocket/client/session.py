@@ -10,7 +10,7 @@ handshake and failing the connection live in ``_client_closing``; the heartbeat 
 Other threads control a session through :meth:`ClientSession.abort`, :meth:`~ClientSession.join`
 and the connection's sends; a :class:`~fnc_websocket.client.waiting.Wakeup` ends the worker's
 waits at once. The session holds only a weak reference to its component, so dropping an unfreed
-client lets it be collected (its ``_fnc_release_unfreed`` hook then aborts the session). Events
+client lets it be collected (its ``fnc_release_unfreed`` hook then aborts the session). Events
 are fired through the component's event slots, so ``AutoSyncEvents`` decides where handlers run.
 Exactly one ``OnDisconnect`` fires per session.
 """
@@ -277,7 +277,7 @@ class ClientSession:
 
 def _session_ended(ref: Callable[[], Any], session: ClientSession) -> None:
     comp = ref()
-    if comp is not None and not comp.__dict__.get("_fnc_destroyed"):
+    if comp is not None and not comp.is_destroyed:
         comp._session_ended(session)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from fnc import Property, SetOf, TComponent, csLoading
 from fnc.events import Event, VarParam
 from fnc.properties import at_least, in_range
+from fnc.threads import MessageQueue
 from fnc_websocket.errors import (
     EBackplaneAuthError,
     EBackplaneError,
@@ -84,7 +85,7 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     server raises the corresponding events.
     """
 
-    _fnc_repr_props = ("Port", "Active")
+    fnc_repr_props = ("Port", "Active")
 
     # -- properties -------------------------------------------------------------------------
 
@@ -234,18 +235,18 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
         """How many connections ``Connections`` holds."""
         return len(self.Connections)
 
-    def _fnc_marshals_events(self) -> bool:
-        return self.AutoSyncEvents
+    def fnc_event_queue(self) -> MessageQueue | None:
+        return self.home_queue if self.AutoSyncEvents else None
 
-    def _fnc_check_inactive(self, name: str) -> None:
+    def fnc_check_inactive(self, name: str) -> None:
         if self.Active and not csloading(self):
             raise EWebsocketServer(f"{SErrActive} (cannot change {name})")
 
-    def _fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
+    def fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
         return EWebsocketServerPropertyError(self.Name or type(self).__name__, problems)
 
-    def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
-        super()._fnc_collect_problems(prefix, problems)
+    def fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
+        super().fnc_collect_problems(prefix, problems)
         self._ssl_context = None
         if self.UseSSL:
             files = TLSFiles(self.CertificateFile, self.CertificateKeyFile,
@@ -254,7 +255,7 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
             self._ssl_context = build_server_context(files, problems)
 
     def _has_password_handler(self) -> bool:
-        return self.OnGetSSLPassword is not None or "_sig_OnGetSSLPassword" in self.__dict__
+        return type(self).OnGetSSLPassword.assigned(self)
 
     def _ask_password(self) -> str:
         password: VarParam[str] = VarParam("")
@@ -459,7 +460,7 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
         self._stop()
         super().Destroy()
 
-    def _fnc_release_unfreed(self) -> None:
+    def fnc_release_unfreed(self) -> None:
         self._stop_backplane()
         runtime = self.__dict__.get("_runtime")
         if runtime is not None:

@@ -9,7 +9,7 @@ three kinds of thread, all joined (bounded) by :meth:`ServerRuntime.stop`:
   closed is dropped.
 
 The runtime holds its component weakly, so a component dropped without ``Free()`` is still
-collected, and its ``_fnc_release_unfreed`` hook stops the runtime. Interpreter exit stops every
+collected, and its ``fnc_release_unfreed`` hook stops the runtime. Interpreter exit stops every
 runtime still running (``atexit``).
 """
 
@@ -103,7 +103,7 @@ class ServerRuntime:
 
     def component(self) -> TTMSFNCCustomWebSocketServer | None:
         comp = self._component()
-        if comp is None or comp._fnc_destroyed:
+        if comp is None or comp.is_destroyed:
             return None
         return comp
 
@@ -156,13 +156,12 @@ class ServerRuntime:
         comp = self.component()
         event = "OnCommandGet" if request.Command in GET_COMMANDS else "OnCommandOther"
         slot = getattr(type(comp), event) if comp is not None else None
-        assigned = comp is not None and (getattr(comp, event) is not None
-                                         or f"_sig_{event}" in comp.__dict__)
-        if slot is None or not assigned:
+        queue = comp.fnc_event_queue() if comp is not None else None
+        if slot is None or not slot.assigned(comp):
             default_answer(request, response)
-        elif comp._fnc_marshals_events() and threading.get_ident() != comp._fnc_home.ident:
+        elif queue is not None and threading.get_ident() != queue.ident:
             try:
-                synchronize_on(comp._fnc_home, slot.fire_inline, (comp, request, response),
+                synchronize_on(queue, slot.fire_inline, (comp, request, response),
                                timeout=self.settings.handshake_timeout)
             except ESynchronizeTimeout:
                 return respond(503, "The server's home thread did not answer in time.\n")
@@ -207,11 +206,11 @@ class ServerRuntime:
     def release_user_data(self, conn: TTMSFNCWebSocketServerConnection) -> None:
         """Free ``UserData`` of a connection that owns it, after its ``OnDisconnect`` ran."""
         comp = self.component()
-        if (comp is not None and comp._fnc_marshals_events()
-                and threading.get_ident() != comp._fnc_home.ident):
+        queue = comp.fnc_event_queue() if comp is not None else None
+        if queue is not None and threading.get_ident() != queue.ident:
             # Decide on the home thread, after the queued events: their handlers may only now
             # set UserData/OwnsUserData.
-            comp._fnc_home.post(_release, (conn,), comp)
+            queue.post(_release, (conn,), comp)
         else:
             _release(conn)
 

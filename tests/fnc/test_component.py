@@ -237,7 +237,7 @@ def test_insert_duplicate_name_refused():
 
 def test_context_manager_frees_and_repr():
     class TThing(TComponent):
-        _fnc_repr_props = ("Tag",)
+        fnc_repr_props = ("Tag",)
 
     with TThing(None, Name="Thing1", Tag=7) as t:
         assert repr(t) == "<TThing Thing1 Tag=7>"

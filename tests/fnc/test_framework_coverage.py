@@ -54,8 +54,8 @@ def test_importing_fnc_and_every_submodule_does_not_import_fnc_websocket() -> No
 class TSource(TComponent):
     OnData = Event("Sender", "AValue")
 
-    def _fnc_marshals_events(self) -> bool:
-        return True
+    def fnc_event_queue(self):
+        return self.home_queue
 
 
 def fire_from_worker(*pairs: tuple[TComponent, int]) -> None:

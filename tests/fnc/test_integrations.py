@@ -17,8 +17,8 @@ from fnc import Event, TComponent, TThread, TTimer
 class TSource(TComponent):
     OnData = Event("Sender", "AValue")
 
-    def _fnc_marshals_events(self) -> bool:
-        return True
+    def fnc_event_queue(self):
+        return self.home_queue
 
 
 def fire_from_worker(src: TSource, values) -> threading.Thread:

@@ -169,7 +169,7 @@ def test_locked_property_uses_component_hook():
         Active = Property(bool, False)
         Host = Property(str, locked=True)
 
-        def _fnc_check_inactive(self, name):
+        def fnc_check_inactive(self, name):
             if self.Active:
                 raise RuntimeError(f"{name} locked")
 

@@ -142,8 +142,8 @@ class TSource(TComponent):
     OnData = Event("Sender", "AValue")
     AutoSync = True
 
-    def _fnc_marshals_events(self):
-        return self.AutoSync
+    def fnc_event_queue(self):
+        return self.home_queue if self.AutoSync else None
 
 
 def test_freed_component_queued_events_dropped():  # checklist 34

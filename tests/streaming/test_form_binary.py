@@ -19,8 +19,8 @@ from fnc.streaming import (
     write_binary,
     write_text,
 )
-from fnc.streaming.binary import ValueType
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.binary import ValueType
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

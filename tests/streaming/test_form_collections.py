@@ -25,7 +25,7 @@ from fnc.streaming import (
     StringToComponent,
     component_to_tree,
 )
-from fnc.streaming.syntax import Collection
+from fnc.streaming.syntax.tree import Collection
 
 
 class TAlignment(enum.Enum):

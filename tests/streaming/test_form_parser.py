@@ -6,7 +6,7 @@ import pytest
 
 from fnc.exceptions import EParserError
 from fnc.streaming import parse_text
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from fnc.exceptions import EParserError
 from fnc.streaming import load_tree, parse_text, read_binary, write_binary, write_text
-from fnc.streaming.lexer import MAX_INTEGER, MIN_INTEGER
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.lexer import MAX_INTEGER, MIN_INTEGER
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

@@ -8,7 +8,7 @@ import pytest
 
 from fnc.exceptions import EWriteError
 from fnc.streaming import parse_text, write_text
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

@@ -17,8 +17,8 @@ class TPinger(TComponent):
     OnPing = Event("Sender", "ACount")
     OnDone = Event("Sender")
 
-    def _fnc_marshals_events(self):
-        return True
+    def fnc_event_queue(self):
+        return self.home_queue
 
     def Start(self, count):
         def work():

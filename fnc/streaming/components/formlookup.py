@@ -21,11 +21,12 @@ import sys
 from pathlib import Path
 from typing import Any, TypeVar
 
+from fnc.application import set_form_loader
 from fnc.component import TComponent
 from fnc.exceptions import EParserError, EReadError
 from fnc.forms import TDataModule
-from fnc.streaming.formfile import read_tree_file
-from fnc.streaming.reader import FormReader
+from fnc.streaming.components.reader import FormReader
+from fnc.streaming.syntax.formfile import read_tree_file
 
 __all__ = ["FORM_EXTENSIONS", "create_form", "find_form_file", "form_file_candidates"]
 
@@ -141,3 +142,10 @@ def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **prop
     if isinstance(instance, TDataModule):
         instance.DoCreate()
     return instance
+
+
+def _load_form(InstanceClass: type[C], AOwner: TComponent, props: dict[str, Any]) -> C:
+    return create_form(InstanceClass, AOwner, **props)
+
+
+set_form_loader(_load_form)  # Application.CreateForm reads form files through this module

@@ -13,8 +13,8 @@ import threading
 from typing import Any
 
 from fnc.component import TComponent
-from fnc.streaming.syntax import Value
-from fnc.streaming.values import plain_value
+from fnc.streaming.syntax.tree import Value
+from fnc.streaming.syntax.values import plain_value
 
 __all__ = ["TPlaceholderComponent", "placeholder_class"]
 
@@ -46,7 +46,7 @@ class TPlaceholderComponent(TComponent):
         raise KeyError(Path)
 
     def __repr__(self) -> str:
-        if self._fnc_destroyed:
+        if self.is_destroyed:
             return super().__repr__()
         name = f" {self.Name}" if self.Name else ""
         return f"<{type(self).__name__}{name} (placeholder, {len(self.StreamedProperties)} values)>"

@@ -11,7 +11,9 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from typing import TypeGuard
 
+from fnc.application import Application
 from fnc.component import TComponent, csFixups
 
 __all__ = ["FindGlobalComponent", "find_reference", "pending_fixups"]
@@ -20,7 +22,7 @@ _lock = threading.RLock()
 _roots: list[weakref.ref[TComponent]] = []
 
 
-def _alive(component: TComponent | None) -> bool:
+def _alive(component: TComponent | None) -> TypeGuard[TComponent]:
     return component is not None and not component.is_destroyed
 
 
@@ -37,8 +39,6 @@ def FindGlobalComponent(Name: str) -> TComponent | None:
     loaded from form files. None when there is none."""
     if not Name:
         return None
-    from fnc.application import Application
-
     found = Application.FindComponent(Name)
     if _alive(found):
         return found
@@ -46,7 +46,7 @@ def FindGlobalComponent(Name: str) -> TComponent | None:
     with _lock:
         for ref in _roots:
             root = ref()
-            if _alive(root) and root.Name.lower() == folded:  # type: ignore[union-attr]
+            if _alive(root) and root.Name.lower() == folded:
                 return root
     return None
 
@@ -108,14 +108,12 @@ def resolve_pending() -> None:
         if not _alive(component) or not _alive(root):
             done.append(entry)
             continue
-        target = find_reference(root, entry.path)  # type: ignore[arg-type]
+        target = find_reference(root, entry.path)
         if target is not None:
             done.append(entry)
             try:
                 entry.assign(target)
             except Exception as exc:  # the loading root is not to blame: report, go on
-                from fnc.application import Application
-
                 Application.HandleException(exc, component)
     with _lock:
         for entry in done:
@@ -125,10 +123,10 @@ def resolve_pending() -> None:
     for entry in done:
         component = entry.component()
         if _alive(component) and id(component) not in waiting:
-            component.SetComponentState(csFixups, False)  # type: ignore[arg-type]
+            component.SetComponentState(csFixups, False)
 
 
 def pending_fixups() -> list[tuple[TComponent, str]]:
     """The references still waiting for their root: ``(component, 'Root.Name')`` pairs."""
     with _lock:
-        return [(c, e.path) for e in _pending if _alive(c := e.component())]  # type: ignore[misc]
+        return [(c, e.path) for e in _pending if _alive(c := e.component())]

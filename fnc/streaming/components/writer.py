@@ -33,15 +33,15 @@ from fnc.events import Event
 from fnc.exceptions import EWriteError
 from fnc.properties import Property as PublishedProperty
 from fnc.properties import declared_properties, is_stored
-from fnc.streaming.placeholders import TPlaceholderComponent
-from fnc.streaming.reader import (
+from fnc.streaming.components.placeholders import TPlaceholderComponent
+from fnc.streaming.components.reader import (
     ANCESTOR_EVENTS_KEY,
     HEADER_KEY,
     NIL_EVENTS_KEY,
     ORDER_KEY,
     handler_methods,
 )
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,
@@ -56,7 +56,7 @@ from fnc.streaming.syntax import (
     String,
     Value,
 )
-from fnc.streaming.values import node_from_plain
+from fnc.streaming.syntax.values import node_from_plain
 
 __all__ = ["component_to_tree"]
 

@@ -26,9 +26,9 @@ import enum
 import re
 
 from fnc.exceptions import EWriteError
-from fnc.streaming.floats import fixed18, general15
-from fnc.streaming.lexer import join_surrogates
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.floats import fixed18, general15
+from fnc.streaming.syntax.lexer import join_surrogates
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,
@@ -32,28 +32,32 @@ def plain_value(node: Value) -> Any:
     Nil -> None, Binary -> bytes, Ident -> str, Set -> tuple of names, List -> list; a Collection
     is returned as the node itself.
     """
-    cls = type(node)
-    if cls is Integer or cls is String or cls is Bool or cls is Ident:
-        return node.value  # type: ignore[union-attr]
-    if cls is Float:
-        return node.value / 10000 if node.suffix == "c" else node.value  # type: ignore[union-attr]
-    if cls is Nil:
-        return None
-    if cls is Binary:
-        return node.data  # type: ignore[union-attr]
-    if cls is Set:
-        return tuple(node.items)  # type: ignore[union-attr]
-    if cls is List:
-        return [plain_value(item) for item in node.items]  # type: ignore[union-attr]
-    if cls is Collection:
-        return node
+    match node:
+        case Integer(value=v) | String(value=v) | Bool(value=v) | Ident(value=v):
+            return v
+        case Float(value=v, suffix="c"):
+            return v / 10000
+        case Float(value=v):
+            return v
+        case Nil():
+            return None
+        case Binary(data=data):
+            return data
+        case Set(items=items):
+            return tuple(items)
+        case List(items=items):
+            return [plain_value(item) for item in items]
+        case Collection():
+            return node
     raise TypeError(f"not a syntax value: {node!r}")
 
 
 def is_plain_round_trip(node: Value) -> bool:
     """Whether ``node_from_plain(plain_value(node)) == node`` (simple scalars)."""
-    cls = type(node)
-    return cls in (Integer, String, Bool, Nil, Binary) or (cls is Float and node.suffix == "")  # type: ignore[union-attr]
+    match node:
+        case Integer() | String() | Bool() | Nil() | Binary() | Float(suffix=""):
+            return True
+    return False
 
 
 def node_from_plain(value: Any) -> Value:

@@ -1,4 +1,4 @@
-"""Parser for text form files: source text in, :class:`~fnc.streaming.syntax.ObjectNode` out.
+"""Parser for text form files: source text in, :class:`~fnc.streaming.syntax.tree.ObjectNode` out.
 
 Grammar (spec §4.1), keywords case-insensitive::
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from fnc.exceptions import EParserError
-from fnc.streaming.lexer import (
+from fnc.streaming.syntax.lexer import (
     Source,
     Token,
     decode_string,
@@ -28,7 +28,7 @@ from fnc.streaming.lexer import (
     next_token,
     tokenize,
 )
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

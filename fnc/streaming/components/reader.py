@@ -21,7 +21,7 @@ What it does, in Delphi's order (spec §5.2-5.3):
    references work; ``Other.Name`` references to a root not loaded yet wait for it.
 4. ``Loaded()`` runs once per component, root first, after the local fix-ups.
 
-Unknown classes become placeholders that keep every value (:mod:`fnc.streaming.placeholders`);
+Unknown classes become placeholders that keep every value (:mod:`fnc.streaming.components.placeholders`);
 design-time values (``Left``, ``Top``, ``Size.Width``, ``Position.X``...) and, on ``TForm`` /
 ``TDataModule`` roots, form properties this framework does not model (``ClientHeight``, ``Font.*``,
 ``PixelsPerInch``...) are kept in ``DesignInfo``. ``strict=True`` turns unknown classes into
@@ -48,16 +48,16 @@ from fnc.exceptions import EClassNotFound, EReadError
 from fnc.forms import TDataModule
 from fnc.properties import Property as PublishedProperty
 from fnc.properties import declared_properties, type_name
-from fnc.streaming.globals import (
+from fnc.streaming.components.globals import (
     FindGlobalComponent,
     add_pending,
     find_reference,
     register_root,
     resolve_pending,
 )
-from fnc.streaming.placeholders import TPlaceholderComponent, placeholder_class
-from fnc.streaming.registry import GetClass, field_classes
-from fnc.streaming.syntax import (
+from fnc.streaming.components.placeholders import TPlaceholderComponent, placeholder_class
+from fnc.streaming.components.registry import GetClass, field_classes
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,
@@ -71,7 +71,7 @@ from fnc.streaming.syntax import (
     String,
     Value,
 )
-from fnc.streaming.values import is_plain_round_trip, plain_value
+from fnc.streaming.syntax.values import is_plain_round_trip, plain_value
 
 __all__ = ["DESIGN_TIME_PROPERTIES", "FormReader", "read_component"]
 

@@ -22,8 +22,8 @@ import math
 import struct
 
 from fnc.exceptions import EParserError, EWriteError
-from fnc.streaming.lexer import join_surrogates
-from fnc.streaming.syntax import (
+from fnc.streaming.syntax.lexer import join_surrogates
+from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
     Collection,

@@ -12,10 +12,10 @@ import re
 from typing import IO, Literal
 
 from fnc.exceptions import EParserError
-from fnc.streaming.binary import is_binary_form, read_binary, write_binary
-from fnc.streaming.parser import parse_text
-from fnc.streaming.syntax import ObjectNode
-from fnc.streaming.text_writer import TextFlavour, write_text
+from fnc.streaming.syntax.binary import is_binary_form, read_binary, write_binary
+from fnc.streaming.syntax.parser import parse_text
+from fnc.streaming.syntax.text_writer import TextFlavour, write_text
+from fnc.streaming.syntax.tree import ObjectNode
 
 __all__ = [
     "ObjectBinaryToText", "ObjectTextToBinary", "detect_format", "load_tree", "read_tree_file",

@@ -7,7 +7,7 @@
 * ``WriteComponentFile(FileName, Instance)``: the text form file (LFM layout for ``.lfm``).
 
 Reader options (``strict``, ``on_error``, ``on_find_method``, ``on_property_not_found``) are
-keyword arguments, see :class:`~fnc.streaming.reader.FormReader`.
+keyword arguments, see :class:`~fnc.streaming.components.reader.FormReader`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import os
 from typing import Any
 
 from fnc.component import TComponent
-from fnc.streaming.binary import write_binary
-from fnc.streaming.formfile import read_tree_file
-from fnc.streaming.parser import parse_text
-from fnc.streaming.reader import FormReader
-from fnc.streaming.text_writer import TextFlavour, write_text
-from fnc.streaming.writer import component_to_tree
+from fnc.streaming.components.reader import FormReader
+from fnc.streaming.components.writer import component_to_tree
+from fnc.streaming.syntax.binary import write_binary
+from fnc.streaming.syntax.formfile import read_tree_file
+from fnc.streaming.syntax.parser import parse_text
+from fnc.streaming.syntax.text_writer import TextFlavour, write_text
 
 __all__ = [
     "ComponentToString", "ReadComponentResFile", "StringToComponent", "WriteComponentFile",
