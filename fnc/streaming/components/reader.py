@@ -21,7 +21,8 @@ What it does, in Delphi's order (spec §5.2-5.3):
    references work; ``Other.Name`` references to a root not loaded yet wait for it.
 4. ``Loaded()`` runs once per component, root first, after the local fix-ups.
 
-Unknown classes become placeholders that keep every value (:mod:`fnc.streaming.components.placeholders`);
+Unknown classes become placeholders that keep every value
+(:mod:`fnc.streaming.components.placeholders`);
 design-time values (``Left``, ``Top``, ``Size.Width``, ``Position.X``...) and, on ``TForm`` /
 ``TDataModule`` roots, form properties this framework does not model (``ClientHeight``, ``Font.*``,
 ``PixelsPerInch``...) are kept in ``DesignInfo``. ``strict=True`` turns unknown classes into
