@@ -64,7 +64,9 @@ class Source:
 
 
 _IDENT = r"[^\W\d]\w*(?:\.[^\W\d]\w*)*"
-_STRING = r"(?:'[^'\r\n]*(?:''[^'\r\n]*)*'|\#(?:[0-9]+|\$[0-9A-Fa-f]+))+"
+# Possessive repeats: the regex engine keeps no backtracking state per character, so a string
+# literal of any length takes memory in proportion to its text only (a few bytes per character).
+_STRING = r"(?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:[0-9]++|\$[0-9A-Fa-f]++))++)"
 
 #: One token after any whitespace; ``lastgroup`` names its kind.
 _TOKEN_RE = re.compile(
@@ -81,7 +83,7 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_PIECE_RE = re.compile(r"'((?:[^']|'')*)'|\#(?:([0-9]+)|\$([0-9A-Fa-f]+))")
+_PIECE_RE = re.compile(r"'([^']*+(?:''[^']*+)*+)'|\#(?:([0-9]++)|\$([0-9A-Fa-f]++))")
 _WORD_CHAR_RE = re.compile(r"[\w.]")
 _HEX_WS_RE = re.compile(r"[0-9A-Fa-f\x01-\x20]*")
 _BLANKS_RE = re.compile(r"[\x01-\x20]+")
