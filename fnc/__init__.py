@@ -42,7 +42,7 @@ from fnc.exceptions import (
     EValidationError,
     EWriteError,
 )
-from fnc.forms import TDataModule, TForm
+from fnc.forms import TCloseAction, TDataModule, TForm, TFrame, caFree, caHide, caMinimize, caNone
 from fnc.properties import (
     Property,
     PropertyInfo,
@@ -60,7 +60,7 @@ __all__ = [
     "EThread", "EValidationError", "EWriteError", "Event", "EventInfo", "FindNestedComponent",
     "IsValidIdent", "MainThreadID", "Property", "PropertyInfo", "RemoveQueuedEvents", "SetOf",
     "TApplication", "TCollection", "TCollectionItem", "TComponent", "TComponentState",
-    "TComponentStyle", "TDataModule", "TForm", "TNestedPersistent", "TOperation", "TPersistent",
+    "TCloseAction", "TComponentStyle", "TDataModule", "TForm", "TFrame", "TNestedPersistent", "TOperation", "TPersistent",
     "TThread", "TTimer", "VarParam",
     "csDesigning", "csDestroying", "csFixups", "csFreeNotification", "csInline", "csLoading",
     "csReading", "csUpdating", "csWriting", "get_property", "listen", "opInsert", "opRemove",

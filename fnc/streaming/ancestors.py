@@ -1,0 +1,116 @@
+"""Ancestor form files: which file a form class inherits from, and what reading left behind.
+
+Delphi compiles each form class's form file into the program; reading a form whose class
+derives from another form class reads the ancestor's file first (``InitInheritedComponent``),
+then the descendant's ``inherited``/``inline`` deltas. Here a class names its form file with
+``RegisterFormFile(cls, path)`` or the class attribute ``form_file``; otherwise the file is
+looked for by name (``<Unit>.dfm``, ``<ClassName>.dfm``, ``<ClassName without T>.dfm``, also
+``.fmx``/``.lfm``), and its root class must be the class's name:
+
+1. beside the descendant's file (the folder of the file being read),
+2. in the reader's ``search_path`` folders, in order,
+3. where :func:`~fnc.streaming.formlookup.find_form_file` looks (beside the class's module,
+   ``designer_specs/``).
+
+The ancestor of a form class is its nearest base class (below ``TForm``, ``TDataModule``,
+``TFrame`` and the framework's own classes) that has a form file; a frame's children come from
+the frame class's own form file. A component read from an ``inherited`` block whose ancestor
+could not be found (non-strict reading) is marked: :func:`from_missing_ancestor`.
+
+This module belongs to the component layer (it knows form classes).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from fnc.component import TComponent
+from fnc.streaming.formlookup import (
+    FORM_EXTENSIONS,
+    find_form_file,
+    registered_form_file,
+    root_class_name,
+)
+
+__all__ = [
+    "ANCESTRY_KEY", "MISSING_ANCESTOR_KEY", "ancestor_form", "class_form_file",
+    "from_missing_ancestor",
+]
+
+#: On a root or frame read from a file: the ``(class, path)`` of the form file its ancestors
+#: came from (nearest first), or ``()`` when none was found; kept for the writer.
+ANCESTRY_KEY = "_fnc_form_ancestry"
+#: On a component created from an ``inherited`` block whose ancestor was not found.
+MISSING_ANCESTOR_KEY = "_fnc_missing_ancestor"
+#: Folders searched, kept on a root read from a file so the writer finds the same ancestors.
+SEARCH_KEY = "_fnc_form_search"
+
+_FRAMEWORK_PACKAGES = ("fnc", "fnc_websocket")
+
+
+def from_missing_ancestor(Component: TComponent) -> bool:
+    """Whether ``Component`` was created from an ``inherited`` (or ``inline``) block whose
+    ancestor form file was not available, so its values are only those the file gave."""
+    return bool(Component.__dict__.get(MISSING_ANCESTOR_KEY))
+
+
+def _names(cls: type) -> list[str]:
+    import sys
+
+    names: list[str] = []
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None)
+    if filename:
+        names.append(Path(filename).stem)
+    names.append(cls.__name__)
+    if cls.__name__[:1] in "Tt" and len(cls.__name__) > 1:
+        names.append(cls.__name__[1:])
+    return list(dict.fromkeys(names))
+
+
+def class_form_file(cls: type, folders: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
+    """The form file of ``cls``: registered or ``form_file``, else by name in ``folders``
+    (whose root class must be ``cls``'s name), else :func:`find_form_file`. None: no file."""
+    explicit = registered_form_file(cls)
+    if explicit is not None:
+        return explicit if explicit.is_file() else None
+    wanted = cls.__name__.lower()
+    for folder in folders:
+        base = Path(folder)
+        for name in _names(cls):
+            for ext in FORM_EXTENSIONS:
+                path = base / (name + ext)
+                if path.is_file():
+                    found = root_class_name(path)
+                    if found is not None and found.lower() == wanted:
+                        return path
+    return find_form_file(cls)
+
+
+def _is_framework(cls: type) -> bool:
+    return cls.__module__.split(".", 1)[0] in _FRAMEWORK_PACKAGES
+
+
+def ancestor_form(cls: type, folders: Sequence[str | os.PathLike[str]] = ()
+                  ) -> tuple[type, Path] | None:
+    """The nearest base class of ``cls`` with a form file, and that file; None when there is
+    none (the framework's classes have none)."""
+    for base in cls.__mro__[1:]:
+        if base is object or _is_framework(base) or not issubclass(base, TComponent):
+            continue
+        path = class_form_file(base, folders)
+        if path is not None:
+            return base, path
+    return None
+
+
+def reading_folders(filename: str | None, search_path: Sequence[str | os.PathLike[str]]
+                    ) -> list[str]:
+    """The folders ancestor files are looked for in: the read file's, then ``search_path``."""
+    folders: list[str] = []
+    if filename:
+        folders.append(os.path.dirname(os.path.abspath(filename)))
+    folders.extend(os.fspath(p) for p in search_path)
+    return folders
