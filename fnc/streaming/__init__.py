@@ -13,7 +13,10 @@ On top of it the component layer builds and writes component trees:
 * the class registry (:func:`RegisterClass`, :func:`FindClass`, ...),
 * :class:`FormReader` and :func:`ReadComponentResFile` / :func:`StringToComponent`,
 * :func:`ComponentToString`, :func:`WriteComponentResFile`, :func:`WriteComponentFile`,
-* :func:`create_form`, the loading step of ``Application.CreateForm``.
+* :func:`create_form`, the loading step of ``Application.CreateForm``;
+* :func:`RegisterFormFile` names a form class's form file (ancestors and frames, see
+  :mod:`fnc.streaming.ancestors`); :func:`from_missing_ancestor` tells which components came
+  from an ``inherited`` block whose ancestor was not found.
 """
 
 from fnc.streaming.api import (
@@ -31,7 +34,8 @@ from fnc.streaming.formfile import (
     load_tree,
     read_tree_file,
 )
-from fnc.streaming.formlookup import create_form, find_form_file
+from fnc.streaming.ancestors import from_missing_ancestor
+from fnc.streaming.formlookup import RegisterFormFile, create_form, find_form_file
 from fnc.streaming.globals import FindGlobalComponent, pending_fixups
 from fnc.streaming.parser import parse_text
 from fnc.streaming.placeholders import TPlaceholderComponent
@@ -51,10 +55,10 @@ from fnc.streaming.writer import component_to_tree
 __all__ = [
     "ComponentToString", "FindClass", "FindGlobalComponent", "FormReader", "GetClass",
     "ObjectBinaryToText", "ObjectNode", "ObjectTextToBinary", "PropertyNode",
-    "ReadComponentResFile",
+    "ReadComponentResFile", "RegisterFormFile",
     "RegisterClass", "RegisterClassAlias", "RegisterClasses", "StringToComponent",
     "TPlaceholderComponent", "TextFlavour", "UnRegisterClass", "WriteComponentFile",
     "WriteComponentResFile", "component_to_tree", "create_form", "detect_format",
-    "find_form_file", "load_tree", "parse_text", "pending_fixups", "read_binary",
+    "find_form_file", "from_missing_ancestor", "load_tree", "parse_text", "pending_fixups", "read_binary",
     "read_component", "read_tree_file", "write_binary", "write_text",
 ]

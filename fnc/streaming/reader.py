@@ -86,10 +86,13 @@ from fnc.streaming.syntax import ObjectNode, PropertyNode
 
 __all__ = [
     "ANCESTOR_EVENTS_KEY", "DESIGN_TIME_PROPERTIES", "FormReader", "HANDLER_NAMES_KEY",
-    "HEADER_KEY", "NIL_EVENTS_KEY", "ORDER_KEY", "handler_methods", "read_component",
+    "HEADER_KEY", "NIL_EVENTS_KEY", "ORDER_KEY", "SEQUENCE_KEY", "handler_methods", "read_component",
     "set_child_order",
 ]
 
+#: Position of a component's block in the file read (the writer keeps file order where
+#: ``[n]`` indexes were read without an ancestor to compare with).
+SEQUENCE_KEY = "_fnc_form_sequence"
 #: Deepest chain of ancestor form files and nested frames followed (a cycle stops here).
 MAX_ANCESTRY = 32
 
@@ -143,7 +146,7 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
     """A fresh ``cls`` instance loaded from the form file ``path`` (with its ancestors), for
     the writer to compare with: not registered as a global root, ``Loaded`` not called (it stays
     ``csLoading``, so nothing activates). The caller frees it."""
-    reader = FormReader(filename=path, search_path=search_path)
+    reader = FormReader(filename=path, search_path=search_path, on_error=lambda _exc: True)
     session = _ReadSession(reader, read_tree_file(path))
     session.comparison = True
     return session.run(cls(None))
@@ -204,6 +207,7 @@ class _ReadSession(PropertyAssigner):
                                 TComponent]] = []
         self.filename = reader.filename
         self.depth = 0
+        self.sequence = 0
         self.root_ref: TComponent | None = None
 
     # -- errors ----------------------------------------------------------------------------
@@ -397,6 +401,10 @@ class _ReadSession(PropertyAssigner):
                 component.__dict__[MISSING_ANCESTOR_KEY] = True
             else:
                 self.remember_ancestor_handlers(component)
+                if isinstance(component, TFrame) and csInline in component.ComponentState:
+                    # a frame the ancestor form placed: its blocks are in the frame's namespace
+                    scope = Scope(component, ((component, handler_methods(type(component))),
+                                              *scope.handlers))
         else:
             component = self.create(node, scope)
             if node.kind == "inline":
@@ -407,6 +415,8 @@ class _ReadSession(PropertyAssigner):
         if node.index is not None:
             set_child_order(component, node.index)
         self.remember_header(component, node)
+        self.sequence += 1
+        component.__dict__[SEQUENCE_KEY] = self.sequence
         component.SetComponentState(csReading, True)
         self.read_properties(component, node, scope)
         component.SetComponentState(csReading, False)
