@@ -42,7 +42,16 @@ from fnc.exceptions import (
     EValidationError,
     EWriteError,
 )
-from fnc.forms import TCloseAction, TDataModule, TForm, TFrame, caFree, caHide, caMinimize, caNone
+from fnc.forms import (
+    TCloseAction,
+    TDataModule,
+    TForm,
+    TFrame,
+    caFree,
+    caHide,
+    caMinimize,
+    caNone,
+)
 from fnc.properties import (
     Property,
     PropertyInfo,
@@ -60,8 +69,9 @@ __all__ = [
     "EThread", "EValidationError", "EWriteError", "Event", "EventInfo", "FindNestedComponent",
     "IsValidIdent", "MainThreadID", "Property", "PropertyInfo", "RemoveQueuedEvents", "SetOf",
     "TApplication", "TCollection", "TCollectionItem", "TComponent", "TComponentState",
-    "TCloseAction", "TComponentStyle", "TDataModule", "TForm", "TFrame", "TNestedPersistent", "TOperation", "TPersistent",
-    "TThread", "TTimer", "VarParam",
+    "TCloseAction", "TComponentStyle", "TDataModule", "TForm", "TFrame", "TNestedPersistent",
+    "TOperation", "TPersistent", "TThread", "TTimer", "VarParam",
+    "caFree", "caHide", "caMinimize", "caNone",
     "csDesigning", "csDestroying", "csFixups", "csFreeNotification", "csInline", "csLoading",
     "csReading", "csUpdating", "csWriting", "get_property", "listen", "opInsert", "opRemove",
     "published_events", "published_properties", "set_property",

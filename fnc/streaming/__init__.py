@@ -19,6 +19,7 @@ On top of it the component layer builds and writes component trees:
   from an ``inherited`` block whose ancestor was not found.
 """
 
+from fnc.streaming.ancestors import from_missing_ancestor
 from fnc.streaming.api import (
     ComponentToString,
     ReadComponentResFile,
@@ -34,7 +35,6 @@ from fnc.streaming.formfile import (
     load_tree,
     read_tree_file,
 )
-from fnc.streaming.ancestors import from_missing_ancestor
 from fnc.streaming.formlookup import RegisterFormFile, create_form, find_form_file
 from fnc.streaming.globals import FindGlobalComponent, pending_fixups
 from fnc.streaming.parser import parse_text
@@ -59,6 +59,7 @@ __all__ = [
     "RegisterClass", "RegisterClassAlias", "RegisterClasses", "StringToComponent",
     "TPlaceholderComponent", "TextFlavour", "UnRegisterClass", "WriteComponentFile",
     "WriteComponentResFile", "component_to_tree", "create_form", "detect_format",
-    "find_form_file", "from_missing_ancestor", "load_tree", "parse_text", "pending_fixups", "read_binary",
+    "find_form_file", "from_missing_ancestor", "load_tree", "parse_text", "pending_fixups",
+    "read_binary",
     "read_component", "read_tree_file", "write_binary", "write_text",
 ]

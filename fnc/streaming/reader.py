@@ -86,8 +86,8 @@ from fnc.streaming.syntax import ObjectNode, PropertyNode
 
 __all__ = [
     "ANCESTOR_EVENTS_KEY", "DESIGN_TIME_PROPERTIES", "FormReader", "HANDLER_NAMES_KEY",
-    "HEADER_KEY", "NIL_EVENTS_KEY", "ORDER_KEY", "SEQUENCE_KEY", "handler_methods", "read_component",
-    "set_child_order",
+    "HEADER_KEY", "NIL_EVENTS_KEY", "ORDER_KEY", "SEQUENCE_KEY", "handler_methods",
+    "read_component", "set_child_order",
 ]
 
 #: Position of a component's block in the file read (the writer keeps file order where

@@ -6,8 +6,8 @@ resolves classes through the root class's annotated fields (``Client1: TTMSFNCWe
 as Delphi does through a form's published field table. Nothing is ever imported because a form
 names it: a class is known only once its module registered it.
 
-fnc's own components (``TComponent``, ``TDataModule``, ``TForm``, ``TFrame``, ``TTimer``) are registered here;
-other packages register theirs when imported.
+fnc's own components (``TComponent``, ``TDataModule``, ``TForm``, ``TFrame``, ``TTimer``) are
+registered here; other packages register theirs when imported.
 """
 
 from __future__ import annotations

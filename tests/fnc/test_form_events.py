@@ -137,7 +137,8 @@ class THost(TForm):
 
 
 def test_frames_publish_their_events() -> None:
-    text = "object Host: THost\n  inline Tools: TToolFrame\n    OnResize = FrameResize\n  end\nend\n"
+    text = ("object Host: THost\n  inline Tools: TToolFrame\n    OnResize = FrameResize\n"
+            "  end\nend\n")
     host = StringToComponent(text, THost(None))
     try:
         assert host.Tools.OnResize == host.Tools.FrameResize
