@@ -43,15 +43,23 @@ class Token(NamedTuple):
 class Source:
     """Source text with its file name, mapping offsets to 1-based line and column."""
 
-    __slots__ = ("_line_starts", "filename", "text")
+    __slots__ = ("_last_line", "_last_offset", "_line_starts", "filename", "text")
 
     def __init__(self, text: str, filename: str | None = None) -> None:
         self.text = text
         self.filename = filename
         self._line_starts: list[int] | None = None
+        self._last_offset = 0
+        self._last_line = 1
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based ``(line, column)`` of ``offset``; lines end at LF (CR LF counts as one break)."""
+        text = self.text
+        last = self._last_offset
+        if last <= offset <= len(text):  # moving forward, as parsing does: count from there
+            line = self._last_line + text.count("\n", last, offset)
+            self._last_offset, self._last_line = offset, line
+            return line, offset - text.rfind("\n", 0, offset)
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         index = bisect.bisect_right(self._line_starts, offset) - 1

@@ -60,6 +60,7 @@ from fnc.streaming.ancestors import (
     reading_folders,
 )
 from fnc.streaming.formfile import read_tree_file
+from fnc.streaming.gcpause import paused_gc
 from fnc.streaming.globals import (
     FindGlobalComponent,
     add_pending,
@@ -132,7 +133,8 @@ class FormReader:
             raise TypeError(f"read needs an ObjectNode, not {type(tree).__name__}")
         if Instance is not None and not isinstance(Instance, TComponent):
             raise TypeError(f"Instance must be a TComponent, not {type(Instance).__name__}")
-        return _ReadSession(self, tree).run(Instance)
+        with paused_gc():
+            return _ReadSession(self, tree).run(Instance)
 
 
 def read_component(tree: ObjectNode, Instance: TComponent | None = None, **options: Any

@@ -47,6 +47,7 @@ from fnc.streaming.ancestors import (
     ancestor_form,
     class_form_file,
 )
+from fnc.streaming.gcpause import paused_gc
 from fnc.streaming.placeholders import TPlaceholderComponent
 from fnc.streaming.propertyreader import (
     ANCESTOR_EVENTS_KEY,
@@ -84,7 +85,8 @@ def component_to_tree(Instance: TComponent) -> ObjectNode:
         raise TypeError(f"component_to_tree needs a TComponent, not {type(Instance).__name__}")
     if Instance.is_destroyed:
         raise EWriteError("Cannot write a freed component")
-    return _TreeWriter(Instance).root_node()
+    with paused_gc():
+        return _TreeWriter(Instance).root_node()
 
 
 def reference_name(target: TComponent, root: TComponent, scope: TComponent | None = None
