@@ -98,6 +98,16 @@ def events_map(cls: type) -> dict[str, Event]:
     return cached
 
 
+def dispatch(cls: type) -> dict[str, Event | PublishedProperty]:
+    """Lower-case name -> the event or published property ``cls`` has under that name (an
+    event wins, as the reader always looked events up first)."""
+    cached = cls.__dict__.get("_fnc_read_dispatch")
+    if cached is None:
+        cached = {**lower_map(cls), **events_map(cls)}
+        type.__setattr__(cls, "_fnc_read_dispatch", cached)
+    return cached
+
+
 def _is_framework(module: str) -> bool:
     return module.split(".", 1)[0] in _FRAMEWORK_PACKAGES
 
@@ -131,6 +141,13 @@ def describe_value(node: Value) -> str:
     return type(node).__name__.lower()
 
 
+#: (property kind, value node class) -> the node's field that is the Python value as is.
+_PLAIN_FIELDS: dict[tuple[str, type], str] = {
+    ("bool", Bool): "value", ("int", Integer): "value", ("str", String): "value",
+    ("bytes", Binary): "data", ("enum", Ident): "value", ("set", Set): "items",
+}
+
+
 class Skip(Exception):
     """A property the on_error hook chose to skip."""
 
@@ -161,17 +178,13 @@ class PropertyAssigner:
             owner = component
         path = prop.path
         if "." not in path:  # the usual case: an event or a property of the object itself
-            cls = type(owner)
-            folded = path.lower()
-            event = events_map(cls).get(folded)
-            if event is not None:
-                self.bind_event(component, owner, event, prop, scope, prefix)
-                return
-            published = lower_map(cls).get(folded)
-            if published is None:
+            entry = dispatch(type(owner)).get(path.lower())
+            if entry is None:
                 self.unknown(component, prop, f'Unknown property: "{path}"', prefix)
-                return
-            self.assign(component, owner, published, prop, scope, prefix)
+            elif isinstance(entry, Event):
+                self.bind_event(component, owner, entry, prop, scope, prefix)
+            else:
+                self.assign(component, owner, entry, prop, scope, prefix)
             return
         parts = prop.parts
         target: Any = owner
@@ -247,6 +260,9 @@ class PropertyAssigner:
 
     def convert(self, published: PublishedProperty, value: Value) -> Any:
         kind = published.kind
+        field = _PLAIN_FIELDS.get((kind, type(value)))
+        if field is not None:  # the common cases, one lookup
+            return getattr(value, field)
         match value:
             case Bool(v) if kind == "bool":
                 return v

@@ -309,6 +309,9 @@ class _ReadSession(PropertyAssigner):
         self.remember_header(instance, tree)
         if tree.kind == "inherited" and not instance.__dict__.get(ANCESTRY_KEY):
             self.remember_ancestor_handlers(instance)
+        # What the writer compares with: nothing for an ``object`` root (the file said so),
+        # whatever ancestors an ``inherited`` one had (read_ancestors sets it).
+        instance.__dict__.setdefault(ANCESTRY_KEY, ())
         instance.SetComponentState(csReading, True)
         self.read_properties(instance, tree, scope)
         instance.SetComponentState(csReading, False)

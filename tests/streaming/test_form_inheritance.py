@@ -517,3 +517,24 @@ def test_client_autosyncevents_false_round_trips() -> None:
         assert ComponentToString(form) == text
     finally:
         form.Free()
+
+
+def test_an_object_root_is_written_as_read_even_when_its_class_has_an_ancestor(
+        tmp_path: Path) -> None:
+    (tmp_path / "VehicleForm.dfm").write_text(VEHICLE)
+    RegisterFormFile(TVehicleForm, tmp_path / "VehicleForm.dfm")
+    text = VEHICLE.replace("VehicleForm: TVehicleForm", "CarForm: TCarForm")
+    try:
+        form = StringToComponent(text, TCarForm(None))
+        try:
+            assert ComponentToString(form) == text  # the file said ``object``: no deltas
+        finally:
+            form.Free()
+        form = TCarForm(None)  # built in code: compared with its ancestor's file
+        try:
+            form.Name = "CarForm"
+            assert ComponentToString(form).startswith("inherited CarForm: TCarForm\n")
+        finally:
+            form.Free()
+    finally:
+        RegisterFormFile(TVehicleForm, None)
