@@ -21,6 +21,7 @@ Run: ``.venv/bin/python benchmarks/bench_streaming.py [components] [runs]``.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 import tracemalloc
@@ -81,6 +82,7 @@ def best(fn: Callable[[], object], runs: int, after: Callable[[object], object] 
     """Best time of ``runs`` calls of ``fn``; ``after(result)`` runs untimed after each."""
     times = []
     for _ in range(runs):
+        gc.collect()  # each timed call starts clean, not paying for the garbage of another
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
@@ -131,11 +133,15 @@ def main(count: int = TARGET_COMPONENTS, runs: int = 5) -> None:
     assert form.ComponentCount == count and form.Gadget0.Link is form.Gadget1
     form.Free()
 
-    t_base = best(lambda: _SCAN.findall(text), runs)
-    t_parse = best(lambda: parse_text(text), runs)
-    t_read = best(read, runs, lambda form: form.Free())  # type: ignore[attr-defined]
+    # The figures are taken in interleaved rounds (baseline, parse, read, write; best of each),
+    # so that a change in the machine's load touches the baseline and ours alike.
     form = StringToComponent(text, TBenchForm(None))
-    t_write = best(lambda: ComponentToString(form), runs)
+    t_base = t_parse = t_read = t_write = float("inf")
+    for _ in range(runs):
+        t_base = min(t_base, best(lambda: _SCAN.findall(text), 1))
+        t_parse = min(t_parse, best(lambda: parse_text(text), 1))
+        t_read = min(t_read, best(read, 1, lambda form: form.Free()))  # type: ignore[attr-defined]
+        t_write = min(t_write, best(lambda: ComponentToString(form), 1))
     form.Free()
 
     def ratio(seconds: float) -> str:
@@ -143,7 +149,7 @@ def main(count: int = TARGET_COMPONENTS, runs: int = 5) -> None:
 
     read_mb_s = megabytes / t_read
     print(f"form: {count} components, {megabytes:.2f} MB of text "
-          f"({len(written.encode()) / 1e6:.2f} MB written back), best of {runs} runs")
+          f"({len(written.encode()) / 1e6:.2f} MB written back), best of {runs} interleaved rounds")
     print(f"baseline regex scan : {megabytes / t_base:8.2f} MB/s")
     print(f"parse (text -> tree): {megabytes / t_parse:8.2f} MB/s  {'':25}{ratio(t_parse)}")
     print(f"read (-> components): {read_mb_s:8.2f} MB/s  "

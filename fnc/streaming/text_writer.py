@@ -86,9 +86,21 @@ def write_text(node: ObjectNode, flavour: TextFlavour | str = TextFlavour.DFM, *
     return "".join(writer.out)
 
 
+#: Names already checked against each pattern (bounded: a form repeats a few hundred names).
+_CHECKED: dict[re.Pattern[str], set[str]] = {}
+_CHECKED_LIMIT = 8192
+
+
 def _check_name(text: object, what: str, pattern: re.Pattern[str] = _NAME_RE) -> str:
+    checked = _CHECKED.get(pattern)
+    if checked is None:
+        checked = _CHECKED.setdefault(pattern, set())
+    if isinstance(text, str) and text in checked:
+        return text
     if not isinstance(text, str) or pattern.fullmatch(text) is None:
         raise EWriteError(f"Cannot write {what} {text!r}: not a valid identifier")
+    if len(checked) < _CHECKED_LIMIT:
+        checked.add(text)
     return text
 
 

@@ -419,9 +419,13 @@ def _in_read_order(obj: Any, props: list[PropertyNode]) -> list[PropertyNode]:
 
 
 def _events(cls: type) -> list[Event]:
-    seen: dict[str, Event] = {}
-    for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
-            if isinstance(value, Event):
-                seen[name] = value
-    return list(seen.values())
+    cached = cls.__dict__.get("_fnc_write_events")
+    if cached is None:
+        seen: dict[str, Event] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Event):
+                    seen[name] = value
+        cached = list(seen.values())
+        type.__setattr__(cls, "_fnc_write_events", cached)
+    return cached
