@@ -538,3 +538,49 @@ def test_an_object_root_is_written_as_read_even_when_its_class_has_an_ancestor(
             form.Free()
     finally:
         RegisterFormFile(TVehicleForm, None)
+
+
+class TInnerFrame(TFrame):
+    def TickTimer(self, Sender: TComponent) -> None:
+        pass
+
+
+class TOuterFrame(TFrame):
+    Inner: TInnerFrame
+
+
+class TPanelBase(TForm):
+    Outer: TOuterFrame
+
+
+class TPanelDerived(TPanelBase):
+    pass
+
+
+INNER_FRAME = ("object InnerFrame: TInnerFrame\n  object Tick: TTimer\n    Interval = 10\n"
+               "    OnTimer = TickTimer\n  end\nend\n")
+OUTER_FRAME = ("object OuterFrame: TOuterFrame\n  inline Inner: TInnerFrame\n"
+               "    inherited Tick: TTimer\n      Interval = 20\n    end\n  end\nend\n")
+PANEL_BASE = ("object PanelBase: TPanelBase\n  inline Outer: TOuterFrame\n"
+              "    inherited Inner: TInnerFrame\n      inherited Tick: TTimer\n"
+              "        Interval = 30\n      end\n    end\n  end\nend\n")
+PANEL_DERIVED = ("inherited PanelDerived: TPanelDerived\n  inherited Outer: TOuterFrame\n"
+                 "    inherited Inner: TInnerFrame\n      inherited Tick: TTimer\n"
+                 "        Interval = 40\n      end\n    end\n  end\nend\n")
+
+
+def test_frames_in_frames_and_a_frame_inherited_from_the_ancestor_form(tmp_path: Path) -> None:
+    for name, text in (("InnerFrame", INNER_FRAME), ("OuterFrame", OUTER_FRAME),
+                       ("PanelBase", PANEL_BASE), ("PanelDerived", PANEL_DERIVED)):
+        (tmp_path / f"{name}.dfm").write_text(text)
+    for cls, name, text, interval in ((TPanelBase, "PanelBase", PANEL_BASE, 30),
+                                      (TPanelDerived, "PanelDerived", PANEL_DERIVED, 40)):
+        form = ReadComponentResFile(tmp_path / f"{name}.dfm", cls(None))
+        try:
+            inner = form.Outer.Inner
+            assert inner.Owner is form.Outer and inner.Tick.Owner is inner
+            assert inner.Tick.Interval == interval and inner.Tick.OnTimer == inner.TickTimer
+            assert ComponentToString(form) == text
+            assert write_binary(component_to_tree(form)) == ObjectTextToBinary(text)
+        finally:
+            form.Free()
