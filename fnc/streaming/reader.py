@@ -7,14 +7,14 @@ What it does, in Delphi's order (spec §5.2-5.3):
    properties. An ``inherited`` root first gets its **ancestors**: the form file of the nearest
    base class that has one is read into the same instance (itself after its own ancestors),
    as Delphi's ``InitInheritedComponent`` does (see :mod:`fnc.streaming.ancestors`).
-2. Each nested block: the class resolves through the root class's annotated fields, then the
-   registry. The component is created **owned by the lookup root** (the form, or the inline
-   frame it is in); the enclosing block becomes its parent (``SetParentComponent``); it is
-   named (which binds ``owner.<Name>``); its properties are assigned with ``csReading`` set;
-   then its own nested blocks follow. ``inherited`` blocks reuse the component the lookup root
-   already has under that name (when there is none and reading is not strict, it is created and
-   marked as coming from a missing ancestor); ``[n]`` moves it to position ``n`` among its
-   parent's children.
+2. Each nested block: the class resolves through the root class's annotated fields (inside a
+   frame, the frame class's first), then the registry. The component is created **owned by
+   the lookup root** (the form, or the inline frame it is in); the enclosing block becomes its
+   parent (``SetParentComponent``); it is named (which binds ``owner.<Name>``); its properties
+   are assigned with ``csReading`` set; then its own nested blocks follow. ``inherited``
+   blocks reuse the component the lookup root already has under that name (when there is
+   none and reading is not strict, it is created and marked as coming from a missing
+   ancestor); ``[n]`` moves it to position ``n`` among its parent's children.
 3. ``inline Frame1: TFrame1`` creates a :class:`~fnc.forms.TFrame` subclass instance (a
    generated one when the class is unknown and reading is not strict) that owns its children:
    ``TFrame1``'s own form file supplies them when found, and the block's ``inherited`` entries
@@ -203,6 +203,7 @@ class _ReadSession(PropertyAssigner):
         self.tree = tree
         self.comparison = False
         self.classes: dict[str, type[TComponent]] = {}
+        self.frame_classes: dict[type, dict[str, type[TComponent]]] = {}
         self.created: list[TComponent] = []
         self.loaded: list[TComponent] = []
         self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str,
@@ -349,9 +350,20 @@ class _ReadSession(PropertyAssigner):
 
     # -- classes and components ------------------------------------------------------------
 
-    def resolve_class(self, node: ObjectNode, registry_only: bool = False) -> type[TComponent]:
+    def resolve_class(self, node: ObjectNode, registry_only: bool = False,
+                      scope: Scope | None = None) -> type[TComponent]:
         name = node.class_name
-        cls: Any = None if registry_only else self.classes.get(name.lower())
+        cls: Any = None
+        if not registry_only:
+            folded = name.lower()
+            if scope is not None and scope.owner is not self.root:  # inside a frame: its fields
+                owner_class = type(scope.owner)
+                fields = self.frame_classes.get(owner_class)
+                if fields is None:
+                    fields = self.frame_classes[owner_class] = field_classes(owner_class)
+                cls = fields.get(folded)
+            if cls is None:
+                cls = self.classes.get(folded)
         if cls is None:
             cls = GetClass(name)
         if cls is None:
@@ -381,7 +393,7 @@ class _ReadSession(PropertyAssigner):
             component.__dict__.setdefault(NIL_EVENTS_KEY, set()).update(had)
 
     def create(self, node: ObjectNode, scope: Scope) -> TComponent:
-        component = self.resolve_class(node)(scope.owner)
+        component = self.resolve_class(node, scope=scope)(scope.owner)
         self.created.append(component)
         if node.name:
             try:
@@ -392,7 +404,7 @@ class _ReadSession(PropertyAssigner):
 
     def read_component(self, node: ObjectNode, parent: TComponent | None, scope: Scope) -> None:
         if node.kind == "inline":
-            cls = self.resolve_class(node)
+            cls = self.resolve_class(node, scope=scope)
             if issubclass(cls, TFrame):
                 self.read_frame(node, cls, parent, scope)
                 return
