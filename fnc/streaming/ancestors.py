@@ -23,10 +23,12 @@ This module belongs to the component layer (it knows form classes).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fnc.component import TComponent
+from fnc.forms import TFrame
 from fnc.streaming.formlookup import (
     FORM_EXTENSIONS,
     find_form_file,
@@ -35,8 +37,8 @@ from fnc.streaming.formlookup import (
 )
 
 __all__ = [
-    "ANCESTRY_KEY", "MISSING_ANCESTOR_KEY", "ancestor_form", "class_form_file",
-    "from_missing_ancestor",
+    "ANCESTRY_KEY", "MISSING_ANCESTOR_KEY", "ancestor_form", "class_form_file", "frame_class",
+    "from_missing_ancestor", "set_child_order",
 ]
 
 #: On a root or frame read from a file: the ``(class, path)`` of the form file its ancestors
@@ -114,3 +116,41 @@ def reading_folders(filename: str | None, search_path: Sequence[str | os.PathLik
         folders.append(os.path.dirname(os.path.abspath(filename)))
     folders.extend(os.fspath(p) for p in search_path)
     return folders
+
+
+def _group(component: TComponent, owner: TComponent) -> TComponent | None:
+    parent = component.GetParentComponent()
+    return parent if parent is not None and parent.Owner is owner else None
+
+
+def set_child_order(component: TComponent, index: int) -> None:
+    """Move ``component`` to position ``index`` among its parent's children (Delphi's
+    ``SetChildOrder``): the components its owner owns with the same parent, in order."""
+    owner = component.Owner
+    if owner is None:
+        return
+    group = _group(component, owner)
+    others = [c for c in owner.Components if c is not component and _group(c, owner) is group]
+    rest = [c for c in owner.Components if c is not component]
+    if index >= len(others):
+        position = rest.index(others[-1]) + 1 if others else len(rest)
+    else:
+        position = rest.index(others[max(index, 0)])
+    component.ComponentIndex = position
+
+
+_frame_lock = threading.Lock()
+_frame_classes: dict[str, type[TFrame]] = {}
+
+
+def frame_class(class_name: str) -> type[TFrame]:
+    """The generated TFrame subclass standing for the unknown frame class ``class_name``."""
+    with _frame_lock:
+        cls = _frame_classes.get(class_name)
+        if cls is None:
+            cls = type(class_name, (TFrame,), {
+                "__module__": "fnc.streaming.placeholders",
+                "__doc__": f"Stands for the unknown frame class {class_name}.",
+            })
+            _frame_classes[class_name] = cls
+        return cls

@@ -57,7 +57,9 @@ from fnc.streaming.ancestors import (
     SEARCH_KEY,
     ancestor_form,
     class_form_file,
+    frame_class,
     reading_folders,
+    set_child_order,
 )
 from fnc.streaming.formfile import read_tree_file
 from fnc.streaming.gcpause import paused_gc
@@ -88,7 +90,7 @@ from fnc.streaming.syntax import ObjectNode, PropertyNode
 __all__ = [
     "ANCESTOR_EVENTS_KEY", "DESIGN_TIME_PROPERTIES", "FormReader", "HANDLER_NAMES_KEY",
     "HEADER_KEY", "NIL_EVENTS_KEY", "ORDER_KEY", "SEQUENCE_KEY", "handler_methods",
-    "read_component", "set_child_order",
+    "read_component",
 ]
 
 #: Position of a component's block in the file read (the writer keeps file order where
@@ -174,27 +176,6 @@ def _annotate(exc: Exception, **details: Any) -> Exception:
     for key, value in details.items():
         setattr(exc, key, value)
     return exc
-
-
-def _group(component: TComponent, owner: TComponent) -> TComponent | None:
-    parent = component.GetParentComponent()
-    return parent if parent is not None and parent.Owner is owner else None
-
-
-def set_child_order(component: TComponent, index: int) -> None:
-    """Move ``component`` to position ``index`` among its parent's children (Delphi's
-    ``SetChildOrder``): the components its owner owns with the same parent, in order."""
-    owner = component.Owner
-    if owner is None:
-        return
-    group = _group(component, owner)
-    others = [c for c in owner.Components if c is not component and _group(c, owner) is group]
-    rest = [c for c in owner.Components if c is not component]
-    if index >= len(others):
-        position = rest.index(others[-1]) + 1 if others else len(rest)
-    else:
-        position = rest.index(others[max(index, 0)])
-    component.ComponentIndex = position
 
 
 class _ReadSession(PropertyAssigner):
@@ -370,7 +351,7 @@ class _ReadSession(PropertyAssigner):
             if self.reader.strict:
                 raise self.node_error(node, f'Class "{name}" not found', EClassNotFound)
             if node.kind == "inline":
-                return _frame_class(name)
+                return frame_class(name)
             return placeholder_class(name)
         if not issubclass(cls, TComponent):
             raise self.node_error(node, f"Class {name} is not a component class")
@@ -528,20 +509,3 @@ class _ReadSession(PropertyAssigner):
                     self.recoverable(self.error(component, prop_path, str(exc), prop))
                 except Skip:
                     continue
-
-
-_frame_lock = threading.Lock()
-_frame_classes: dict[str, type[TFrame]] = {}
-
-
-def _frame_class(class_name: str) -> type[TFrame]:
-    """The generated TFrame subclass standing for the unknown frame class ``class_name``."""
-    with _frame_lock:
-        cls = _frame_classes.get(class_name)
-        if cls is None:
-            cls = type(class_name, (TFrame,), {
-                "__module__": "fnc.streaming.placeholders",
-                "__doc__": f"Stands for the unknown frame class {class_name}.",
-            })
-            _frame_classes[class_name] = cls
-        return cls
