@@ -584,3 +584,26 @@ def test_frames_in_frames_and_a_frame_inherited_from_the_ancestor_form(tmp_path:
             assert write_binary(component_to_tree(form)) == ObjectTextToBinary(text)
         finally:
             form.Free()
+
+
+class TLoopFrame(TFrame):
+    Again: TLoopFrame
+
+
+class TLoopHost(TForm):
+    Looping: TLoopFrame
+
+
+def test_a_frame_that_contains_itself_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "LoopFrame.dfm").write_text(
+        "object LoopFrame: TLoopFrame\n  inline Again: TLoopFrame\n  end\nend\n")
+    (tmp_path / "LoopHost.dfm").write_text(
+        "object LoopHost: TLoopHost\n  inline Looping: TLoopFrame\n  end\nend\n")
+    host = TLoopHost(None)
+    try:
+        with pytest.raises(EReadError, match=r"LoopFrame\.dfm:2:3: Ancestor and frame files nest "
+                                             r"deeper than 32 levels \(a cycle\?\)"):
+            ReadComponentResFile(tmp_path / "LoopHost.dfm", host)
+        assert host.ComponentCount == 0  # everything the failed read created is freed
+    finally:
+        host.Free()
