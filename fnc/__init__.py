@@ -45,7 +45,16 @@ from fnc.exceptions import (
     EWriteError,
 )
 from fnc.extension import ComponentHooks, PersistentHooks
-from fnc.forms import TDataModule, TForm
+from fnc.forms import (
+    TCloseAction,
+    TDataModule,
+    TForm,
+    TFrame,
+    caFree,
+    caHide,
+    caMinimize,
+    caNone,
+)
 from fnc.properties import (
     Property,
     PropertyInfo,
@@ -65,7 +74,8 @@ __all__ = [
     "EventSignal", "FindNestedComponent", "IsValidIdent", "MainThreadID", "PersistentHooks",
     "Property", "PropertyInfo", "PropertyKind", "RemoveQueuedEvents", "SetOf", "TApplication",
     "TCollection", "TCollectionItem", "TComponent", "TComponentState", "TComponentStyle",
-    "TDataModule", "TForm", "TNestedPersistent", "TOperation", "TPersistent", "TThread",
+    "TCloseAction", "TDataModule", "TForm", "TFrame", "caFree", "caHide", "caMinimize",
+    "caNone", "TNestedPersistent", "TOperation", "TPersistent", "TThread",
     "TTimer", "VarParam", "csDesigning", "csDestroying", "csFixups", "csFreeNotification",
     "csInline", "csLoading", "csReading", "csUpdating", "csWriting", "get_property", "listen",
     "opInsert", "opRemove", "published_events", "published_properties", "set_property",

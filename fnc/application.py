@@ -142,11 +142,22 @@ class TApplication(TComponent):
             self._terminated.clear()
 
     def Terminate(self) -> None:
-        """Ask :meth:`Run` to return (from any thread)."""
+        """Ask :meth:`Run` to return (from any thread), and close ``MainForm``.
+
+        A ``TForm`` main form gets ``OnClose`` and is hidden (``OnHide``): at once on its home
+        thread, else at the next pump of that thread.
+        """
         self._terminated.set()
         q = self._run_queue
         if q is not None:
             q.wake()
+        main = self.MainForm
+        close = getattr(main, "_fnc_application_terminated", None)
+        if main is not None and close is not None and not main.is_destroyed:
+            if main._fnc_home.thread is threading.current_thread():
+                close()
+            else:
+                main._fnc_home.post(close, (), main)
 
     @property
     def Terminated(self) -> bool:

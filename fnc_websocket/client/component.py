@@ -159,7 +159,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         "Bytes per frame, header included, when SplitMessage is True."))
     ConnectTimeout = Property(int, 0, locked=True, validator=at_least(0), doc=(
         "Milliseconds for TCP connect, TLS and handshake; 0: 20 s."))
-    AutoSyncEvents = Property(bool, True, stored=False, doc=(
+    AutoSyncEvents = Property(bool, True, doc=(
         "True: events are queued to the home thread. False: they run on the worker."))
     BoundIP = Property(str, "", locked=True, validator=_bound_ip_problem,
                        doc="Local IP address to connect from; empty: the OS chooses.")

@@ -343,7 +343,8 @@ def test_component_level_errors() -> None:
         load("object GadgetForm: TGadgetForm\n  object G: TGadget\n  end\n"
              "  object G: TGadget\n  end\nend")
     with pytest.raises(EReadError, match="Ancestor for 'Missing' not found"):
-        load("object GadgetForm: TGadgetForm\n  inherited Missing: TGadget\n  end\nend")
+        load("object GadgetForm: TGadgetForm\n  inherited Missing: TGadget\n  end\nend",
+             strict=True)
     with pytest.raises(EParserError):
         load("object GadgetForm: TGadgetForm\n  object G: TGadget\nend")
 

@@ -13,9 +13,13 @@ keyword arguments, see :class:`~fnc.streaming.components.reader.FormReader`.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TypeVar
 
+from fnc.application import set_form_loader
 from fnc.component import TComponent
+from fnc.exceptions import EReadError
+from fnc.forms import TDataModule
+from fnc.streaming.components.formlookup import find_form_file, form_file_candidates
 from fnc.streaming.components.reader import FormReader
 from fnc.streaming.components.writer import component_to_tree
 from fnc.streaming.syntax.binary import write_binary
@@ -25,8 +29,10 @@ from fnc.streaming.syntax.text_writer import TextFlavour, write_text
 
 __all__ = [
     "ComponentToString", "ReadComponentResFile", "StringToComponent", "WriteComponentFile",
-    "WriteComponentResFile",
+    "WriteComponentResFile", "create_form",
 ]
+
+C = TypeVar("C", bound=TComponent)
 
 
 def ReadComponentResFile(FileName: str | os.PathLike[str], Instance: TComponent | None = None,
@@ -66,3 +72,36 @@ def WriteComponentFile(FileName: str | os.PathLike[str], Instance: TComponent,
             else TextFlavour.DFM
     with open(FileName, "w", encoding="utf-8", newline="") as stream:
         stream.write(ComponentToString(Instance, flavour))
+
+
+def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **props: Any) -> C:
+    """Create ``InstanceClass(AOwner)``, load its form file into it, then apply ``props``.
+
+    A TDataModule/TForm then gets ``DoCreate()`` (``OnCreate``). Raises :class:`EReadError` when
+    no form file belongs to the class, and the reader's errors otherwise (the half-built
+    instance is freed first). ``Application.CreateForm`` calls this.
+    """
+    path = find_form_file(InstanceClass)
+    if path is None:
+        tried = ", ".join(str(p) for p in form_file_candidates(InstanceClass)[:6])
+        raise EReadError(f"No form file found for {InstanceClass.__name__} (tried {tried}, ...)")
+
+    tree = read_tree_file(path)
+    instance = InstanceClass(AOwner)
+    try:
+        FormReader(filename=str(path)).read(tree, instance)
+        for name, value in props.items():
+            setattr(instance, name, value)
+    except BaseException:
+        instance.Free()
+        raise
+    if isinstance(instance, TDataModule):
+        instance.DoCreate()
+    return instance
+
+
+def _load_form(InstanceClass: type[C], AOwner: TComponent, props: dict[str, Any]) -> C:
+    return create_form(InstanceClass, AOwner, **props)
+
+
+set_form_loader(_load_form)  # Application.CreateForm reads form files through this module

@@ -3,7 +3,9 @@
 Delphi compiles a form's ``.dfm`` into the program as a resource named after the class. Here the
 form file is looked up on disk, in this order:
 
-1. the class attribute ``form_file`` (a path relative to the class's module), when set;
+1. a path given to :func:`RegisterFormFile` for the class, then the class attribute
+   ``form_file`` (a path relative to the class's module) when the class itself sets it (a
+   subclass does not inherit it: each form class has its own file);
 2. beside the module: ``<module>.dfm|.fmx|.lfm`` (Delphi's ``Unit1.pas`` + ``Unit1.dfm``), then
    ``<ClassName>.*`` and ``<ClassName without the leading T>.*``;
 3. the same names in a ``designer_specs/`` directory next to the module or in any directory above
@@ -19,19 +21,45 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
 
-from fnc.application import set_form_loader
-from fnc.component import TComponent
-from fnc.exceptions import EParserError, EReadError
-from fnc.forms import TDataModule
-from fnc.streaming.components.reader import FormReader
+from fnc.exceptions import EParserError
 from fnc.streaming.syntax.formfile import read_tree_file
 
-__all__ = ["FORM_EXTENSIONS", "create_form", "find_form_file", "form_file_candidates"]
+__all__ = [
+    "FORM_EXTENSIONS", "RegisterFormFile", "find_form_file",
+    "form_file_candidates", "registered_form_file", "root_class_name",
+]
 
 FORM_EXTENSIONS = (".dfm", ".fmx", ".lfm")
-C = TypeVar("C", bound=TComponent)
+
+_registered: dict[type, Path] = {}
+
+
+def RegisterFormFile(cls: type, path: str | os.PathLike[str] | None) -> None:
+    """Name the form file of the form, data module or frame class ``cls`` (None forgets it).
+
+    A relative ``path`` is taken from the current directory at registration time. This is the
+    form-file half of Delphi's ``{$R *.dfm}``: reading a form whose class derives from ``cls``
+    reads this file first (its ancestor), and ``inline`` frames of class ``cls`` get their
+    children from it. The class attribute ``form_file`` does the same from the class body.
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"RegisterFormFile needs a class, not {type(cls).__name__}")
+    if path is None:
+        _registered.pop(cls, None)
+    else:
+        _registered[cls] = Path(os.fspath(path)).resolve()
+
+
+def registered_form_file(cls: type) -> Path | None:
+    """The form file named for ``cls`` itself (``RegisterFormFile`` or its own ``form_file``)."""
+    path = _registered.get(cls)
+    if path is not None:
+        return path
+    explicit = cls.__dict__.get("form_file")
+    if isinstance(explicit, str | os.PathLike):
+        return _module_dir(cls)[0] / explicit
+    return None
 
 
 def _module_dir(cls: type) -> tuple[Path, str]:
@@ -46,9 +74,9 @@ def _module_dir(cls: type) -> tuple[Path, str]:
 def form_file_candidates(cls: type) -> list[Path]:
     """Every path :func:`find_form_file` tries for ``cls``, in order."""
     directory, stem = _module_dir(cls)
-    explicit = cls.__dict__.get("form_file") or getattr(cls, "form_file", None)
-    if isinstance(explicit, str | os.PathLike):
-        return [directory / explicit]
+    explicit = registered_form_file(cls)
+    if explicit is not None:
+        return [explicit]
     names = [n for n in (stem, cls.__name__) if n]
     if cls.__name__[:1] in "Tt" and len(cls.__name__) > 1:
         names.append(cls.__name__[1:])
@@ -71,7 +99,7 @@ _HEADER = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:object|inherited|inline)\s+"
                      rb"(?:[A-Za-z_]\w*\s*:\s*)?([A-Za-z_][\w.]*)", re.I)
 
 
-def _root_class_name(path: Path) -> str | None:
+def root_class_name(path: Path) -> str | None:
     """The root class a form file declares (from its first bytes when it is text)."""
     try:
         with path.open("rb") as f:
@@ -94,7 +122,7 @@ def find_form_file(cls: type) -> Path | None:
     by its root class, not its file name), any form file in those ``designer_specs/`` folders
     whose root class is ``cls``.
     """
-    explicit = getattr(cls, "form_file", None)
+    explicit = registered_form_file(cls) is not None
     wanted = cls.__name__.lower()
     candidates = form_file_candidates(cls)
     for path in candidates:
@@ -102,7 +130,7 @@ def find_form_file(cls: type) -> Path | None:
             continue
         if explicit:
             return path
-        name = _root_class_name(path)
+        name = root_class_name(path)
         if name is not None and name.lower() == wanted:
             return path
     if explicit:
@@ -113,39 +141,7 @@ def find_form_file(cls: type) -> Path | None:
             continue
         for path in sorted(folder.iterdir()):
             if path.suffix.lower() in FORM_EXTENSIONS and path.is_file():
-                name = _root_class_name(path)
+                name = root_class_name(path)
                 if name is not None and name.lower() == wanted:
                     return path
     return None
-
-
-def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **props: Any) -> C:
-    """Create ``InstanceClass(AOwner)``, load its form file into it, then apply ``props``.
-
-    A TDataModule/TForm then gets ``DoCreate()`` (``OnCreate``). Raises :class:`EReadError` when
-    no form file belongs to the class, and the reader's errors otherwise (the half-built
-    instance is freed first). ``Application.CreateForm`` calls this.
-    """
-    path = find_form_file(InstanceClass)
-    if path is None:
-        tried = ", ".join(str(p) for p in form_file_candidates(InstanceClass)[:6])
-        raise EReadError(f"No form file found for {InstanceClass.__name__} (tried {tried}, ...)")
-    tree = read_tree_file(path)
-    instance = InstanceClass(AOwner)
-    try:
-        FormReader(filename=str(path)).read(tree, instance)
-        for name, value in props.items():
-            setattr(instance, name, value)
-    except BaseException:
-        instance.Free()
-        raise
-    if isinstance(instance, TDataModule):
-        instance.DoCreate()
-    return instance
-
-
-def _load_form(InstanceClass: type[C], AOwner: TComponent, props: dict[str, Any]) -> C:
-    return create_form(InstanceClass, AOwner, **props)
-
-
-set_form_loader(_load_form)  # Application.CreateForm reads form files through this module

@@ -4,51 +4,64 @@ What it does, in Delphi's order (spec §5.2-5.3):
 
 1. The root: the given instance, or a new instance of the root's registered class. It gets
    ``csLoading``, a globally unique name (``Form1``, then ``Form1_1``, ``Form1_2``...) and its
-   properties.
-2. Each nested block: the class resolves through the root class's annotated fields, then the
-   registry. The component is created **owned by the root**; the enclosing block becomes its
-   parent (``SetParentComponent``); it is named (which binds ``root.<Name>``); its properties are
-   assigned with ``csReading`` set; then its own nested blocks follow. ``inherited`` blocks reuse
-   the component the root already has under that name.
-3. Properties go through the typed property system (enums and sets by name, dotted paths into
-   nested persistent objects). A collection (``Columns = < item ... end >``) is cleared when the
-   file lists items, then gets one ``Add()`` per item, inside ``BeginUpdate``/``EndUpdate``;
-   item values are assigned like a component's and errors name them ``Columns[1].Width``.
-   Events bind to **methods of the root's Python class** by name; ``nil`` clears a handler and
-   is remembered, with what an ``inherited`` block's component had and was given, so that the
-   writer can write a cleared handler as ``OnX = nil``.
-   Component references are recorded and fixed up after the whole root is read, so forward
+   properties. An ``inherited`` root first gets its **ancestors**: the form file of the nearest
+   base class that has one is read into the same instance (itself after its own ancestors),
+   as Delphi's ``InitInheritedComponent`` does (see :mod:`fnc.streaming.components.ancestors`).
+2. Each nested block: the class resolves through the root class's annotated fields (inside a
+   frame, the frame class's first), then the registry. The component is created **owned by
+   the lookup root** (the form, or the inline frame it is in); the enclosing block becomes its
+   parent (``SetParentComponent``); it is named (which binds ``owner.<Name>``); its properties
+   are assigned with ``csReading`` set; then its own nested blocks follow. ``inherited``
+   blocks reuse the component the lookup root already has under that name (when there is
+   none and reading is not strict, it is created and marked as coming from a missing
+   ancestor); ``[n]`` moves it to position ``n`` among its parent's children.
+3. ``inline Frame1: TFrame1`` creates a :class:`~fnc.forms.TFrame` subclass instance (a
+   generated one when the class is unknown and reading is not strict) that owns its children:
+   ``TFrame1``'s own form file supplies them when found, and the block's ``inherited`` entries
+   are deltas against it. Inside the frame, handlers bind to the frame's methods first, then the
+   form's.
+4. Properties and events: :mod:`fnc.streaming.components.propertyreader`. Component references are
+   recorded and fixed up after the whole root is read (frame first, then form), so forward
    references work; ``Other.Name`` references to a root not loaded yet wait for it.
-4. ``Loaded()`` runs once per component, root first, after the local fix-ups.
+5. ``Loaded()`` runs once per component, root first, after the local fix-ups.
 
 Unknown classes become placeholders that keep every value
 (:mod:`fnc.streaming.components.placeholders`);
-design-time values (``Left``, ``Top``, ``Size.Width``, ``Position.X``...) and, on ``TForm`` /
-``TDataModule`` roots, form properties this framework does not model (``ClientHeight``, ``Font.*``,
-``PixelsPerInch``...) are kept in ``DesignInfo``. ``strict=True`` turns unknown classes into
-:class:`EClassNotFound` and unknown root properties into :class:`EReadError`.
+design-time values (``Left``, ``Top``, ``Size.Width``...) and, on ``TForm`` / ``TDataModule``
+roots, form properties this framework does not model (``ClientHeight``, ``Font.*``...) are kept
+in ``DesignInfo``. ``strict=True`` turns unknown classes into :class:`EClassNotFound`, unknown
+root properties into :class:`EReadError`, and an ``inherited`` block without its ancestor into
+``EReadError: Ancestor for 'X' not found``.
 
 Errors name the file, line, column, component and property (``unit1.dfm:7:5: Error reading
 Client1.Port: ...``) and carry them as attributes. Reading never imports a module and never runs
-code named by the form: only registered classes are created and only methods of the root's own
-class are bound.
+code named by the form: only registered classes are created and only methods of the root's (or
+frame's) own class are bound.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
-from fnc.collections import TCollection
 from fnc.component import TComponent, csInline, csLoading, csReading
-from fnc.events import Event
-from fnc.exceptions import EClassNotFound, EReadError
-from fnc.forms import TDataModule
+from fnc.exceptions import EClassNotFound, EParserError, EReadError
+from fnc.forms import TFrame
 from fnc.properties import Property as PublishedProperty
-from fnc.properties import declared_properties, type_name
+from fnc.streaming.components.ancestors import (
+    ANCESTRY_KEY,
+    MISSING_ANCESTOR_KEY,
+    SEARCH_KEY,
+    ancestor_form,
+    class_form_file,
+    frame_class,
+    reading_folders,
+    set_child_order,
+)
 from fnc.streaming.components.globals import (
     FindGlobalComponent,
     add_pending,
@@ -57,49 +70,35 @@ from fnc.streaming.components.globals import (
     resolve_pending,
 )
 from fnc.streaming.components.placeholders import TPlaceholderComponent, placeholder_class
-from fnc.streaming.components.registry import GetClass, field_classes
-from fnc.streaming.syntax.tree import (
-    Binary,
-    Bool,
-    Collection,
-    Float,
-    Ident,
-    Integer,
-    Nil,
-    ObjectNode,
-    PropertyNode,
-    Set,
-    String,
-    Value,
+from fnc.streaming.components.propertyreader import (
+    ANCESTOR_EVENTS_KEY,
+    DESIGN_TIME_PROPERTIES,
+    HANDLER_NAMES_KEY,
+    HEADER_KEY,
+    NIL_EVENTS_KEY,
+    ORDER_KEY,
+    PropertyAssigner,
+    Scope,
+    Skip,
+    events_map,
+    handler_methods,
 )
-from fnc.streaming.syntax.values import is_plain_round_trip, plain_value
+from fnc.streaming.components.registry import GetClass, field_classes
+from fnc.streaming.syntax.formfile import read_tree_file
+from fnc.streaming.syntax.gcpause import paused_gc
+from fnc.streaming.syntax.tree import ObjectNode, PropertyNode
 
-__all__ = ["DESIGN_TIME_PROPERTIES", "FormReader", "read_component"]
+__all__ = [
+    "ANCESTOR_EVENTS_KEY", "DESIGN_TIME_PROPERTIES", "FormReader", "HANDLER_NAMES_KEY",
+    "HEADER_KEY", "NIL_EVENTS_KEY", "ORDER_KEY", "SEQUENCE_KEY", "handler_methods",
+    "read_component",
+]
 
-#: Design-time values every component accepts and keeps in ``DesignInfo`` (strict mode too).
-DESIGN_TIME_PROPERTIES = frozenset(p.lower() for p in (
-    "Left", "Top", "Width", "Height", "Visible", "DesignInfo",
-    "ExplicitLeft", "ExplicitTop", "ExplicitWidth", "ExplicitHeight",
-    "Size.Width", "Size.Height", "Size.PlatformDefault", "Position.X", "Position.Y",
-))
-
-#: Header details (``inherited``/``inline``, ``[n]``) kept for the writer.
-HEADER_KEY = "_fnc_form_header"
-#: Lower-case property paths in the order the form file gave them, kept for the writer.
-ORDER_KEY = "_fnc_form_order"
-#: Names of the events the writer writes as ``OnX = nil`` while their handler is None: events
-#: the file set to ``nil``, and on an ``inherited`` block every event the file set or the
-#: component already had a handler for when the block was read (the ancestor's handler).
-NIL_EVENTS_KEY = "_fnc_form_nil_events"
-#: Event name -> handler an ``inherited`` block's component had before the block was read; the
-#: writer leaves out a handler that is still the ancestor's and that the file did not name.
-ANCESTOR_EVENTS_KEY = "_fnc_form_ancestor_events"
-
-ErrorHook = Callable[[EReadError], bool]
-FindMethodHook = Callable[[TComponent, str], "Callable[..., Any] | None"]
-PropertyNotFoundHook = Callable[[TComponent, str, Value], bool]
-
-_FRAMEWORK_PACKAGES = ("fnc", "fnc_websocket")
+#: Position of a component's block in the file read (the writer keeps file order where
+#: ``[n]`` indexes were read without an ancestor to compare with).
+SEQUENCE_KEY = "_fnc_form_sequence"
+#: Deepest chain of ancestor form files and nested frames followed (a cycle stops here).
+MAX_ANCESTRY = 32
 
 
 @attrs.define
@@ -114,15 +113,18 @@ class FormReader:
       was handled (Delphi's ``OnPropertyNotFound``).
 
     ``strict``: unknown classes raise :class:`EClassNotFound` instead of becoming placeholders,
-    and a root's unmodelled properties raise :class:`EReadError` instead of going to DesignInfo.
-    ``filename`` labels error messages.
+    a root's unmodelled properties raise :class:`EReadError` instead of going to DesignInfo, and
+    an ``inherited`` block whose component no ancestor provides raises :class:`EReadError`.
+    ``filename`` labels error messages; its folder, then ``search_path``, is where ancestor and
+    frame form files are looked for first.
     """
 
     strict: bool = False
-    on_error: ErrorHook | None = None
-    on_find_method: FindMethodHook | None = None
-    on_property_not_found: PropertyNotFoundHook | None = None
+    on_error: Any = None
+    on_find_method: Any = None
+    on_property_not_found: Any = None
     filename: str | None = None
+    search_path: Sequence[str | os.PathLike[str]] = ()
 
     def read(self, tree: ObjectNode, Instance: TComponent | None = None) -> TComponent:
         """Build the component tree of ``tree`` into ``Instance`` (or a new root); return the root.
@@ -134,13 +136,25 @@ class FormReader:
             raise TypeError(f"read needs an ObjectNode, not {type(tree).__name__}")
         if Instance is not None and not isinstance(Instance, TComponent):
             raise TypeError(f"Instance must be a TComponent, not {type(Instance).__name__}")
-        return _ReadSession(self, tree).run(Instance)
+        with paused_gc():
+            return _ReadSession(self, tree).run(Instance)
 
 
 def read_component(tree: ObjectNode, Instance: TComponent | None = None, **options: Any
                    ) -> TComponent:
     """``FormReader(**options).read(tree, Instance)``."""
     return FormReader(**options).read(tree, Instance)
+
+
+def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any] = ()
+                    ) -> TComponent:
+    """A fresh ``cls`` instance loaded from the form file ``path`` (with its ancestors), for
+    the writer to compare with: not registered as a global root, ``Loaded`` not called (it stays
+    ``csLoading``, so nothing activates). The caller frees it."""
+    reader = FormReader(filename=path, search_path=search_path, on_error=lambda _exc: True)
+    session = _ReadSession(reader, read_tree_file(path))
+    session.comparison = True
+    return session.run(cls(None))
 
 
 _name_lock = threading.Lock()
@@ -159,78 +173,32 @@ def _unique_root_name(name: str, root: TComponent) -> str:
         candidate = f"{name}_{n}"
 
 
-def _lower_map(cls: type) -> dict[str, PublishedProperty]:
-    cached = cls.__dict__.get("_fnc_props_lower")
-    if cached is None:
-        cached = {name.lower(): prop for name, prop in declared_properties(cls).items()}
-        type.__setattr__(cls, "_fnc_props_lower", cached)
-    return cached
+def _annotate(exc: Exception, **details: Any) -> Exception:
+    for key, value in details.items():
+        setattr(exc, key, value)
+    return exc
 
 
-def _events_map(cls: type) -> dict[str, Event]:
-    cached = cls.__dict__.get("_fnc_events_lower")
-    if cached is None:
-        cached = {}
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                if isinstance(value, Event):
-                    cached[name.lower()] = value
-        type.__setattr__(cls, "_fnc_events_lower", cached)
-    return cached
-
-
-def _is_framework(module: str) -> bool:
-    top = module.split(".", 1)[0]
-    return top in _FRAMEWORK_PACKAGES
-
-
-def handler_methods(root_class: type) -> dict[str, str]:
-    """Lower-case name -> name of the methods a form may bind on ``root_class``: public
-    functions defined by the application's classes (not by fnc's or fnc_websocket's)."""
-    found: dict[str, str] = {}
-    for klass in reversed(root_class.__mro__):
-        if klass is object or _is_framework(klass.__module__):
-            continue
-        for name, value in vars(klass).items():
-            if not name.startswith("_") and callable(value) and not isinstance(value, type):
-                found[name.lower()] = name
-    return found
-
-
-def _describe(node: Value) -> str:
-    cls = type(node)
-    if cls in (Integer, Ident):
-        return f"{node.value}"  # type: ignore[union-attr]
-    if cls is String:
-        return repr(node.value)  # type: ignore[union-attr]
-    if cls is Float:
-        return f"{node.value}{node.suffix}"  # type: ignore[union-attr]
-    if cls is Bool:
-        return "True" if node.value else "False"  # type: ignore[union-attr]
-    if cls is Nil:
-        return "nil"
-    return cls.__name__.lower()
-
-
-class _Skip(Exception):
-    """A property the on_error hook chose to skip."""
-
-
-class _ReadSession:
+class _ReadSession(PropertyAssigner):
     def __init__(self, reader: FormReader, tree: ObjectNode) -> None:
         self.reader = reader
         self.tree = tree
-        self.root: TComponent = None  # type: ignore[assignment]
+        self.comparison = False
         self.classes: dict[str, type[TComponent]] = {}
-        self.methods: dict[str, str] = {}
+        self.frame_classes: dict[type, dict[str, type[TComponent]]] = {}
         self.created: list[TComponent] = []
         self.loaded: list[TComponent] = []
-        self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str]] = []
+        self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str,
+                                TComponent]] = []
+        self.filename = reader.filename
+        self.depth = 0
+        self.sequence = 0
+        self.root_ref: TComponent | None = None
 
     # -- errors ----------------------------------------------------------------------------
 
     def where(self, line: int | None, col: int | None) -> str:
-        where = self.reader.filename or "<string>"
+        where = self.filename or "<string>"
         if line is not None:
             where += f":{line}"
             if col is not None:
@@ -241,29 +209,21 @@ class _ReadSession:
               cls: type[EReadError] = EReadError) -> EReadError:
         name = component.Name or type(component).__name__
         exc = cls(f"{self.where(prop.line, prop.col)}: Error reading {name}.{path}: {reason}")
-        exc.filename = self.reader.filename  # type: ignore[attr-defined]
-        exc.line = prop.line  # type: ignore[attr-defined]
-        exc.column = prop.col  # type: ignore[attr-defined]
-        exc.component = name  # type: ignore[attr-defined]
-        exc.property = path  # type: ignore[attr-defined]
-        exc.reason = reason  # type: ignore[attr-defined]
+        _annotate(exc, filename=self.filename, line=prop.line, column=prop.col,
+                  component=name, property=path, reason=reason)
         return exc
 
     def node_error(self, node: ObjectNode, reason: str, cls: type[Exception] = EReadError
                    ) -> Exception:
         exc = cls(f"{self.where(node.line, node.col)}: {reason}")
-        exc.filename = self.reader.filename  # type: ignore[attr-defined]
-        exc.line = node.line  # type: ignore[attr-defined]
-        exc.column = node.col  # type: ignore[attr-defined]
-        exc.component = node.name  # type: ignore[attr-defined]
-        exc.reason = reason  # type: ignore[attr-defined]
-        return exc
+        return _annotate(exc, filename=self.filename, line=node.line, column=node.col,
+                         component=node.name, reason=reason)
 
     def recoverable(self, exc: EReadError) -> None:
         """Raise ``exc`` unless the on_error hook skips it."""
         hook = self.reader.on_error
         if hook is not None and hook(exc):
-            raise _Skip
+            raise Skip
         raise exc
 
     # -- the whole read --------------------------------------------------------------------
@@ -272,34 +232,30 @@ class _ReadSession:
         tree = self.tree
         created_root = instance is None
         if instance is None:
-            cls = self.resolve_class(tree, registry_only=True)
-            instance = cls(None)
-        root = self.root = instance
+            instance = self.resolve_class(tree, registry_only=True)(None)
+        root = self.root = self.root_ref = instance
         self.classes = field_classes(type(root))
-        self.methods = handler_methods(type(root))
+        scope = Scope(root, ((root, handler_methods(type(root))),))
         try:
             root.Loading()
             if tree.kind == "inline":
                 root.SetComponentState(csInline, True)
-            if tree.name:
+            if tree.name and not self.comparison:
                 with _name_lock:
                     try:
                         root.Name = _unique_root_name(tree.name, root)
                     except Exception as exc:
                         raise self.node_error(tree, f"Invalid root name: {exc}") from exc
             self.loaded.append(root)
-            self.remember_header(root, tree)
-            if tree.kind == "inherited":
-                self.remember_ancestor_handlers(root)
-            root.SetComponentState(csReading, True)
-            self.read_properties(root, tree)
-            root.SetComponentState(csReading, False)
-            for child in tree.children:
-                self.read_component(child, None)
+            if self.reader.search_path:
+                root.__dict__[SEARCH_KEY] = tuple(os.fspath(p) for p in self.reader.search_path)
+            self.read_tree(root, tree, scope, type(root), None)
             self.fix_up()
         except BaseException:
             self.abandon(created_root)
             raise
+        if self.comparison:
+            return root
         register_root(root)
         first_error: BaseException | None = None
         for component in self.loaded:
@@ -317,7 +273,7 @@ class _ReadSession:
         for component in reversed(self.created):
             if not component.is_destroyed:
                 component.Free()
-        root = self.root
+        root = self.root_ref
         if root is None:
             return
         if created_root:
@@ -326,16 +282,77 @@ class _ReadSession:
             root.SetComponentState(csReading, False)
             root.SetComponentState(csLoading, False)
 
+    def read_tree(self, instance: TComponent, tree: ObjectNode, scope: Scope, cls: type,
+                  child_parent: TComponent | None) -> None:
+        """Read a root-level tree (the form's, an ancestor's or a frame's file) into
+        ``instance``: its ancestors first when it is ``inherited``, then its values and
+        children in ``scope``."""
+        if tree.kind == "inherited":
+            self.read_ancestors(instance, tree, scope, cls, child_parent)
+        self.remember_header(instance, tree)
+        if tree.kind == "inherited" and not instance.__dict__.get(ANCESTRY_KEY):
+            self.remember_ancestor_handlers(instance)
+        # What the writer compares with: nothing for an ``object`` root (the file said so),
+        # whatever ancestors an ``inherited`` one had (read_ancestors sets it).
+        instance.__dict__.setdefault(ANCESTRY_KEY, ())
+        instance.SetComponentState(csReading, True)
+        self.read_properties(instance, tree, scope)
+        instance.SetComponentState(csReading, False)
+        for child in tree.children:
+            self.read_component(child, child_parent, scope)
+
+    def read_ancestors(self, instance: TComponent, tree: ObjectNode, scope: Scope, cls: type,
+                       child_parent: TComponent | None) -> None:
+        folders = reading_folders(self.filename, self.reader.search_path)
+        found = ancestor_form(cls, folders)
+        if found is None:
+            instance.__dict__[MISSING_ANCESTOR_KEY] = True
+            instance.__dict__.setdefault(ANCESTRY_KEY, ())
+            return
+        base, path = found
+        ancestor_tree = self.load_file(str(path), tree)
+        outer = self.filename
+        self.filename = str(path)
+        self.depth += 1
+        try:
+            self.read_tree(instance, ancestor_tree, scope, base, child_parent)
+        finally:
+            self.filename = outer
+            self.depth -= 1
+        instance.__dict__[ANCESTRY_KEY] = ((base, path),)
+
+    def load_file(self, path: str, referrer: ObjectNode) -> ObjectNode:
+        if self.depth >= MAX_ANCESTRY:
+            raise self.node_error(referrer, f"Ancestor and frame files nest deeper than "
+                                            f"{MAX_ANCESTRY} levels (a cycle?) at {path}")
+        try:
+            return read_tree_file(path)
+        except (OSError, EParserError) as exc:
+            raise self.node_error(referrer, f"Cannot read the form file {path}: {exc}") from exc
+
     # -- classes and components ------------------------------------------------------------
 
-    def resolve_class(self, node: ObjectNode, registry_only: bool = False) -> type[TComponent]:
+    def resolve_class(self, node: ObjectNode, registry_only: bool = False,
+                      scope: Scope | None = None) -> type[TComponent]:
         name = node.class_name
-        cls: Any = None if registry_only else self.classes.get(name.lower())
+        cls: Any = None
+        if not registry_only:
+            folded = name.lower()
+            if scope is not None and scope.owner is not self.root:  # inside a frame: its fields
+                owner_class = type(scope.owner)
+                fields = self.frame_classes.get(owner_class)
+                if fields is None:
+                    fields = self.frame_classes[owner_class] = field_classes(owner_class)
+                cls = fields.get(folded)
+            if cls is None:
+                cls = self.classes.get(folded)
         if cls is None:
             cls = GetClass(name)
         if cls is None:
             if self.reader.strict:
                 raise self.node_error(node, f'Class "{name}" not found', EClassNotFound)
+            if node.kind == "inline":
+                return frame_class(name)
             return placeholder_class(name)
         if not issubclass(cls, TComponent):
             raise self.node_error(node, f"Class {name} is not a component class")
@@ -344,223 +361,137 @@ class _ReadSession:
     def remember_header(self, component: TComponent, node: ObjectNode) -> None:
         if node.kind != "object" or node.index is not None:
             component.__dict__[HEADER_KEY] = (node.kind, node.index)
+        else:
+            component.__dict__.pop(HEADER_KEY, None)
 
     def remember_ancestor_handlers(self, component: TComponent) -> None:
-        # An inherited block's component exists before the block is read: the handlers it has
-        # now were assigned by its "ancestor" (the root class's constructor). Clearing one of
-        # them later must be written as ``OnX = nil``, or reading the file back restores it.
-        had = {event.name: handler for event in _events_map(type(component)).values()
+        # An inherited block's component may exist before the block is read, with handlers
+        # assigned by code (the root class's constructor). Clearing one of them later must be
+        # written as ``OnX = nil``, or reading the file back restores it.
+        had = {event.name: handler for event in events_map(type(component)).values()
                if (handler := event.__get__(component)) is not None}
         if had:
             component.__dict__[ANCESTOR_EVENTS_KEY] = had
             component.__dict__.setdefault(NIL_EVENTS_KEY, set()).update(had)
 
-    def read_component(self, node: ObjectNode, parent: TComponent | None) -> None:
-        root = self.root
+    def create(self, node: ObjectNode, scope: Scope) -> TComponent:
+        component = self.resolve_class(node, scope=scope)(scope.owner)
+        self.created.append(component)
+        if node.name:
+            try:
+                component.Name = node.name
+            except Exception as exc:
+                raise self.node_error(node, f"Cannot name component {node.name}: {exc}") from exc
+        return component
+
+    def read_component(self, node: ObjectNode, parent: TComponent | None, scope: Scope) -> None:
+        if node.kind == "inline":
+            cls = self.resolve_class(node, scope=scope)
+            if issubclass(cls, TFrame):
+                self.read_frame(node, cls, parent, scope)
+                return
+        component: TComponent | None = None
         if node.kind == "inherited":
-            component = root.FindComponent(node.name) if node.name else None
+            component = scope.owner.FindComponent(node.name) if node.name else None
             if component is None:
-                raise self.node_error(node, f"Ancestor for '{node.name}' not found")
+                if self.reader.strict or not node.name:
+                    raise self.node_error(node, f"Ancestor for '{node.name}' not found")
+                component = self.create(node, scope)
+                component.__dict__[MISSING_ANCESTOR_KEY] = True
+            else:
+                self.remember_ancestor_handlers(component)
+                if isinstance(component, TFrame) and csInline in component.ComponentState:
+                    # a frame the ancestor form placed: its blocks are in the frame's namespace
+                    scope = Scope(component, ((component, handler_methods(type(component))),
+                                              *scope.handlers))
         else:
-            cls = self.resolve_class(node)
-            component = cls(root)
-            self.created.append(component)
+            component = self.create(node, scope)
             if node.kind == "inline":
                 component.SetComponentState(csInline, True)
         component.Loading()
         if parent is not None:
             component.SetParentComponent(parent)
-        if node.kind != "inherited" and node.name:
-            try:
-                component.Name = node.name
-            except Exception as exc:
-                raise self.node_error(node, f"Cannot name component {node.name}: {exc}") from exc
+        if node.index is not None:
+            set_child_order(component, node.index)
         self.remember_header(component, node)
-        if node.kind == "inherited":
-            self.remember_ancestor_handlers(component)
+        self.sequence += 1
+        component.__dict__[SEQUENCE_KEY] = self.sequence
         component.SetComponentState(csReading, True)
-        self.read_properties(component, node)
+        self.read_properties(component, node, scope)
         component.SetComponentState(csReading, False)
         for child in node.children:
-            self.read_component(child, component)
+            self.read_component(child, component, scope)
         self.loaded.append(component)
+
+    def read_frame(self, node: ObjectNode, cls: type[TComponent], parent: TComponent | None,
+                   scope: Scope) -> None:
+        frame = self.create(node, scope)
+        frame.SetComponentState(csInline, True)
+        frame.Loading()
+        if parent is not None:
+            frame.SetParentComponent(parent)
+        if node.index is not None:
+            set_child_order(frame, node.index)
+        inner = Scope(frame, ((frame, handler_methods(cls)), *scope.handlers))
+        folders = reading_folders(self.filename, self.reader.search_path)
+        path = class_form_file(cls, folders)
+        if path is None:
+            frame.__dict__[MISSING_ANCESTOR_KEY] = True
+            frame.__dict__[ANCESTRY_KEY] = ()
+        else:
+            frame_tree = self.load_file(str(path), node)
+            outer = self.filename
+            self.filename = str(path)
+            self.depth += 1
+            try:
+                self.read_tree(frame, frame_tree, inner, cls, frame)
+            finally:
+                self.filename = outer
+                self.depth -= 1
+            frame.__dict__[ANCESTRY_KEY] = ((cls, path),)
+        self.remember_header(frame, node)
+        frame.SetComponentState(csReading, True)
+        self.read_properties(frame, node, inner)
+        frame.SetComponentState(csReading, False)
+        for child in node.children:
+            self.read_component(child, frame, inner)
+        self.loaded.append(frame)
 
     # -- properties ------------------------------------------------------------------------
 
-    def read_properties(self, component: TComponent, node: ObjectNode) -> None:
-        placeholder = isinstance(component, TPlaceholderComponent)
-        if node.properties and not placeholder:
+    def read_properties(self, component: TComponent, node: ObjectNode, scope: Scope) -> None:
+        if node.properties:
             component.__dict__[ORDER_KEY] = [prop.path.lower() for prop in node.properties]
+        if isinstance(component, TPlaceholderComponent):
+            streamed = component.StreamedProperties
+            for prop in node.properties:
+                streamed[prop.path] = prop.value
+            return
         for prop in node.properties:
-            if placeholder:
-                component.StreamedProperties[prop.path] = prop.value  # type: ignore[attr-defined]
-                continue
             try:
-                self.read_property(component, prop)
-            except _Skip:
+                self.read_property(component, prop, scope)
+            except Skip:
                 continue
-
-    def read_property(self, component: TComponent, prop: PropertyNode, owner: Any = None,
-                      prefix: str = "") -> None:
-        """Assign ``prop`` to ``owner`` (the component itself, or a collection item whose path
-        for messages is ``prefix``, e.g. ``Columns[0].``)."""
-        if owner is None:
-            owner = component
-        path = prop.path
-        if "." not in path:  # the usual case: an event or a property of the object itself
-            cls = type(owner)
-            folded = path.lower()
-            event = _events_map(cls).get(folded)
-            if event is not None:
-                self.bind_event(component, owner, event, prop, prefix)
-                return
-            published = _lower_map(cls).get(folded)
-            if published is None:
-                self.unknown(component, prop, f'Unknown property: "{path}"', prefix)
-                return
-            self.assign(component, owner, published, prop, prefix)
-            return
-        parts = prop.parts
-        target: Any = owner
-        for i, part in enumerate(parts[:-1]):
-            published = _lower_map(type(target)).get(part.lower())
-            if published is None or published.kind != "persistent" or isinstance(
-                    getattr(target, published.name), TCollection):
-                if published is None and i == 0:
-                    reason = f'Unknown property: "{part}"'
-                else:
-                    reason = f"Invalid property path: {'.'.join(parts[:i + 1])} is not an object"
-                self.unknown(component, prop, reason, prefix)
-                return
-            target = getattr(target, published.name)
-        name = parts[-1]
-        published = _lower_map(type(target)).get(name.lower())
-        if published is None:
-            self.unknown(component, prop, f'Unknown property: "{name}"', prefix)
-            return
-        self.assign(component, target, published, prop, prefix)
-
-    def unknown(self, component: TComponent, prop: PropertyNode, reason: str,
-                prefix: str = "") -> None:
-        path = prop.path
-        keep = not prefix and (path.lower() in DESIGN_TIME_PROPERTIES or (
-            not self.reader.strict and component is self.root
-            and isinstance(component, TDataModule)))
-        if keep:
-            value = prop.value
-            component.DesignInfo[path] = plain_value(value) if is_plain_round_trip(value) \
-                else value
-            return
-        hook = self.reader.on_property_not_found
-        if hook is not None and hook(component, prefix + path, prop.value):
-            return
-        self.recoverable(self.error(component, prefix + path, reason, prop))
-
-    def bind_event(self, component: TComponent, owner: Any, event: Event, prop: PropertyNode,
-                   prefix: str = "") -> None:
-        value = prop.value
-        if type(value) is Nil:
-            setattr(owner, event.name, None)
-            owner.__dict__.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
-            return
-        if type(value) is not Ident or "." in value.value:  # type: ignore[union-attr]
-            self.recoverable(self.error(
-                component, prefix + prop.path,
-                f"Invalid property value: {_describe(value)} (an event takes a method name)",
-                prop))
-        method_name: str = value.value  # type: ignore[union-attr]
-        root = self.root
-        handler: Any = None
-        real = self.methods.get(method_name.lower())
-        if real is not None:
-            handler = getattr(root, real)
-        elif self.reader.on_find_method is not None:
-            handler = self.reader.on_find_method(root, method_name)
-        if handler is None or not callable(handler):
-            self.recoverable(self.error(
-                component, prefix + prop.path,
-                f"Method '{method_name}' not found in {type(root).__name__}", prop))
-        setattr(owner, event.name, handler)
-        header = owner.__dict__.get(HEADER_KEY)
-        if header is not None and header[0] == "inherited":
-            owner.__dict__.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
-
-    def convert(self, published: PublishedProperty, value: Value) -> Any:
-        kind = published.kind
-        vtype = type(value)
-        if kind == "bool" and vtype is Bool:
-            return value.value  # type: ignore[union-attr]
-        if kind == "int" and vtype is Integer:
-            return value.value  # type: ignore[union-attr]
-        if kind == "float" and vtype in (Integer, Float):
-            return float(plain_value(value))
-        if kind == "str" and vtype is String:
-            return value.value  # type: ignore[union-attr]
-        if kind == "bytes" and vtype is Binary:
-            return value.data  # type: ignore[union-attr]
-        if kind == "enum" and vtype is Ident:
-            return value.value  # type: ignore[union-attr]
-        if kind == "set" and vtype is Set:
-            return value.items  # type: ignore[union-attr]
-        if kind in ("component", "object") and vtype is Nil:
-            return None
-        raise ValueError(f"Invalid property value: {_describe(value)} for a "
-                         f"{type_name(published.type)} property")
-
-    def assign(self, component: TComponent, target: Any, published: PublishedProperty,
-               prop: PropertyNode, prefix: str = "") -> None:
-        path = prefix + prop.path
-        if type(prop.value) is Collection and published.kind == "persistent":
-            collection = getattr(target, published.name)
-            if isinstance(collection, TCollection):
-                self.read_collection(component, collection, prop, path)
-                return
-        if published.read_only:
-            self.recoverable(self.error(
-                component, path, "Cannot assign to a read-only property", prop))
-        if published.kind == "component" and type(prop.value) is Ident:
-            self.fixups.append((component, target, published, prop.value.value, prop, path))  # type: ignore[union-attr]
-            return
-        try:
-            setattr(target, published.name, self.convert(published, prop.value))
-        except Exception as exc:
-            self.recoverable(self.error(component, path, str(exc), prop))
-
-    def read_collection(self, component: TComponent, collection: TCollection,
-                        prop: PropertyNode, path: str) -> None:
-        """``Columns = < item ... end >``: Delphi clears the collection (only when the file
-        has items), then adds one item per ``item`` and assigns its properties, all inside
-        ``BeginUpdate``/``EndUpdate``."""
-        items = prop.value.items  # type: ignore[union-attr]
-        collection.BeginUpdate()
-        try:
-            if items:
-                collection.Clear()
-            for item_node in items:
-                item = collection.Add()
-                if item_node.properties:
-                    item.__dict__[ORDER_KEY] = [p.path.lower() for p in item_node.properties]
-                prefix = f"{path}[{item.Index}]."
-                for item_prop in item_node.properties:
-                    try:
-                        self.read_property(component, item_prop, item, prefix)
-                    except _Skip:
-                        continue
-        finally:
-            collection.EndUpdate()
 
     # -- references ------------------------------------------------------------------------
 
     def fix_up(self) -> None:
+        indexes: dict[int, dict[str, TComponent]] = {}
         root = self.root
-        index: dict[str, TComponent] = {}
-        if self.fixups:  # one pass instead of a FindComponent scan per reference
-            for owned in reversed(root.Components):
-                if owned.Name:
-                    index[owned.Name.lower()] = owned
-        for component, target, published, path, prop, prop_path in self.fixups:
+        for component, target, published, path, prop, prop_path, owner in self.fixups:
             folded = path.lower()
-            found = index.get(folded) if "." not in folded and folded != "owner" else None
+            found: TComponent | None = None
+            if "." not in folded and folded != "owner":
+                for lookup in (owner, root) if owner is not root else (root,):
+                    index = indexes.get(id(lookup))
+                    if index is None:  # one pass instead of a FindComponent scan per reference
+                        index = indexes[id(lookup)] = {
+                            c.Name.lower(): c for c in reversed(lookup.Components) if c.Name}
+                    found = index.get(folded)
+                    if found is not None:
+                        break
+            if found is None:
+                found = find_reference(owner, path) if owner is not root else None
             if found is None:
                 found = find_reference(root, path)
             if found is None and "." in path:
@@ -577,5 +508,5 @@ class _ReadSession:
             except Exception as exc:
                 try:
                     self.recoverable(self.error(component, prop_path, str(exc), prop))
-                except _Skip:
+                except Skip:
                     continue

@@ -6,8 +6,8 @@ resolves classes through the root class's annotated fields (``Client1: TTMSFNCWe
 as Delphi does through a form's published field table. Nothing is ever imported because a form
 names it: a class is known only once its module registered it.
 
-fnc's own components (``TComponent``, ``TDataModule``, ``TForm``, ``TTimer``) are registered here;
-other packages register theirs when imported.
+fnc's own components (``TComponent``, ``TDataModule``, ``TForm``, ``TFrame``, ``TTimer``) are
+registered here; other packages register theirs when imported.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from fnc.component import TComponent, TPersistent
 from fnc.exceptions import EClassNotFound, EFilerError
-from fnc.forms import TDataModule, TForm
+from fnc.forms import TDataModule, TForm, TFrame
 from fnc.timer import TTimer
 
 __all__ = [
@@ -113,4 +113,4 @@ def field_classes(root_class: type) -> dict[str, type[TComponent]]:
     return found
 
 
-RegisterClasses([TComponent, TDataModule, TForm, TTimer])
+RegisterClasses([TComponent, TDataModule, TForm, TFrame, TTimer])

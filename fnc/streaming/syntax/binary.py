@@ -22,6 +22,7 @@ import math
 import struct
 
 from fnc.exceptions import EParserError, EWriteError
+from fnc.streaming.syntax.gcpause import paused_gc
 from fnc.streaming.syntax.lexer import join_surrogates
 from fnc.streaming.syntax.tree import (
     Binary,
@@ -116,7 +117,8 @@ def read_binary(data: bytes, filename: str | None = None) -> ObjectNode:
     if data[start:start + 4] != FILER_SIGNATURE:
         raise reader.error("Invalid stream format: 'TPF0' signature expected", start)
     reader.pos = start + 4
-    root = reader.read_object(0)
+    with paused_gc():
+        root = reader.read_object(0)
     if reader.pos != end:
         raise reader.error("Unexpected data after the root component", reader.pos)
     return root

@@ -43,15 +43,23 @@ class Token(NamedTuple):
 class Source:
     """Source text with its file name, mapping offsets to 1-based line and column."""
 
-    __slots__ = ("_line_starts", "filename", "text")
+    __slots__ = ("_last_line", "_last_offset", "_line_starts", "filename", "text")
 
     def __init__(self, text: str, filename: str | None = None) -> None:
         self.text = text
         self.filename = filename
         self._line_starts: list[int] | None = None
+        self._last_offset = 0
+        self._last_line = 1
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based ``(line, column)`` of ``offset``; lines end at LF (CR LF counts as one break)."""
+        text = self.text
+        last = self._last_offset
+        if last <= offset <= len(text):  # moving forward, as parsing does: count from there
+            line = self._last_line + text.count("\n", last, offset)
+            self._last_offset, self._last_line = offset, line
+            return line, offset - text.rfind("\n", 0, offset)
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         index = bisect.bisect_right(self._line_starts, offset) - 1
@@ -64,7 +72,9 @@ class Source:
 
 
 _IDENT = r"[^\W\d]\w*(?:\.[^\W\d]\w*)*"
-_STRING = r"(?:'[^'\r\n]*(?:''[^'\r\n]*)*'|\#(?:[0-9]+|\$[0-9A-Fa-f]+))+"
+# Possessive repeats: the regex engine keeps no backtracking state per character, so a string
+# literal of any length takes memory in proportion to its text only (a few bytes per character).
+_STRING = r"(?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:[0-9]++|\$[0-9A-Fa-f]++))++)"
 
 #: One token after any whitespace; ``lastgroup`` names its kind.
 _TOKEN_RE = re.compile(
@@ -81,7 +91,7 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_PIECE_RE = re.compile(r"'((?:[^']|'')*)'|\#(?:([0-9]+)|\$([0-9A-Fa-f]+))")
+_PIECE_RE = re.compile(r"'([^']*+(?:''[^']*+)*+)'|\#(?:([0-9]++)|\$([0-9A-Fa-f]++))")
 _WORD_CHAR_RE = re.compile(r"[\w.]")
 _HEX_WS_RE = re.compile(r"[0-9A-Fa-f\x01-\x20]*")
 _BLANKS_RE = re.compile(r"[\x01-\x20]+")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from fnc.exceptions import EParserError
+from fnc.streaming.syntax.gcpause import paused_gc
 from fnc.streaming.syntax.lexer import (
     Source,
     Token,
@@ -95,7 +96,8 @@ def parse_text(text: str | bytes, filename: str | None = None, *,
     if text.startswith(_BOM):
         text = text[1:]  # editors do not show it: columns count from the first visible character
     source = Source(text, filename)
-    return _Parser(source).parse_file()
+    with paused_gc():
+        return _Parser(source).parse_file()
 
 
 def _describe(token: Token) -> str:
@@ -146,6 +148,12 @@ _SIMPLE_HEADER_RE = re.compile(
     re.VERBOSE,
 )
 _INF = (float("inf"), float("-inf"))
+#: Value nodes are immutable: common ones are shared instead of built again for every line.
+_CACHE_LIMIT = 4096
+_INTEGERS: dict[str, Integer] = {str(i): Integer(i) for i in range(-1, 1025)}
+_IDENTS: dict[str, Value] = {}
+#: ``end`` closing a block (the token path handles anything else, errors included).
+_END_RE = re.compile(r"[\x01-\x20]*+end(?![\w.])", re.IGNORECASE)
 _TRUE, _FALSE, _NIL = Bool(True), Bool(False), Nil()
 _OBJECT_END_WORDS = frozenset(("end", *_OBJECT_KEYWORDS))
 _ITEM_END_WORDS = frozenset(("end",))
@@ -216,38 +224,41 @@ class _Parser:
                         ) -> PropertyNode | None:
         """The property a ``_SIMPLE_PROPERTY_RE`` match stands for, or None to take the token
         path (the name ends the block, or the value needs the token path's checks)."""
-        path = match.group("path")
+        path, integer, hexa, string, ident, number, suffix = match.groups()
+        value: Value
+        if integer is not None:
+            value = _INTEGERS.get(integer) or Integer(int(integer))
+        elif string is not None:
+            if "#" in string or "''" in string or string.count("'") != 2:
+                value = String(decode_string(string, self.source, match.start("string")))
+            else:
+                value = String(string[1:-1])
+        elif ident is not None:
+            value = _IDENTS.get(ident)  # type: ignore[assignment]
+            if value is None:
+                folded = ident.lower()
+                if folded == "true":
+                    value = _TRUE
+                elif folded == "false":
+                    value = _FALSE
+                elif folded == "nil":
+                    value = _NIL
+                elif folded in _RESERVED_VALUES:
+                    return None
+                else:
+                    value = Ident(ident)
+                    if len(_IDENTS) < _CACHE_LIMIT:
+                        _IDENTS[ident] = value
+        elif hexa is not None:
+            value = Integer(int(hexa, 16))
+        else:  # float, with or without suffix
+            fvalue = float(number)
+            if fvalue in _INF:
+                return None
+            value = Float(fvalue, suffix.lower() if suffix else "")  # type: ignore[arg-type]
         if path.lower() in end_words:
             return None
-        kind = match.lastgroup
-        value: Value
-        if kind == "int":
-            value = Integer(int(match.group("int")))
-        elif kind == "string":
-            value = String(decode_string(match.group("string"), self.source,
-                                          match.start("string")))
-        elif kind == "ident":
-            word = match.group("ident")
-            folded = word.lower()
-            if folded == "true":
-                value = _TRUE
-            elif folded == "false":
-                value = _FALSE
-            elif folded == "nil":
-                value = _NIL
-            elif folded in _RESERVED_VALUES:
-                return None
-            else:
-                value = Ident(word)
-        elif kind == "hex":
-            value = Integer(int(match.group("hex"), 16))
-        else:  # float, with or without suffix
-            number = float(match.group("float"))
-            if number in _INF:
-                return None
-            suffix = match.group("suffix")
-            value = Float(number, suffix.lower() if suffix else "")  # type: ignore[arg-type]
-        line, col = self.source.position(match.start("path"))
+        line, col = self.source.position(match.start(1))
         return PropertyNode(path, value, line, col)
 
     # -- grammar -------------------------------------------------------------
@@ -321,7 +332,12 @@ class _Parser:
                 break
             properties.append(self.parse_property(depth))
         children: list[ObjectNode] = []
+        match_end = _END_RE.match
         while True:
+            end = match_end(text, self.pos)
+            if end is not None:
+                self.pos = end.end()
+                break
             token = self.peek()
             if self.is_keyword(token, "end"):
                 self.next()

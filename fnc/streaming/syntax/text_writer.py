@@ -86,27 +86,29 @@ def write_text(node: ObjectNode, flavour: TextFlavour | str = TextFlavour.DFM, *
     return "".join(writer.out)
 
 
+#: Names already checked against each pattern (bounded: a form repeats a few hundred names).
+_CHECKED: dict[re.Pattern[str], set[str]] = {}
+_CHECKED_LIMIT = 8192
+
+
 def _check_name(text: object, what: str, pattern: re.Pattern[str] = _NAME_RE) -> str:
+    checked = _CHECKED.get(pattern)
+    if checked is None:
+        checked = _CHECKED.setdefault(pattern, set())
+    if isinstance(text, str) and text in checked:
+        return text
     if not isinstance(text, str) or pattern.fullmatch(text) is None:
         raise EWriteError(f"Cannot write {what} {text!r}: not a valid identifier")
+    if len(checked) < _CHECKED_LIMIT:
+        checked.add(text)
     return text
 
 
-def _utf16_units(text: str) -> list[int]:
-    units: list[int] = []
-    for char in text:
-        code = ord(char)
-        if code > 0xFFFF:
-            code -= 0x10000
-            units.append(0xD800 + (code >> 10))
-            units.append(0xDC00 + (code & 0x3FF))
-        else:
-            units.append(code)
-    return units
-
-
-def _delphi_quoted(code: int) -> bool:
-    return 32 <= code <= 127 and code != 39
+def _utf16_units(text: str) -> str:
+    """``text`` with every character above U+FFFF split into its two UTF-16 surrogates."""
+    if _ASTRAL_RE.search(text) is None:
+        return text
+    return _ASTRAL_RE.sub(_astral_units, text)
 
 
 class _TextWriter:
@@ -245,30 +247,36 @@ class _TextWriter:
         else:
             self.write_delphi_string(_utf16_units(text), level + 1)
 
-    def write_delphi_string(self, units: list[int], level: int) -> None:
+    def write_delphi_string(self, units: str, level: int) -> None:
         # Delphi's ObjectBinaryToText: runs of quotable units and #nnn codes, cut every 64 units.
+        # ``units`` holds one character per UTF-16 unit; each line is handled by one regex pass,
+        # so the work is linear in the length.
         out = self.out
         length = len(units)
         if length > LINE_LENGTH:
             self.newline(level)
-        i = 0
-        line_start = 0
-        while i < length:
-            code = units[i]
-            if _delphi_quoted(code):
-                j = i
-                i += 1
-                while i < length and _delphi_quoted(units[i]) and i - line_start < LINE_LENGTH:
-                    i += 1
-                out.append("'" + "".join(map(chr, units[j:i])) + "'")
-            else:
-                out.append(f"#{code}")
-                i += 1
-            if i - line_start >= LINE_LENGTH:
-                line_start = i
-                if i < length:
-                    out.append(" +")
-                    self.newline(level)
+        for line_start in range(0, length, LINE_LENGTH):
+            if line_start:
+                out.append(" +")
+                self.newline(level)
+            for match in _DELPHI_PIECE_RE.finditer(units, line_start,
+                                                    min(line_start + LINE_LENGTH, length)):
+                piece = match.group()
+                if match.lastgroup == "quoted":
+                    out.append("'" + piece + "'")
+                else:
+                    out.append(f"#{ord(piece)}")
+
+
+#: A run of characters written inside quotes (32..127 but the apostrophe), or one other unit.
+_DELPHI_PIECE_RE = re.compile(
+    r"(?P<quoted>[\x20-\x26\x28-\x7f]++)|(?P<code>[^\x20-\x26\x28-\x7f])", re.DOTALL)
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _astral_units(match: re.Match[str]) -> str:
+    code = ord(match.group()) - 0x10000
+    return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))
 
 
 _LFM_CONTROL_RE = re.compile(r"[\x00-\x1f\ud800-\udfff]")

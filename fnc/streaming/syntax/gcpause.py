@@ -1,0 +1,42 @@
+"""Pausing Python's cyclic garbage collector while a form file is turned into objects.
+
+Parsing and reading a large form creates hundreds of thousands of small objects that all stay
+alive, so each automatic collection scans them again for nothing (a third of a 10,000-component
+read). :func:`paused_gc` turns automatic collection off for the duration of a parse, read or write
+and back on afterwards, only if it was on; reference counting frees memory as usual meanwhile.
+Nested and concurrent uses (several threads reading forms) share one pause: collection resumes
+when the last one ends.
+
+Syntax layer: no component knowledge.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["paused_gc"]
+
+_lock = threading.Lock()
+_depth = 0
+_was_enabled = False
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Disable automatic garbage collection inside the ``with`` block (see the module doc)."""
+    global _depth, _was_enabled
+    with _lock:
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _was_enabled:
+                gc.enable()
