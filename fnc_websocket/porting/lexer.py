@@ -71,10 +71,6 @@ _TOKEN = re.compile(r"""
 """, re.X | re.S)
 
 
-def _line_at(source: str, offset: int) -> int:
-    return source.count("\n", 0, offset) + 1
-
-
 def tokenize(source: str, filename: str = "") -> list[Token]:
     """Every token of ``source`` in order (whitespace dropped)."""
     tokens: list[Token] = []

@@ -1,0 +1,395 @@
+"""What a port consists of: the unit, its form and this library, matched up.
+
+:func:`make_plan` decides the Python class (name, base class, fields), one method per handler the
+form binds or the unit declares, stubs for the other routines, the constants, and the checklist
+of what maps and what needs a human. :mod:`fnc_websocket.porting.generate` writes it out;
+``fnc-ws port --report`` prints only the checklist.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import attrs
+
+from fnc import forms as fnc_forms
+from fnc.properties import declared_properties
+from fnc.streaming.reader import DESIGN_TIME_PROPERTIES
+from fnc_websocket.porting.constants import python_literal
+from fnc_websocket.porting.formview import Binding, FormView
+from fnc_websocket.porting.lexer import PascalSyntaxError
+from fnc_websocket.porting.signatures import (
+    PySignature,
+    event_info,
+    handler_signature,
+    library_class,
+    method_signature,
+    python_name,
+)
+from fnc_websocket.porting.unit import ClassDecl, MethodDecl, PascalUnit, Routine
+from fnc_websocket.porting.uses import uses_counterpart
+
+__all__ = ["CheckItem", "Field", "MethodPlan", "PortPlan", "make_plan"]
+
+_ROOT_BASES = {"tform": "TForm", "tcustomform": "TForm", "tdatamodule": "TDataModule",
+               "tframe": "TFrame", "tcustomframe": "TFrame"}
+
+
+@attrs.frozen
+class CheckItem:
+    """One row of the checklist: ``human`` says what needs doing, '' when it maps as is."""
+
+    kind: str
+    name: str
+    maps_to: str
+    human: str = ""
+
+
+@attrs.frozen
+class Field:
+    name: str
+    annotation: str
+    comment: str = ""
+
+
+@attrs.frozen
+class MethodPlan:
+    """A method (or stand-alone function) to write; ``comment_only`` ones are kept as Pascal
+    comments (constructors, overrides of the base class's methods)."""
+
+    signature: PySignature
+    routine: Routine | None
+    is_handler: bool
+    doc: str
+    qualified: str
+    comment_only: bool = False
+
+
+@attrs.frozen
+class PortPlan:
+    unit: PascalUnit | None
+    form: FormView | None
+    class_name: str
+    base: str
+    base_module: str
+    ancestor: str = ""
+    ancestor_module: str = ""
+    fields: tuple[Field, ...] = ()
+    private_fields: tuple[str, ...] = ()
+    methods: tuple[MethodPlan, ...] = ()
+    functions: tuple[MethodPlan, ...] = ()
+    constants: tuple[tuple[str, str | None, str], ...] = ()
+    other_routines: tuple[Routine, ...] = ()
+    checklist: tuple[CheckItem, ...] = ()
+    variable: str = ""
+
+
+def _python_base(ancestor: str) -> tuple[str, str]:
+    base = _ROOT_BASES.get(ancestor.lower(), "")
+    if base == "TFrame" and not hasattr(fnc_forms, "TFrame"):
+        return "TForm", "fnc"
+    return (base, "fnc.forms" if base == "TFrame" else "fnc") if base else ("", "")
+
+
+def _module_name(path: Path) -> str:
+    return re.sub(r"\W", "_", path.stem)
+
+
+def _find_ancestor_unit(unit: PascalUnit, ancestor: str) -> Path | None:
+    """The sibling ``.pas`` of a used unit that declares class ``ancestor``."""
+    folder = Path(unit.filename).parent
+    pattern = re.compile(rf"\b{re.escape(ancestor)}\s*=\s*class\b", re.I)
+    for entry in unit.uses:
+        short = entry.name.split(".")[-1]
+        for candidate in (folder / f"{entry.name}.pas", folder / f"{short}.pas"):
+            try:
+                if candidate.is_file() and pattern.search(
+                        candidate.read_text(encoding="utf-8", errors="replace")):
+                    return candidate
+            except OSError:
+                continue
+    return None
+
+
+def _choose_class(unit: PascalUnit, form: FormView | None) -> ClassDecl | None:
+    if form is not None:
+        found = unit.find_class(form.root.class_name)
+        if found is None:
+            raise PascalSyntaxError(
+                f"the form's root class {form.root.class_name} is not declared in "
+                f"{Path(unit.filename).name}", form.root.line or 1, str(form.path))
+        return found
+    for decl in unit.classes:
+        if decl.ancestor.lower() in _ROOT_BASES:
+            return decl
+    return next((c for c in unit.classes if c.ancestor and c.section == "interface"), None)
+
+
+class _Planner:
+    def __init__(self, unit: PascalUnit | None, form: FormView | None, handlers_only: bool,
+                 output: Path | None) -> None:
+        self.unit = unit
+        self.form = form
+        self.handlers_only = handlers_only
+        self.output = output
+        self.checklist: list[CheckItem] = []
+        self.used_names: set[str] = set()
+
+    def check(self, kind: str, name: str, maps_to: str, human: str = "") -> None:
+        self.checklist.append(CheckItem(kind, name, maps_to, human))
+
+    # -- the class ---------------------------------------------------------------------------
+
+    def base_class(self, decl: ClassDecl | None) -> tuple[str, str, str, str]:
+        """(base, base module, ancestor class, ancestor module) of the Python class."""
+        unit, form = self.unit, self.form
+        if decl is None:
+            assert form is not None
+            name = form.root.class_name.lower()
+            if form.root.kind == "inherited":
+                self.check("ancestor", form.root.class_name, "TForm",
+                           "inherited form: the ancestor is unknown without its unit")
+            base = "TDataModule" if "datamodule" in name else "TForm"
+            return base, "fnc", "", ""
+        base, module = _python_base(decl.ancestor)
+        if base:
+            if decl.ancestor.lower() in ("tframe", "tcustomframe") and base == "TForm":
+                self.check("ancestor", decl.ancestor, "TForm",
+                           "no TFrame in this fnc yet: the frame loads as a form")
+            return base, module, "", ""
+        assert unit is not None
+        source = _find_ancestor_unit(unit, decl.ancestor)
+        if source is not None:
+            ancestor_module = _module_name(source)
+            self.check("ancestor", decl.ancestor, f"from {ancestor_module} import "
+                       f"{decl.ancestor}", f"port {source.name} too (fnc-ws port {source.name})")
+            return decl.ancestor, ancestor_module, decl.ancestor, ancestor_module
+        self.check("ancestor", decl.ancestor or "(none)", "TForm",
+                   f"ancestor {decl.ancestor} not found beside the unit: change the base class")
+        return "TForm", "fnc", "", ""
+
+    def fields(self, decl: ClassDecl | None) -> tuple[list[Field], list[str]]:
+        form = self.form
+        form_classes = {c.name.lower(): c for c in form.components} if form else {}
+        names: list[tuple[str, str]] = []
+        if decl is not None:
+            names = [(f.name, f.type) for f in decl.published_fields]
+        elif form is not None:
+            names = [(c.name, c.class_name) for c in form.components if c.kind != "inherited"]
+        fields: list[Field] = []
+        placeholders: list[str] = []
+        for name, pascal_type in names:
+            component = form_classes.get(name.lower())
+            class_name = component.class_name if component else pascal_type
+            cls = library_class(class_name)
+            if cls is not None:
+                fields.append(Field(python_name(name), cls.__name__))
+                self.check("component", f"{name}: {class_name}", cls.__name__)
+            else:
+                fields.append(Field(python_name(name), "TPlaceholderComponent",
+                                    f"{class_name} (not implemented here)"))
+                placeholders.append(f"{name}: {class_name}")
+            if component is not None and cls is not None:
+                self.unknown_properties(name, cls, component.properties)
+        for entry in placeholders:
+            self.check("component", entry, "placeholder",
+                       "placeholder classes (they keep their values; no behaviour, no events)")
+        private = [f"{f.name}: {f.type};" for f in decl.fields
+                   if f.visibility not in ("", "published")] if decl else []
+        return fields, private
+
+    def unknown_properties(self, name: str, cls: type, properties: tuple[str, ...]) -> None:
+        known = {p.lower() for p in declared_properties(cls)}
+        events = {e.lower() for e in dir(cls) if e.startswith("On")}
+        for path in properties:
+            first = path.split(".", 1)[0].lower()
+            if path.lower() in DESIGN_TIME_PROPERTIES or first in known or first in events:
+                continue
+            self.check("property", f"{name}.{path}", "-",
+                       f"unknown property of {cls.__name__}: the form will not load with it")
+
+    # -- methods -----------------------------------------------------------------------------
+
+    def event_for(self, binding: Binding, base_cls: type | None) -> tuple[object, str]:
+        """(EventInfo or None, description) of the event a binding names."""
+        if not binding.component:
+            info = event_info(base_cls, binding.event) if base_cls is not None else None
+            if info is None:
+                self.check("event", f"(form).{binding.event}", "-",
+                           f"{binding.event} is not an event of the form here: it is kept in "
+                           f"DesignInfo and never fires; call {binding.method} yourself")
+            return info, f"{binding.event} of the form"
+        cls = library_class(binding.class_name)
+        where = f"{binding.event} of {binding.component} ({binding.class_name})"
+        if cls is None:
+            self.check("event", f"{binding.component}.{binding.event} -> {binding.method}", "-",
+                       "events of placeholders never fire: call these handlers yourself")
+            return None, where
+        info = event_info(cls, binding.event)
+        if info is None:
+            self.check("event", f"{binding.component}.{binding.event}", "-",
+                       f"{binding.class_name} has no event {binding.event} here")
+        return info, where
+
+    def unique(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate.lower() in self.used_names:
+            n += 1
+            candidate = f"{name}_{n}"
+        self.used_names.add(candidate.lower())
+        return candidate
+
+    def methods(self, decl: ClassDecl | None, base_cls: type | None) -> list[MethodPlan]:
+        unit, form = self.unit, self.form
+        class_name = decl.name if decl else (form.root.class_name if form else "")
+        routines = list(unit.routines_of(class_name)) if unit else []
+        bound = form.handler_names() if form else {}
+        plans: list[MethodPlan] = []
+        declared = list(decl.methods) if decl else []
+        declared_names = {m.name.lower() for m in declared}
+        for routine in routines:
+            if routine.name.lower() not in declared_names:
+                declared.append(routine.header)
+                declared_names.add(routine.name.lower())
+                self.check("method", f"{class_name}.{routine.name}", "stub",
+                           "implemented but not declared in the class")
+        for method in declared:
+            routine = next((r for r in routines if r.name.lower() == method.name.lower()), None)
+            if routine is not None:
+                routines.remove(routine)
+            plans.append(self.method_plan(class_name, method, routine, bound, base_cls))
+        for lower, spelled in bound.items():
+            if lower in declared_names:
+                continue
+            signature, doc = self.handler(spelled, None, base_cls)
+            name = self.unique(signature.name)
+            plans.append(MethodPlan(attrs.evolve(signature, name=name), None, True,
+                                    doc, f"{class_name}.{spelled}"))
+            unit_name = Path(unit.filename).name if unit else "the unit"
+            self.check("handler", f"{class_name}.{spelled}", "method",
+                       f"bound in the form but not in {unit_name}: write it")
+        return plans
+
+    def handler(self, name: str, decl: MethodDecl | None,
+                base_cls: type | None) -> tuple[PySignature, str]:
+        assert self.form is not None
+        bindings = self.form.bindings_of(name)
+        info, where = self.event_for(bindings[0], base_cls)
+        signature = handler_signature(name, info, decl)  # type: ignore[arg-type]
+        if info is not None and decl is not None and len(decl.params) != len(
+                info.params):  # type: ignore[attr-defined]
+            self.check("handler", name, "method",
+                       f"the Pascal declaration has {len(decl.params)} parameters, the event "
+                       f"{len(info.params)}")  # type: ignore[attr-defined]
+        wheres = [where] + [self.event_for(b, base_cls)[1] for b in bindings[1:]]
+        return signature, "Handler of " + ", ".join(wheres) + "."
+
+    def method_plan(self, class_name: str, method: MethodDecl, routine: Routine | None,
+                    bound: dict[str, str], base_cls: type | None) -> MethodPlan:
+        qualified = f"{class_name}.{method.name}"
+        if method.kind in ("constructor", "destructor"):
+            self.check("method", qualified, "comment",
+                       f"{method.kind}: fold it into FormCreate/FormDestroy by hand")
+            return MethodPlan(method_signature(method), routine, False, "", qualified, True)
+        if base_cls is not None and hasattr(base_cls, method.name) and \
+                method.name.lower() not in bound:
+            self.check("method", qualified, "comment",
+                       f"overrides {base_cls.__name__}.{method.name}: port it by hand")
+            return MethodPlan(method_signature(method), routine, False, "", qualified, True)
+        if method.name.lower() in bound:
+            signature, doc = self.handler(method.name, method, base_cls)
+            lines = routine.text.count("\n") + 1 if routine else 0
+            self.check("handler", qualified, "method", f"port its body ({lines} lines)"
+                       if routine and not self.handlers_only else "")
+            return MethodPlan(attrs.evolve(signature, name=self.unique(signature.name)),
+                              routine, True, doc, qualified)
+        signature = method_signature(method)
+        if routine is None:
+            self.check("method", qualified, "stub", "declared but not implemented")
+        else:
+            lines = routine.text.count("\n") + 1
+            self.check("method", qualified, "stub", f"port its body ({lines} lines)")
+        first = method.params[0] if method.params else None
+        if self.form is not None and first is not None and first.name.lower() == "sender" \
+                and method.visibility in ("", "published"):
+            self.check("handler", qualified, "stub",
+                       "declared like a handler but no event of the form binds it")
+        return MethodPlan(attrs.evolve(signature, name=self.unique(signature.name)), routine,
+                          False, "", qualified)
+
+    # -- the rest of the unit ----------------------------------------------------------------
+
+    def constants(self) -> list[tuple[str, str | None, str]]:
+        result = []
+        for const in self.unit.consts if self.unit else ():
+            literal = python_literal(const.value)
+            name = python_name(const.name)
+            result.append((name, literal, f"{const.name} = {const.value}"))
+            if literal is None:
+                self.check("constant", const.name, "comment",
+                           "constants that are not literals: port by hand")
+            else:
+                self.check("constant", const.name, literal if len(literal) < 40 else "literal")
+        return result
+
+    def uses(self) -> None:
+        if self.unit is None:
+            return
+        folder = Path(self.unit.filename).parent
+        for entry in self.unit.uses:
+            counterpart = uses_counterpart(entry.name)
+            sibling = folder / f"{entry.name}.pas"
+            if sibling.is_file():
+                self.check("uses", entry.name, f"{_module_name(sibling)}.py",
+                           f"a unit of this project: fnc-ws port {sibling.name}")
+            elif counterpart:
+                self.check("uses", entry.name, counterpart)
+            else:
+                self.check("uses", entry.name, "-", "units with no counterpart here")
+
+
+def make_plan(unit: PascalUnit | None, form: FormView | None, *, handlers_only: bool = False,
+              output: Path | None = None) -> PortPlan:
+    """Match ``unit`` (or None) with ``form`` (or None) and this library; raises
+    :class:`PascalSyntaxError` when the form's root class is not declared in the unit."""
+    planner = _Planner(unit, form, handlers_only, output)
+    decl = _choose_class(unit, form) if unit is not None else None
+    if decl is None and form is None:
+        class_name = base = base_module = ancestor = ancestor_module = ""
+        fields: list[Field] = []
+        private: list[str] = []
+        methods: list[MethodPlan] = []
+    else:
+        class_name = decl.name if decl else form.root.class_name  # type: ignore[union-attr]
+        base, base_module, ancestor, ancestor_module = planner.base_class(decl)
+        base_cls = getattr(fnc_forms, base, None) if base_module.startswith("fnc") else None
+        planner.check("form", class_name, f"class {class_name}({base})")
+        fields, private = planner.fields(decl)
+        methods = planner.methods(decl, base_cls)
+        if form is None:
+            planner.check("form", class_name, "-",
+                          "no form file: the class is created without one")
+    class_names = {class_name.lower()}
+    functions: list[MethodPlan] = []
+    others: list[Routine] = []
+    for routine in unit.routines if unit else ():
+        if not routine.class_name:
+            signature = method_signature(routine.header)
+            functions.append(MethodPlan(signature, routine, False, "", routine.name))
+            planner.check("routine", routine.name, "function",
+                          f"port its body ({routine.text.count(chr(10)) + 1} lines)")
+        elif routine.class_name.lower() not in class_names:
+            others.append(routine)
+            planner.check("routine", routine.qualified_name, "comment",
+                          f"a method of {routine.class_name}: port that class by hand")
+    constants = planner.constants()
+    planner.uses()
+    variable = next((n for n, t in (unit.variables if unit else ())
+                     if t.lower() == class_name.lower()), "")
+    if not variable and class_name:
+        variable = class_name[1:] if class_name[:1] in "Tt" and len(class_name) > 1 else \
+            class_name + "_"
+    return PortPlan(unit, form, class_name, base, base_module, ancestor, ancestor_module,
+                    tuple(fields), tuple(private), tuple(methods), tuple(functions),
+                    tuple(constants), tuple(others), tuple(planner.checklist), variable)
