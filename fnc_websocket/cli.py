@@ -1,6 +1,6 @@
 """The ``fnc-ws`` command line (also ``python -m fnc_websocket``).
 
-Commands: ``demo``, ``serve``, ``connect``, ``run`` and ``inspect`` (see docs/cli.md).
+Commands: ``demo``, ``serve``, ``connect``, ``run``, ``inspect`` and ``port`` (see docs/cli.md).
 Expected failures (bad arguments, refused connections, ports in use, bad form files, unknown
 classes) print one line on stderr, ``fnc-ws <command>: error: <reason>``, and exit non-zero
 (2 for unusable arguments, 1 for the rest); they never print a traceback.
@@ -39,7 +39,7 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``fnc-ws`` with its five sub-commands."""
+    """The argument parser of ``fnc-ws`` with its sub-commands."""
     parser = argparse.ArgumentParser(
         prog="fnc-ws", description="TMS FNC WebSocket components for Python, from the terminal.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("target", metavar="CLASS|FORM",
                          help="registered class name (TTMSFNCWebsocketClient) or form file")
     inspect.add_argument("--markdown", action="store_true", help="Markdown tables")
+    from fnc_websocket._cli_port import add_port_parser
+    add_port_parser(sub)
     return parser
 
 
@@ -125,6 +127,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "connect":
         from fnc_websocket._cli_connect import run_connect
         return run_connect(args, console)
+    if args.command == "port":
+        from fnc_websocket._cli_port import run_port
+        return run_port(args, console)
     if args.command == "run":
         from fnc_websocket._cli_forms import run_form
         return run_form(args.form, args.handlers, args.timeout, console)
