@@ -219,7 +219,9 @@ class _Planner:
                 self.check("event", f"(form).{binding.event}", "-",
                            f"{binding.event} is not an event of the form here: it is kept in "
                            f"DesignInfo and never fires; call {binding.method} yourself")
-            return info, f"{binding.event} of the form"
+            what = "data module" if base_cls is not None and not issubclass(
+                base_cls, fnc_forms.TForm) else "form"
+            return info, f"{binding.event} of the {what}"
         cls = library_class(binding.class_name)
         where = f"{binding.event} of {binding.component} ({binding.class_name})"
         if cls is None:
@@ -238,6 +240,9 @@ class _Planner:
             n += 1
             candidate = f"{name}_{n}"
         self.used_names.add(candidate.lower())
+        if candidate != name:
+            self.check("method", name, candidate,
+                       "overloads (Python has none): renamed, merge them by hand")
         return candidate
 
     def methods(self, decl: ClassDecl | None, base_cls: type | None) -> list[MethodPlan]:
