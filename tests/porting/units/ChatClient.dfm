@@ -73,6 +73,7 @@ object ChatForm: TChatForm
     Top = 8
     HostName = 'localhost'
     Port = 8888
+    PathName = '/chat'
     OnConnect = Client1Connect
     OnDisconnect = Client1Disconnect
     OnMessageReceived = Client1MessageReceived
