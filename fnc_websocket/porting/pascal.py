@@ -606,10 +606,8 @@ class _Reader:
                          f"{opener.line} is never closed", opener.line)
 
     def looks_like_header(self) -> bool:
-        """After ``procedure`` inside a body: ``Name.Name`` or ``Name(`` / ``Name;`` starts a
-        routine declaration (an anonymous method goes straight to ``(`` or ``begin``)."""
+        """After ``procedure``/``function`` inside a body: a name follows, so this starts a
+        routine declaration (an anonymous method goes straight to ``(``, ``:`` or ``begin``)."""
         token = self.peek()
-        if token is None or token.kind != "ident" or token.is_word("begin", "var", "const"):
-            return False
-        return self.at_symbol(".", ahead=1) and self.peek(2) is not None and \
-            self.peek(2).kind == "ident"
+        return token is not None and token.kind == "ident" and not token.is_word(
+            "begin", "var", "const", "type", "label", "asm", "of")

@@ -89,8 +89,6 @@ class PySignature:
 
 def _python_type(pascal: str, imports: set[tuple[str, str]], sender: bool = False) -> str:
     text = re.sub(r"\s+", " ", pascal.strip()).lower()
-    if not text:
-        return ""
     if sender or text in ("tobject", "tcomponent"):
         imports.add(("fnc", "TComponent"))
         return "TComponent"
@@ -104,6 +102,8 @@ def _python_type(pascal: str, imports: set[tuple[str, str]], sender: bool = Fals
         return "bool"
     if text in _BYTES:
         return "bytes"
+    if not text:
+        return ""
     if text in ("tstrings", "tstringlist", "tarray<string>", "array of string"):
         return "list[str]"
     plain = pascal.strip().split(".")[-1]
