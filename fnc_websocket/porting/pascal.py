@@ -315,7 +315,8 @@ class _Reader:
                 self.skip_to_semicolon()
                 continue
             self.pos += 1
-            if self.at_word("class") and self.opens_type_body():
+            if self.at_word("class") and (self.opens_type_body() or self.at_symbol(
+                    "(", ahead=1)):
                 self.class_declaration(name)
             elif self.at_word("packed"):
                 self.pos += 1
@@ -392,6 +393,10 @@ class _Reader:
         fields: list[FieldDecl] = []
         methods: list[MethodDecl] = []
         visibility = ""
+        if self.at_symbol(";"):  # TX = class(TY); has no body
+            self.pos += 1
+            self.classes.append(ClassDecl(name.text, ancestor, (), (), name.line, self.section))
+            return
         while (token := self.peek()) is not None:
             if token.is_word("end"):
                 self.pos += 1
