@@ -16,7 +16,8 @@ def _clip(text: str) -> str:
 
 def format_report(plan: PortPlan) -> str:
     """One row per checklist item (what maps and to what, what needs a human), then totals:
-    items mapping as they are, items needing a human, and lines of Pascal to port."""
+    items that map as they are, handlers, routines and lines of Pascal to port, and the other
+    items that need a human."""
     rows = [(item.kind, _clip(item.name), _clip(item.maps_to), item.human or "-")
             for item in plan.checklist]
     widths = [max(len(r[i]) for r in [_HEADERS, *rows]) for i in range(3)]
@@ -24,13 +25,14 @@ def format_report(plan: PortPlan) -> str:
     for row in [_HEADERS, *rows]:
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3]))
                      + "  " + row[3])
-    needs = sum(1 for item in plan.checklist if item.human)
+    bodies = sum(1 for item in plan.checklist if item.human.startswith("port its body"))
+    needs = sum(1 for item in plan.checklist if item.human) - bodies
     routines = [m.routine for m in (*plan.methods, *plan.functions) if m.routine is not None]
     routines += list(plan.other_routines)
     pascal_lines = sum(r.text.count("\n") + 1 for r in routines)
     handlers = sum(1 for m in plan.methods if m.is_handler)
     lines.append("")
-    lines.append(f"{len(plan.checklist) - needs} items map as they are, {needs} need a human; "
-                 f"{handlers} handlers, {len(routines)} routines with {pascal_lines} lines of "
-                 f"Pascal to port.")
+    lines.append(f"{len(plan.checklist) - needs - bodies} items map as they are; {handlers} "
+                 f"handlers; {len(routines)} routines with {pascal_lines} lines of Pascal to "
+                 f"port; {needs} other items need a human.")
     return "\n".join(lines)
