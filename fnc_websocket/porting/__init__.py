@@ -1,6 +1,7 @@
 """``fnc-ws port``: turn a Delphi unit and its form file into a runnable Python module.
 
-* :mod:`~fnc_websocket.porting.lexer` and :mod:`~fnc_websocket.porting.pascal`: a small,
+* :mod:`~fnc_websocket.porting.lexer`, :mod:`~fnc_websocket.porting.cursor` and
+  :mod:`~fnc_websocket.porting.pascal`: a small,
   tolerant Object Pascal reader (:func:`read_unit`) giving a :class:`PascalUnit`;
 * :mod:`~fnc_websocket.porting.formview`: the root, components and event bindings of a form;
 * :mod:`~fnc_websocket.porting.signatures`: handler signatures from the library's own events;
