@@ -212,3 +212,42 @@ def test_the_command_is_listed_in_the_help(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     for option in ("--form", "-o", "--handlers-only", "--force", "--report"):
         assert option in out
+
+
+LAZARUS = (b"unit main;\n\n{$mode objfpc}{$H+}\n\ninterface\n\nuses\n  Classes, SysUtils, Forms,"
+           b" Controls, ExtCtrls;\n\nconst\n  Greeting = 'caf\xe9 \x96 ok';\n\ntype\n"
+           b"  TMainForm = class(TForm)\n    Timer1: TTimer;\n"
+           b"    procedure Timer1Timer(Sender: TObject);\n  end;\n\nimplementation\n\n"
+           b"{$R *.lfm}\n\nprocedure TMainForm.Timer1Timer(Sender: TObject);\nbegin\n"
+           b"\tCaption := Greeting; // \xe9t\xe9 \x96 a comment line long enough to pass the "
+           b"line length of the project\nend;\n\nend.\n")
+LAZARUS_FORM = """object MainForm: TMainForm
+  Caption = 'Lazarus'
+  LCLVersion = '3.0.0.0'
+  object Timer1: TTimer
+    Interval = 100
+    OnTimer = Timer1Timer
+    Foo = 3
+  end
+end
+"""
+
+
+def test_a_lazarus_unit_in_windows_1252_with_an_unknown_property(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "main.pas").write_bytes(LAZARUS)
+    (tmp_path / "main.lfm").write_text(LAZARUS_FORM)
+    (tmp_path / "main.dfm").write_text("object Other: TOther\nend\n")  # {$R *.lfm} wins
+    code, _, _ = port_lines(capsys, str(tmp_path / "main.pas"))
+    assert code == 0
+    text = (tmp_path / "main.py").read_text(encoding="utf-8")
+    assert 'Greeting = "caf\\xe9 \\u2013 ok"' in text
+    assert 'form_file = "main.lfm"' in text
+    assert "# \tCaption := Greeting; // \u00e9t\u00e9 \u2013 a comment line" in text
+    assert "unknown property of TTimer: the form will not load with it: Timer1.Foo" in \
+        " ".join(text.split())
+    assert ruff(tmp_path / "main.py").returncode == 0
+    isolated = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache",
+                               str(tmp_path / "main.py")], capture_output=True, text=True,
+                              timeout=60)
+    assert isolated.returncode == 0, isolated.stdout
