@@ -271,9 +271,12 @@ class _Planner:
             name = self.unique(signature.name)
             plans.append(MethodPlan(attrs.evolve(signature, name=name), None, True,
                                     doc, f"{class_name}.{spelled}"))
-            unit_name = Path(unit.filename).name if unit else "the unit"
-            self.check("handler", f"{class_name}.{spelled}", "method",
-                       f"bound in the form but not in {unit_name}: write it")
+            if unit is not None:
+                self.check("handler", f"{class_name}.{spelled}", "method",
+                           f"bound in the form but not in {Path(unit.filename).name}: write it")
+        if unit is None and bound:
+            self.check("handler", ", ".join(bound.values()), "methods",
+                       "no unit given: write the handler bodies")
         return plans
 
     def handler(self, name: str, decl: MethodDecl | None,
