@@ -24,7 +24,7 @@ from fnc_websocket.porting.formview import FormView, read_form
 from fnc_websocket.porting.generate import generate_module
 from fnc_websocket.porting.lexer import PascalSyntaxError
 from fnc_websocket.porting.pascal import parse_unit, read_unit
-from fnc_websocket.porting.plan import PortPlan, make_plan
+from fnc_websocket.porting.plan import PortPlan, make_plan, module_name
 from fnc_websocket.porting.report import format_report
 from fnc_websocket.porting.unit import PascalUnit
 
@@ -60,9 +60,9 @@ def default_form(unit_path: Path, unit: PascalUnit | None = None) -> Path | None
 
 
 def default_output(source: Path) -> Path:
-    """``Unit1.pas`` -> ``Unit1.py`` beside it (dots and dashes in the name become ``_``)."""
-    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in source.stem)
-    return source.with_name(stem + ".py")
+    """``Unit1.pas`` -> ``Unit1.py`` beside it (see :func:`~fnc_websocket.porting.plan.module_name`:
+    ``My.Unit.pas`` gives ``My_Unit.py``, ``Types.pas`` gives ``Types_unit.py``)."""
+    return source.with_name(module_name(source) + ".py")
 
 
 def plan_port(source: str | Path, form: str | Path | None = None, *,

@@ -9,6 +9,7 @@ of what maps and what needs a human. :mod:`fnc_websocket.porting.generate` write
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import attrs
@@ -30,7 +31,7 @@ from fnc_websocket.porting.signatures import (
 from fnc_websocket.porting.unit import ClassDecl, MethodDecl, PascalUnit, Routine
 from fnc_websocket.porting.uses import uses_counterpart
 
-__all__ = ["CheckItem", "Field", "MethodPlan", "PortPlan", "make_plan"]
+__all__ = ["CheckItem", "Field", "MethodPlan", "PortPlan", "make_plan", "module_name"]
 
 _ROOT_BASES = {"tform": "TForm", "tcustomform": "TForm", "tdatamodule": "TDataModule",
                "tframe": "TFrame", "tcustomframe": "TFrame"}
@@ -92,8 +93,20 @@ def _python_base(ancestor: str) -> tuple[str, str]:
     return (base, "fnc.forms" if base == "TFrame" else "fnc") if base else ("", "")
 
 
-def _module_name(path: Path) -> str:
-    return re.sub(r"\W", "_", path.stem)
+#: Module names a generated module must not take: it would hide them on sys.path (and, on a
+#: case-insensitive file system, ``Types.py`` hides ``types``).
+_TAKEN = frozenset({*(m.lower() for m in sys.stdlib_module_names), "fnc", "fnc_websocket",
+                    "websocket", "websockets", "blinker", "attrs", "pytest"})
+
+
+def module_name(path: Path) -> str:
+    """The Python module a port of unit file ``path`` becomes: its name, with characters that
+    cannot be in one replaced by ``_`` and ``_unit`` added where it would hide another module
+    (``Types.pas`` gives ``Types_unit``)."""
+    name = re.sub(r"\W", "_", path.stem)
+    if not name or name[0].isdigit():
+        name = "unit_" + name
+    return name + "_unit" if name.lower() in _TAKEN else name
 
 
 def _find_ancestor_unit(unit: PascalUnit, ancestor: str) -> Path | None:
@@ -161,7 +174,7 @@ class _Planner:
         assert unit is not None
         source = _find_ancestor_unit(unit, decl.ancestor)
         if source is not None:
-            ancestor_module = _module_name(source)
+            ancestor_module = module_name(source)
             self.check("ancestor", decl.ancestor, f"from {ancestor_module} import "
                        f"{decl.ancestor}", f"port {source.name} too (fnc-ws port {source.name})")
             return decl.ancestor, ancestor_module, decl.ancestor, ancestor_module
@@ -349,7 +362,7 @@ class _Planner:
             counterpart = uses_counterpart(entry.name)
             sibling = folder / f"{entry.name}.pas"
             if sibling.is_file():
-                self.check("uses", entry.name, f"{_module_name(sibling)}.py",
+                self.check("uses", entry.name, f"{module_name(sibling)}.py",
                            f"a unit of this project: fnc-ws port {sibling.name}")
             elif counterpart:
                 self.check("uses", entry.name, counterpart)

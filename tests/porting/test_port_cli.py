@@ -251,3 +251,14 @@ def test_a_lazarus_unit_in_windows_1252_with_an_unknown_property(
                                str(tmp_path / "main.py")], capture_output=True, text=True,
                               timeout=60)
     assert isolated.returncode == 0, isolated.stdout
+
+
+@pytest.mark.parametrize(("unit", "module"), [
+    ("Types.pas", "Types_unit.py"), ("My.Chat.pas", "My_Chat.py"), ("Json.pas", "Json_unit.py"),
+    ("1st.pas", "unit_1st.py"),
+])
+def test_default_module_names_import_and_hide_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], unit: str, module: str) -> None:
+    (tmp_path / unit).write_text(GOOD)
+    code, err, _ = port_lines(capsys, str(tmp_path / unit))
+    assert code == 0 and err[0].startswith(f"wrote {tmp_path / module}:")
