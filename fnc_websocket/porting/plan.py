@@ -178,8 +178,13 @@ class _Planner:
             self.check("ancestor", decl.ancestor, f"from {ancestor_module} import "
                        f"{decl.ancestor}", f"port {source.name} too (fnc-ws port {source.name})")
             return decl.ancestor, ancestor_module, decl.ancestor, ancestor_module
-        self.check("ancestor", decl.ancestor or "(none)", "TForm",
-                   f"ancestor {decl.ancestor} not found beside the unit: change the base class")
+        if unit.find_class(decl.ancestor) is not None:
+            why = f"ancestor {decl.ancestor} is declared in this unit: port it by hand"
+        elif decl.ancestor:
+            why = f"ancestor {decl.ancestor} not found beside the unit: change the base class"
+        else:
+            why = "no ancestor: the class derives from TForm here"
+        self.check("ancestor", decl.ancestor or "(none)", "TForm", why)
         return "TForm", "fnc", "", ""
 
     def fields(self, decl: ClassDecl | None) -> tuple[list[Field], list[str]]:
@@ -304,7 +309,15 @@ class _Planner:
                        f"the Pascal declaration has {len(decl.params)} parameters, the event "
                        f"{len(info.params)}")  # type: ignore[attr-defined]
         wheres = [where] + [self.event_for(b, base_cls)[1] for b in bindings[1:]]
-        return signature, "Handler of " + ", ".join(wheres) + "."
+        doc = "Handler of " + ", ".join(wheres) + "."
+        if info is not None and decl is not None and len(decl.params) == len(
+                info.params):  # type: ignore[attr-defined]
+            renamed = [f"{p.name} is {new}" for p, new in zip(
+                decl.params, info.params, strict=True)  # type: ignore[attr-defined]
+                       if p.name != new]
+            if renamed:
+                doc += " The Pascal's " + ", ".join(renamed) + " here."
+        return signature, doc
 
     def method_plan(self, class_name: str, method: MethodDecl, routine: Routine | None,
                     bound: dict[str, str], base_cls: type | None) -> MethodPlan:
