@@ -7,9 +7,10 @@ exact text (header, local declarations, nested routines, body). Statements are n
 body is skipped by balancing ``begin``/``try``/``case``/``asm`` against ``end``, which comments
 and strings cannot disturb because they are tokens of their own.
 
-Errors (:class:`PascalSyntaxError`) name the file and line: a file that is not a unit, a comment
-or string never closed, a ``begin`` without its ``end`` or an ``end`` without its ``begin``.
-Anything else it does not understand is skipped up to the next ``;``.
+Of conditional code (``{$IFDEF}``, ``{$IF}``) the first branch is read, the others are kept in
+the text only. Errors (:class:`PascalSyntaxError`) name the file and line: a file that is not a
+unit, a comment or string never closed, a ``begin`` without its ``end`` or an ``end`` without
+its ``begin``. Anything else it does not understand is skipped up to the next ``;``.
 """
 
 from __future__ import annotations
@@ -55,13 +56,38 @@ def parse_unit(source: str, filename: str = "") -> PascalUnit:
     return _Reader(source, filename).unit()
 
 
+def _directive_word(token: Token) -> str:
+    text = token.text[2:] if token.text.startswith("{$") else token.text[3:]
+    return text.split(None, 1)[0].rstrip("}*)").lower() if text.strip() else ""
+
+
+def _first_branches(tokens: list[Token]) -> list[Token]:
+    """The code tokens, keeping only the first branch of each ``{$IF...}``/``{$ELSE}`` group
+    (the reader cannot evaluate conditions; one consistent branch keeps ``begin``/``end``
+    balanced). Comments and directives are left out."""
+    kept: list[Token] = []
+    stack: list[bool] = []  # per open group: is the current branch the first one?
+    for token in tokens:
+        if token.kind == "directive":
+            word = _directive_word(token)
+            if word in ("if", "ifdef", "ifndef", "ifopt"):
+                stack.append(True)
+            elif word in ("else", "elseif") and stack:
+                stack[-1] = False
+            elif word in ("endif", "ifend") and stack:
+                stack.pop()
+            continue
+        if token.kind != "comment" and all(stack):
+            kept.append(token)
+    return kept
+
+
 class _Reader(Cursor):
     """Reads one unit; the lists it fills become the :class:`PascalUnit`."""
 
     def __init__(self, source: str, filename: str) -> None:
         all_tokens = tokenize(source, filename)
-        super().__init__(source, [t for t in all_tokens
-                                  if t.kind not in ("comment", "directive")], filename)
+        super().__init__(source, _first_branches(all_tokens), filename)
         self.directives = [t for t in all_tokens if t.kind == "directive"]
         self.section = "interface"
         self.classes: list[ClassDecl] = []

@@ -182,3 +182,36 @@ def test_constant_literals(pascal: str, python: str | None) -> None:
     assert python_literal(pascal) == python
     if python is not None:
         eval(python)  # valid Python
+
+
+def test_only_the_first_branch_of_conditional_code_is_read() -> None:
+    source = """unit U;
+interface
+type
+  TForm1 = class(TForm)
+{$IFDEF FPC}
+    procedure A(Sender: TObject);
+{$ELSE}
+    procedure A(Sender: TObject; Extra: Integer);
+{$ENDIF}
+  end;
+implementation
+procedure TForm1.A(Sender: TObject);
+{$IF CompilerVersion > 30}
+begin
+  if X then begin
+{$ELSE}
+begin
+  begin
+{$IFEND}
+    Y;
+  end;
+end;
+end.
+"""
+    unit = parse_unit(source)
+    form = unit.find_class("TForm1")
+    assert form is not None and [len(m.params) for m in form.methods] == [1]
+    (routine,) = unit.routines
+    assert "{$ELSE}\nbegin\n  begin\n{$IFEND}" in routine.text  # every branch kept as text
+    assert routine.text.endswith("    Y;\n  end;\nend;")
