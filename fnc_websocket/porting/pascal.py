@@ -286,7 +286,9 @@ class _Reader(Cursor):
                 self.skip_attribute()
             elif token.is_word(*ROUTINE_WORDS) or (token.is_word("class") and self.at_word(
                     *ROUTINE_WORDS, ahead=1)):
-                methods.append(self.routine_header(visibility))
+                method = self.routine_header(visibility)
+                if "." not in method.name:  # not a method resolution clause (IFoo.Bar = Baz)
+                    methods.append(method)
             elif token.is_word("property") or (token.is_word("class") and self.at_word(
                     "property", ahead=1)):
                 self.pos += 1
@@ -362,6 +364,10 @@ class _Reader(Cursor):
             self.pos += 1
         kind_token = self.next()
         line = kind_token.line
+        if self.peek() is None or self.peek().kind != "ident":  # type: ignore[union-attr]
+            found = self.peek()
+            raise self.error(f"expected a name after '{kind_token.text}', found "
+                             f"'{found.text if found else 'the end of the file'}'", line)
         name = self.dotted_name()
         self.skip_generic_args()
         if self.at_symbol("."):  # TList<T>.Method

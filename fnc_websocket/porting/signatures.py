@@ -38,7 +38,9 @@ _BYTES = ("tbytes", "tarray<byte>", "array of byte")
 
 def python_name(name: str) -> str:
     """``name`` usable as a Python identifier (a keyword gets a trailing underscore)."""
-    name = name.lstrip("&")
+    name = re.sub(r"\W", "_", name.lstrip("&")) or "_"
+    if name[0].isdigit():
+        name = "_" + name
     return name + "_" if keyword.iskeyword(name) or name in ("None", "True", "False") else name
 
 
@@ -114,6 +116,21 @@ def _python_type(pascal: str, imports: set[tuple[str, str]], sender: bool = Fals
     return ""
 
 
+def _unique(params: list[str]) -> tuple[str, ...]:
+    """Parameters with distinct names (a damaged header may repeat one): ``X``, ``X_2``..."""
+    seen: set[str] = {"self"}
+    result = []
+    for text in params:
+        name, sep, rest = text.partition(":") if ":" in text else text.partition("=")
+        base, candidate, n = name.strip(), name.strip(), 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{base}_{n}"
+        seen.add(candidate)
+        result.append(candidate + sep + rest if sep else candidate)
+    return tuple(result)
+
+
 def _annotate(name: str, pascal_type: str, is_var: bool, imports: set[tuple[str, str]],
               sender: bool = False) -> str:
     py_type = _python_type(pascal_type, imports, sender)
@@ -140,17 +157,19 @@ def handler_signature(name: str, info: EventInfo | None, decl: MethodDecl | None
                   for index, p in enumerate(declared)]
     else:
         params = [_annotate("Sender", "", False, imports, sender=True)]
-    return PySignature(python_name(name), tuple(params), "None", frozenset(imports))
+    return PySignature(python_name(name), _unique(params), "None", frozenset(imports))
 
 
 def method_signature(decl: MethodDecl) -> PySignature:
     """A method that is not an event handler: the Pascal parameters and result type."""
     imports: set[tuple[str, str]] = set()
     params = []
+    defaulted = False
     for index, p in enumerate(decl.params):
         text = _annotate(python_name(p.name), p.type, p.is_var, imports,
                          sender=index == 0 and p.name.lower() == "sender")
-        if p.default:
+        if p.default or defaulted:  # (Pascal, like Python, defaults only trailing parameters)
+            defaulted = True
             literal = python_literal(p.default) or "None"
             if ":" not in text:
                 text += f"={literal}"
@@ -160,4 +179,4 @@ def method_signature(decl: MethodDecl) -> PySignature:
     returns = "None"
     if decl.kind == "function":
         returns = _python_type(decl.result, imports) or "object"
-    return PySignature(python_name(decl.name), tuple(params), returns, frozenset(imports))
+    return PySignature(python_name(decl.name), _unique(params), returns, frozenset(imports))
