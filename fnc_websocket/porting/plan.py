@@ -14,6 +14,8 @@ from pathlib import Path
 
 import attrs
 
+import fnc
+import fnc_websocket
 from fnc import forms as fnc_forms
 from fnc.properties import declared_properties
 from fnc.streaming.reader import DESIGN_TIME_PROPERTIES
@@ -84,6 +86,12 @@ class PortPlan:
     other_routines: tuple[Routine, ...] = ()
     checklist: tuple[CheckItem, ...] = ()
     variable: str = ""
+
+
+#: Names a generated module may import: its constants and functions must not take them.
+_IMPORTABLE = frozenset(n.lower() for n in (
+    *(n for m in (fnc, fnc_websocket) for n in m.__all__ if isinstance(getattr(m, n), type)),
+    "Any", "TPlaceholderComponent", "ReadComponentResFile", "find_form_file", "annotations"))
 
 
 def _python_base(ancestor: str) -> tuple[str, str]:
@@ -252,15 +260,17 @@ class _Planner:
                        f"{binding.class_name} has no event {binding.event} here")
         return info, where
 
-    def unique(self, name: str) -> str:
+    def unique(self, name: str, used: set[str] | None = None, kind: str = "method") -> str:
+        """``name``, or ``name_2``... when the class (or ``used``: the module) has it already."""
+        taken = self.used_names if used is None else used
         candidate, n = name, 1
-        while candidate.lower() in self.used_names:
+        while candidate.lower() in taken:
             n += 1
             candidate = f"{name}_{n}"
-        self.used_names.add(candidate.lower())
+        taken.add(candidate.lower())
         if candidate != name:
-            self.check("method", name, candidate,
-                       "overloads (Python has none): renamed, merge them by hand")
+            self.check(kind, name, candidate,
+                       "names taken twice (overloads, or a name the module has): renamed")
         return candidate
 
     def methods(self, decl: ClassDecl | None, base_cls: type | None) -> list[MethodPlan]:
@@ -354,11 +364,13 @@ class _Planner:
 
     # -- the rest of the unit ----------------------------------------------------------------
 
-    def constants(self) -> list[tuple[str, str | None, str]]:
+    def constants(self, module_names: set[str]) -> list[tuple[str, str | None, str]]:
         result = []
         for const in self.unit.consts if self.unit else ():
             literal = python_literal(const.value)
             name = python_name(const.name)
+            if literal is not None:
+                name = self.unique(name, module_names, "constant")
             result.append((name, literal, f"{const.name} = {const.value}"))
             if literal is None:
                 self.check("constant", const.name, "comment",
@@ -405,11 +417,15 @@ def make_plan(unit: PascalUnit | None, form: FormView | None, *, handlers_only: 
             planner.check("form", class_name, "-",
                           "no form file: the class is created without one")
     class_names = {class_name.lower()}
+    module_names = {class_name.lower(), *_IMPORTABLE}
+    constants = planner.constants(module_names)
     functions: list[MethodPlan] = []
     others: list[Routine] = []
     for routine in unit.routines if unit else ():
         if not routine.class_name:
             signature = method_signature(routine.header)
+            signature = attrs.evolve(signature, name=planner.unique(
+                signature.name, module_names, "routine"))
             functions.append(MethodPlan(signature, routine, False, "", routine.name))
             planner.check("routine", routine.name, "function",
                           f"port its body ({routine.text.count(chr(10)) + 1} lines)")
@@ -417,7 +433,6 @@ def make_plan(unit: PascalUnit | None, form: FormView | None, *, handlers_only: 
             others.append(routine)
             planner.check("routine", routine.qualified_name, "comment",
                           f"a method of {routine.class_name}: port that class by hand")
-    constants = planner.constants()
     planner.uses()
     variable = next((n for n, t in (unit.variables if unit else ())
                      if t.lower() == class_name.lower()), "")

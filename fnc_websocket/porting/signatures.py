@@ -37,11 +37,14 @@ _BYTES = ("tbytes", "tarray<byte>", "array of byte")
 
 
 def python_name(name: str) -> str:
-    """``name`` usable as a Python identifier (a keyword gets a trailing underscore)."""
+    """``name`` usable as a Python identifier (``&begin`` -> ``begin``, ``class`` -> ``class_``,
+    ``I`` -> ``I_``)."""
     name = re.sub(r"\W", "_", name.lstrip("&")) or "_"
     if name[0].isdigit():
         name = "_" + name
-    return name + "_" if keyword.iskeyword(name) or name in ("None", "True", "False") else name
+    # keywords, and the names pycodestyle finds ambiguous (E741), get an underscore
+    return name + "_" if keyword.iskeyword(name) or name in (
+        "None", "True", "False", "l", "O", "I") else name
 
 
 def library_name(name: str) -> str | None:

@@ -262,3 +262,53 @@ def test_default_module_names_import_and_hide_nothing(
     (tmp_path / unit).write_text(GOOD)
     code, err, _ = port_lines(capsys, str(tmp_path / unit))
     assert code == 0 and err[0].startswith(f"wrote {tmp_path / module}:")
+
+
+CLASHES = """unit Clash;
+interface
+const
+  TForm1 = 1;
+  TComponent = 'x';
+type
+  TForm1 = class(TForm)
+    procedure Step(I: Integer; l: string; O: Boolean);
+    procedure Step(A: Double); overload;
+  end;
+function Twice(I: Integer): Integer; overload;
+function Twice(S: string): string; overload;
+implementation
+procedure TForm1.Step(I: Integer; l: string; O: Boolean);
+begin
+end;
+procedure TForm1.Step(A: Double);
+begin
+end;
+function Twice(I: Integer): Integer;
+begin
+  Result := I * 2;
+end;
+function Twice(S: string): string;
+begin
+  Result := S + S;
+end;
+end.
+"""
+
+
+def test_names_taken_twice_are_renamed_and_listed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Clash.pas").write_text(CLASHES)
+    code, _, _ = port_lines(capsys, str(tmp_path / "Clash.pas"))
+    assert code == 0
+    text = (tmp_path / "Clash.py").read_text()
+    assert "TForm1_2 = 1" in text and 'TComponent_2 = "x"' in text
+    assert "    def Step(self, I_: int, l_: str, O_: bool) -> None:" in text
+    assert "    def Step_2(self, A: float) -> None:" in text
+    assert "def Twice(I_: int) -> int:" in text and "def Twice_2(S: str) -> str:" in text
+    flat = " ".join(text.split('"""')[1].split())
+    assert "names taken twice (overloads, or a name the module has): renamed: Step, TForm1, " \
+           "TComponent, Twice" in flat
+    assert ruff(tmp_path / "Clash.py").returncode == 0
+    with on_path(tmp_path, ["Clash"]):
+        module = import_fresh(tmp_path, "Clash")
+        assert (module.TForm1_2, module.TComponent_2) == (1, "x")
