@@ -312,3 +312,52 @@ def test_names_taken_twice_are_renamed_and_listed(
     with on_path(tmp_path, ["Clash"]):
         module = import_fresh(tmp_path, "Clash")
         assert (module.TForm1_2, module.TComponent_2) == (1, "x")
+
+
+FRAME = """unit StatusFrame;
+interface
+uses Vcl.Forms, Vcl.ExtCtrls;
+type
+  TStatusFrame = class(TFrame)
+    Blink: TTimer;
+    procedure BlinkTimer(Sender: TObject);
+  end;
+implementation
+{$R *.dfm}
+procedure TStatusFrame.BlinkTimer(Sender: TObject);
+begin
+  Blink.Tag := 1 - Blink.Tag;
+end;
+end.
+"""
+FRAME_FORM = """object StatusFrame: TStatusFrame
+  Width = 320
+  Height = 40
+  object Blink: TTimer
+    Interval = 500
+    OnTimer = BlinkTimer
+  end
+end
+"""
+
+
+def test_a_frame_ports_with_what_this_fnc_has(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import fnc.forms
+
+    (tmp_path / "StatusFrame.pas").write_text(FRAME)
+    (tmp_path / "StatusFrame.dfm").write_text(FRAME_FORM)
+    assert port_lines(capsys, str(tmp_path / "StatusFrame.pas"))[0] == 0
+    text = (tmp_path / "StatusFrame.py").read_text()
+    if hasattr(fnc.forms, "TFrame"):
+        assert "class TStatusFrame(TFrame):" in text
+    else:
+        assert "class TStatusFrame(TForm):" in text
+        assert "no TFrame in this fnc yet: the frame loads as a form" in " ".join(text.split())
+    assert ruff(tmp_path / "StatusFrame.py").returncode == 0
+    with on_path(tmp_path, ["StatusFrame"]):
+        frame = Application.CreateForm(import_fresh(tmp_path, "StatusFrame").TStatusFrame)
+        try:
+            assert assert_every_handler_bound(frame, tmp_path / "StatusFrame.dfm") == 1
+        finally:
+            frame.Free()
