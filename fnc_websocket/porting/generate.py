@@ -222,9 +222,7 @@ def generate_module(plan: PortPlan, output: Path, handlers_only: bool = False) -
                 else:
                     body.append(f"    {comment}"[:WIDTH])
             body.append(line)
-            imports.add(("fnc.streaming", field.annotation) if field.annotation ==
-                         "TPlaceholderComponent" else (_field_module(field.annotation),
-                                                       field.annotation))
+            imports.add((field.module, field.annotation))
         if plan.fields:
             body.append("")
         if plan.private_fields:
@@ -252,9 +250,3 @@ def generate_module(plan: PortPlan, output: Path, handlers_only: bool = False) -
         body += ["    " + line for line in loading.main_lines]
     text = "\n".join([*_docstring_lines(plan), "", *_import_lines(imports, local), *body])
     return text.rstrip("\n") + "\n"
-
-
-def _field_module(name: str) -> str:
-    from fnc_websocket.porting.signatures import library_name
-
-    return library_name(name) or "fnc"

@@ -27,6 +27,7 @@ from fnc_websocket.porting.signatures import (
     event_info,
     handler_signature,
     library_class,
+    library_name,
     method_signature,
     python_name,
 )
@@ -51,9 +52,12 @@ class CheckItem:
 
 @attrs.frozen
 class Field:
+    """A component field: its annotation names a class imported from ``module``."""
+
     name: str
     annotation: str
     comment: str = ""
+    module: str = "fnc.streaming"
 
 
 @attrs.frozen
@@ -205,12 +209,18 @@ class _Planner:
             names = [(c.name, c.class_name) for c in form.components if c.kind != "inherited"]
         fields: list[Field] = []
         placeholders: list[str] = []
+        plain: list[str] = []
         for name, pascal_type in names:
             component = form_classes.get(name.lower())
             class_name = component.class_name if component else pascal_type
             cls = library_class(class_name)
-            if cls is not None:
-                fields.append(Field(python_name(name), cls.__name__))
+            if component is None and cls is None and (form is not None or not re.match(
+                    r"T[A-Z]", pascal_type)):
+                plain.append(f"{name}: {pascal_type};")  # a published field, not a component
+                continue
+            module = (library_name(cls.__name__) or cls.__module__) if cls is not None else ""
+            if cls is not None and module != "__main__":
+                fields.append(Field(python_name(name), cls.__name__, "", module))
                 self.check("component", f"{name}: {class_name}", cls.__name__)
             else:
                 fields.append(Field(python_name(name), "TPlaceholderComponent",
@@ -223,7 +233,7 @@ class _Planner:
                        "placeholder classes (they keep their values; no behaviour, no events)")
         private = [f"{f.name}: {f.type};" for f in decl.fields
                    if f.visibility not in ("", "published")] if decl else []
-        return fields, private
+        return fields, plain + private
 
     def unknown_properties(self, name: str, cls: type, properties: tuple[str, ...]) -> None:
         known = {p.lower() for p in declared_properties(cls)}

@@ -106,3 +106,7 @@ def assert_every_handler_bound(form: TComponent, form_file: Path) -> int:
         else:
             assert getattr(component, binding.event) == method, binding
     return len(view.bindings)
+
+
+class TGadget(TComponent):
+    """A component class an application registers itself (see test_port_cli)."""

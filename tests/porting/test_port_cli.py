@@ -361,3 +361,41 @@ def test_a_frame_ports_with_what_this_fnc_has(tmp_path: Path,
             assert assert_every_handler_bound(frame, tmp_path / "StatusFrame.dfm") == 1
         finally:
             frame.Free()
+
+
+GADGET = """unit Gadgets;
+interface
+type
+  TGadgetForm = class(TForm)
+    Gadget1: TGadget;
+    Count: Integer;
+  end;
+implementation
+end.
+"""
+
+
+def test_classes_the_application_registers_are_imported_from_their_module(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from port_support import TGadget
+
+    from fnc.streaming import RegisterClass, UnRegisterClass
+
+    (tmp_path / "Gadgets.pas").write_text(GADGET)
+    (tmp_path / "Gadgets.dfm").write_text(
+        "object GadgetForm: TGadgetForm\n  object Gadget1: TGadget\n  end\nend\n")
+    RegisterClass(TGadget)
+    try:
+        assert port_lines(capsys, str(tmp_path / "Gadgets.pas"))[0] == 0
+    finally:
+        UnRegisterClass(TGadget)
+    text = (tmp_path / "Gadgets.py").read_text()
+    assert "from port_support import TGadget" in text
+    assert "    Gadget1: TGadget\n" in text
+    assert "    #   Count: Integer;\n" in text  # a published field that is no component
+    with on_path(tmp_path, ["Gadgets"]):
+        form = Application.CreateForm(import_fresh(tmp_path, "Gadgets").TGadgetForm)
+        try:
+            assert type(form.Gadget1) is TGadget
+        finally:
+            form.Free()
