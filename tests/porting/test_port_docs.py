@@ -47,3 +47,14 @@ def test_excerpts_match_what_the_command_writes(
         if line != "...":
             assert line in report, line
     assert shown[-1] == report[-1]
+
+
+def test_the_error_shown_is_the_one_the_command_prints(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = (ROOT / "docs" / "examples" / "EchoClient.pas").read_text(encoding="utf-8")
+    broken = source.replace("  FTicks := 0;\nend;\n", "  FTicks := 0;\n", 1)
+    assert broken != source
+    (tmp_path / "EchoClient.pas").write_text(broken, encoding="utf-8")
+    assert main(["port", str(tmp_path / "EchoClient.pas")]) == 1
+    error = capsys.readouterr().err.strip().replace(str(tmp_path) + "/", "")
+    assert next(t for t in blocks("text") if t.startswith("fnc-ws port: error:")) == error + "\n"
