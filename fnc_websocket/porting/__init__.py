@@ -19,8 +19,8 @@ from pathlib import Path
 
 import attrs
 
-from fnc.streaming.formlookup import FORM_EXTENSIONS
 from fnc_websocket.porting.formview import FormView, read_form
+from fnc_websocket.porting.framework import FORM_EXTENSIONS
 from fnc_websocket.porting.generate import generate_module
 from fnc_websocket.porting.lexer import PascalSyntaxError
 from fnc_websocket.porting.pascal import parse_unit, read_unit

@@ -12,7 +12,7 @@ import attrs
 
 from fnc.exceptions import Exception_
 from fnc.streaming import read_tree_file
-from fnc.streaming.syntax import Ident, ObjectNode
+from fnc_websocket.porting.framework import Ident, ObjectNode
 from fnc_websocket.porting.lexer import PascalSyntaxError
 
 __all__ = ["Binding", "FormComponent", "FormView", "read_form"]

@@ -18,9 +18,9 @@ import fnc
 import fnc_websocket
 from fnc import forms as fnc_forms
 from fnc.properties import declared_properties
-from fnc.streaming.reader import DESIGN_TIME_PROPERTIES
 from fnc_websocket.porting.constants import python_literal
 from fnc_websocket.porting.formview import Binding, FormView
+from fnc_websocket.porting.framework import DESIGN_TIME_PROPERTIES
 from fnc_websocket.porting.lexer import PascalSyntaxError
 from fnc_websocket.porting.signatures import (
     PySignature,
