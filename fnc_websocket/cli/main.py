@@ -1,6 +1,8 @@
 """The ``fnc-ws`` command line (also ``python -m fnc_websocket``).
 
-Commands: ``demo``, ``serve``, ``connect``, ``run``, ``inspect`` and ``record`` (see docs/cli.md).
+Commands: ``demo``, ``serve``, ``connect``, ``run``, ``inspect``, ``record`` and ``port``
+(see docs/cli.md).
+
 Expected failures (bad arguments, refused connections, ports in use, bad form files, unknown
 classes) print one line on stderr, ``fnc-ws <command>: error: <reason>``, and exit non-zero
 (2 for unusable arguments, 1 for the rest); they never print a traceback.
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from fnc_websocket.cli.common import CLIError, Console
+from fnc_websocket.cli.port import add_port_parser
 from fnc_websocket.cli.record import add_record_parser
 
 __all__ = ["build_parser", "main"]
@@ -124,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="registered class name (TTMSFNCWebsocketClient) or form file")
     inspect.add_argument("--markdown", action="store_true", help="Markdown tables")
     add_record_parser(sub, _port)
+    add_port_parser(sub)
     return parser
 
 
@@ -140,6 +144,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "record":
         from fnc_websocket.cli.record import run_record
         return run_record(args, console)
+    if args.command == "port":
+        from fnc_websocket.cli.port import run_port
+        return run_port(args, console)
     if args.command == "run":
         from fnc_websocket.cli.forms import run_form
         return run_form(args.form, args.handlers, args.timeout, console)
