@@ -9,10 +9,11 @@
     Application.ProcessMessagesUntil(lambda: not client.Active, timeout=10)
 
 Threads: ``Connect`` validates the properties and fires ``OnSendHandshake`` on the calling thread,
-then starts the client's worker thread, which resolves, connects, does TLS and the handshake
-(``OnHandshakeResponse`` runs there) and then reads. Every other event is fired by the worker and,
-with ``AutoSyncEvents`` (default), queued to the client's home thread (the thread that created
-it), which must pump messages (``Application.ProcessMessages``/``Run``/``ProcessMessagesUntil``).
+then starts the client's worker thread, which connects (directly or through ``Proxy``), does TLS
+and the handshake with websocket-client (``OnHandshakeResponse`` runs there) and then reads and
+writes. Sends never wait for the network: they queue (``SendQueueLimit``) and return. Every
+other event is fired by the worker and, with ``AutoSyncEvents`` (default), queued to the
+client's home thread (the thread that created it), which must pump messages (``Application.ProcessMessages``/``Run``/``ProcessMessagesUntil``).
 ``Free()``, ``Disconnect``, destruction of the owner and interpreter exit stop and join the worker.
 """
 
@@ -33,10 +34,14 @@ from fnc_websocket.client.errors import (
     EWebSocketClientClosed,
     EWebSocketClientPropertyError,
 )
-from fnc_websocket.client.handshake import TTMSFNCWebSocketHandshakeRequest, header_value
-from fnc_websocket.client.session import ClientSession
-from fnc_websocket.client.settings import ClientSettings
+from fnc_websocket.client.handshake import (
+    TTMSFNCWebSocketHandshakeRequest,
+    header_value,
+    request_options,
+)
+from fnc_websocket.client.proxy import TProxy
 from fnc_websocket.client.tls import build_client_context, tls_file_problems
+from fnc_websocket.client.worker import ClientSettings, ClientWorker
 from fnc_websocket.common import (
     CLOSE_NORMAL,
     DefaultPort,
@@ -44,15 +49,16 @@ from fnc_websocket.common import (
     SErrHandshakeNotComplete,
     SErrInActive,
     THeartBeat,
+    TransformCloseData,
     TTMSFNCWebSocketFrameType,
     TTMSFNCWebSocketIncomingResult,
     TTMSFNCWebsocketOption,
     frame_payload_sizes,
-    irClose,
 )
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_MESSAGE_SIZE", "TTMSFNCCustomWebsocketClient",
-           "TTMSFNCWebsocketClient", "TWatchDog"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_MESSAGE_SIZE", "DEFAULT_SEND_QUEUE_LIMIT",
+           "MAX_TIMEOUT_MS", "TTMSFNCCustomWebsocketClient", "TTMSFNCWebsocketClient",
+           "TWatchDog"]
 
 log = logging.getLogger("fnc_websocket.client")
 
@@ -61,7 +67,12 @@ DEFAULT_CONNECT_TIMEOUT = 20.0
 ``ConnectTimeout`` is 0."""
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 """Default ``MaxMessageSize``: 16 MiB."""
-_JOIN_MARGIN = 2.0  # seconds a join may exceed the timeout that bounds the worker's last step
+DEFAULT_SEND_QUEUE_LIMIT = 16 * 1024 * 1024
+"""Default ``SendQueueLimit``: 16 MiB, as on the server."""
+MAX_TIMEOUT_MS = 600_000
+"""Upper bound of the millisecond timeouts (ConnectTimeout, CloseTimeout, CheckTimeout): 10 min."""
+_MAX_SECONDS = 86_400.0  # upper bound of HeartBeat.Interval/Timeout and WatchDog.Interval
+_JOIN_MARGIN = 0.5  # seconds a join may exceed the timeout that bounds the worker's last step
 _WATCHDOG_MAX_DELAY = 60.0
 
 # TMS's locked-property message names the server; the client uses it too (spec §0).
@@ -84,8 +95,9 @@ class TWatchDog(TNestedPersistent):
     """
 
     Enabled = Property(bool, False, doc="Reconnect after an unexpected disconnection.")
-    Interval = Property(float, 5.0, validator=lambda _o, v: None if v > 0 else
-                        f"{v!r} must be above 0", doc="Seconds before the first reconnect.")
+    Interval = Property(float, 5.0, validator=lambda _o, v: None if 0 < v <= _MAX_SECONDS else
+                        f"{v!r} must be above 0 and at most {_MAX_SECONDS:g}",
+                        doc="Seconds before the first reconnect.")
     Attempts = Property(int, 0, validator=at_least(0),
                         doc="Reconnect attempts in a row before giving up; 0 = no limit.")
 
@@ -146,7 +158,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                       doc="Sends an Origin header when set (public, not streamed, as in TMS).")
     Options = Property(SetOf(TTMSFNCWebsocketOption), frozenset(), locked=True,
                        doc="Protocol options (twsoFrameByFrame, twsoManualPong, ...).")
-    CheckTimeout = Property(int, 0, locked=True, validator=at_least(0),
+    CheckTimeout = Property(int, 0, locked=True, validator=in_range(0, MAX_TIMEOUT_MS),
                             doc="Milliseconds CheckIncoming waits for data; 0: no wait.")
     AutoCheckMessages = Property(bool, True, locked=True, doc=(
         "True: the worker reads and raises events. False: call CheckIncoming yourself."))
@@ -156,9 +168,10 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     SplitMessage = Property(bool, False, doc="Send each message as frames of FrameSize bytes.")
     FrameSize = Property(int, 0, validator=at_least(0), doc=(
         "Bytes per frame, header included, when SplitMessage is True."))
-    ConnectTimeout = Property(int, 0, locked=True, validator=at_least(0), doc=(
-        "Milliseconds for TCP connect, TLS and handshake; 0: 20 s."))
-    AutoSyncEvents = Property(bool, True, stored=False, doc=(
+    ConnectTimeout = Property(int, 0, locked=True, validator=in_range(0, MAX_TIMEOUT_MS), doc=(
+        "Milliseconds each step of connecting (TCP or proxy, TLS, handshake) may take; "
+        "0: 20 s."))
+    AutoSyncEvents = Property(bool, True, doc=(
         "True: events are queued to the home thread. False: they run on the worker."))
     BoundIP = Property(str, "", locked=True, validator=_bound_ip_problem,
                        doc="Local IP address to connect from; empty: the OS chooses.")
@@ -180,14 +193,21 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     MaxMessageSize = Property(int, DEFAULT_MAX_MESSAGE_SIZE, locked=True, validator=at_least(0),
                               doc="Added. Largest message accepted, in bytes (close 1009); "
                                   "0 = unlimited.")
-    CloseTimeout = Property(int, 5000, validator=at_least(0), doc=(
-        "Added. Milliseconds to wait for the server's close reply before dropping the socket."))
+    CloseTimeout = Property(int, 5000, validator=in_range(0, MAX_TIMEOUT_MS), doc=(
+        "Added. Milliseconds to wait for the server's close reply before dropping the socket; "
+        "Disconnect(True) returns within CloseTimeout + 1 s whatever the server does."))
+    SendQueueLimit = Property(int, DEFAULT_SEND_QUEUE_LIMIT, locked=True, validator=at_least(1),
+                              doc="Added. Bytes of messages that may wait to be sent; a send "
+                                  "beyond raises EWebSocketClientSendQueueFull.")
+    SendQueueSize = Property(int, 0, read_only=True,
+                             doc="Added. Bytes of messages waiting to be sent now.")
     CloseCode = Property(int, 0, read_only=True, doc=(
         "Added. Status code of the last connection's close (1006: ended without close frame)."))
     CloseReason = Property(str, "", read_only=True,
                            doc="Added. Reason text of the last connection's close.")
     HeartBeat = Property(THeartBeat, doc="Added. Keep-alive pings (Enabled, Interval, Timeout).")
     WatchDog = Property(TWatchDog, doc="Added. Reconnect after unexpected drops.")
+    Proxy = Property(TProxy, doc="Added. Connect through an HTTP (CONNECT) or SOCKS proxy.")
 
     # -- events ---------------------------------------------------------------------------
     OnConnect = Event("Sender", "AConnection", doc=(
@@ -218,9 +238,9 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     _fnc_repr_props = ("HostName", "Port", "Active")
 
     def __init__(self, AOwner: TComponent | None = None, **props: Any) -> None:
-        self._session: ClientSession | None = None
-        self._old_sessions: list[ClientSession] = []
-        self._last: ClientSession | None = None
+        self._session: ClientWorker | None = None
+        self._old_sessions: list[ClientWorker] = []
+        self._last: ClientWorker | None = None
         self._watchdog_generation = 0
         self._watchdog_failures = 0
         self._reconnecting = False
@@ -274,6 +294,14 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         if self.HeartBeat.Enabled and not self.AutoCheckMessages:
             problems.append((prefix + "HeartBeat.Enabled",
                              "needs AutoCheckMessages = True (the worker sends the pings)"))
+        for name in ("Interval", "Timeout"):
+            value = getattr(self.HeartBeat, name)
+            if value > _MAX_SECONDS:
+                problems.append((f"{prefix}HeartBeat.{name}",
+                                 f"{value!r} is above the maximum {_MAX_SECONDS:g} s"))
+        if self.Proxy.Enabled and self.BoundIP:
+            problems.append((prefix + "BoundIP", "cannot be used with Proxy.Enabled "
+                                                 "(websocket-client connects to the proxy)"))
 
     # -- read-only values of the last connection ----------------------------------------------
 
@@ -291,6 +319,11 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     def CloseReason(self) -> str:
         session = self._session or self._last
         return session.close_reason if session is not None else ""
+
+    @SendQueueSize.getter
+    def SendQueueSize(self) -> int:
+        session = self._session
+        return session.queue.size if session is not None and session.active else 0
 
     @property
     def Connection(self) -> TTMSFNCWebSocketClientConnection | None:
@@ -319,20 +352,21 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         lines: list[str] = []
         request.ToStrings(lines)
         type(self).OnSendHandshake.fire(self, lines)
-        raw, key, protocols = self._encode_request(lines)
+        options, protocols = self._request_options(lines)
         self._reap_sessions()
         heartbeat = self.HeartBeat
         settings = ClientSettings(
-            host=self.HostName.strip(), port=self.Port, request=raw, key=key,
-            protocols=protocols, ssl_context=context, server_hostname=self.HostName.strip(),
+            host=self.HostName.strip(), port=self.Port, handshake_options=options,
+            protocols=protocols, ssl_context=context,
             connect_timeout=_ms(self.ConnectTimeout) or DEFAULT_CONNECT_TIMEOUT,
             bound_ip=self.BoundIP, auto_check=self.AutoCheckMessages,
             max_message_size=self.MaxMessageSize, options=self.Options,
             close_timeout=_ms(self.CloseTimeout),
             heartbeat_interval=heartbeat.Interval if heartbeat.Enabled else 0.0,
-            heartbeat_timeout=heartbeat.Timeout,
+            heartbeat_timeout=heartbeat.Timeout, send_queue_limit=self.SendQueueLimit,
+            proxy=self.Proxy.settings(), proxy_from_environment=self.Proxy.FromEnvironment,
             thread_name=f"WebsocketClient {self.Name or hex(id(self))}")
-        session = ClientSession(self, settings)
+        session = ClientWorker(self, settings)
         self._session = session
         session.start()
 
@@ -366,11 +400,10 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             raise self._fnc_validation_error(
                 [(where, f"cannot be loaded: {exc}")]) from exc
 
-    def _encode_request(self, lines: list[str]) -> tuple[bytes, str, tuple[str, ...]]:
+    def _request_options(self, lines: list[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """websocket-client options for the (edited) request lines, and the sub-protocols
+        they ask for; raises the property error naming every line that cannot be sent."""
         problems = []
-        if not lines or not isinstance(lines[0], str) or not lines[0].startswith("GET "):
-            problems.append(("OnSendHandshake", "the first header line must be the "
-                                                "'GET <path> HTTP/1.1' request line"))
         for i, line in enumerate(lines):
             if not isinstance(line, str):
                 problems.append(("OnSendHandshake", f"line {i} is a {type(line).__name__}, "
@@ -379,12 +412,13 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                 problems.append(("OnSendHandshake", f"line {i} contains a line break"))
             elif not line.isascii():
                 problems.append(("OnSendHandshake", f"line {i} has non-ASCII characters"))
+        if not problems:
+            options, why = request_options(lines)
+            problems.extend(("OnSendHandshake", w) for w in why)
         if problems:
             raise self._fnc_validation_error(problems)
-        key = header_value(lines[1:], "Sec-WebSocket-Key")
         protocols = tuple(_split_protocols(header_value(lines[1:], "Sec-WebSocket-Protocol")))
-        raw = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
-        return raw, key, protocols
+        return options, protocols
 
     def _reap_sessions(self) -> None:
         """Join workers of ended sessions (bounded); keep any that cannot be joined yet."""
@@ -404,10 +438,12 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     def Disconnect(self, ASendClose: bool = True) -> None:
         """Close the connection; exactly one ``OnDisconnect`` follows (queued when AutoSyncEvents).
 
-        ``ASendClose=True``: send a close frame (1000) and wait for the server's reply, at most
-        ``CloseTimeout`` ms, then drop the socket. ``False``: drop it now. Either way the worker
-        has ended when this returns (unless called from the worker itself). Also cancels a
-        pending WatchDog reconnect. Does nothing when not connected.
+        ``ASendClose=True``: send a close frame (1000) after the messages already queued and wait
+        for the server's reply, at most ``CloseTimeout`` ms, then drop the socket; this returns
+        within ``CloseTimeout`` + 1 s whatever the server does (reads nothing, never answers).
+        ``False``: drop it now. Either way the worker has ended when this returns (unless
+        called from the worker itself). Also cancels a pending WatchDog reconnect. Does nothing
+        when not connected.
         """
         self._watchdog_generation += 1
         session = self._session
@@ -415,15 +451,12 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             return
         session.user_closed = True
         timeout = _ms(self.CloseTimeout)
-        if ASendClose and session.conn.HandshakeCompleted:
-            session.set_close_timeout(timeout)
+        manual = not session.settings.auto_check
+        if ASendClose and session.conn.HandshakeCompleted and not session.finished:
             try:
-                session.conn._send_close(CLOSE_NORMAL.to_bytes(2, "big"))
+                session.send_close(CLOSE_NORMAL.to_bytes(2, "big"))
             except EWebSocketClient:
-                session.abort(user=True)  # close already sent, or the socket is gone
-            else:
-                if not self.AutoCheckMessages:
-                    session.close_manually(timeout)
+                session.abort(user=True)  # close already sent, or the connection is gone
         else:
             session.abort(user=True)
         if not session.join(timeout + _JOIN_MARGIN):
@@ -431,6 +464,8 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             if not session.join(_JOIN_MARGIN):
                 log.warning("%r: the worker thread did not end in time (a handler blocks it?)",
                             self)
+        if manual:
+            session.drain_inbox()
 
     def IsConnected(self) -> bool:
         """True while the handshake has completed and the connection is not closing or closed."""
@@ -448,10 +483,13 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         return session.conn
 
     def Send(self, AMessage: str | bytes | bytearray | memoryview) -> None:
-        """Send a text (str) or binary (bytes) message; any thread.
+        """Send a text (str) or binary (bytes) message; any thread; never waits for the network.
 
-        Raises :class:`EWebSocketClientClosed` before the handshake completed or after the
-        connection closed, saying which; ``TypeError`` for other types.
+        The message is queued for the worker (or written at once when the socket takes it).
+        Raises :class:`EWebSocketClientSendQueueFull` when it would take the queue above
+        ``SendQueueLimit`` (nothing is queued), :class:`EWebSocketClientClosed` before the
+        handshake completed or after the connection closed, saying which; ``TypeError`` for
+        other types.
         """
         conn = self._open_connection()
         if isinstance(AMessage, str):
@@ -474,6 +512,12 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         """Send an (unsolicited or manual, see twsoManualPong) pong with ``data``."""
         control_payload(data, "Pong")
         self._open_connection()._send_ping(data, pong=True)
+
+    @classmethod
+    def TransformCloseData(cls, AData: bytes) -> tuple[int, str]:
+        """Split a close payload (``OnClose``'s AData) into (status code, reason); (1005, '')
+        without a code. As the server's."""
+        return TransformCloseData(AData)
 
     # -- protected extension points (TMS's protected virtual *Received methods) ---------------
 
@@ -535,14 +579,11 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         if session.settings.auto_check:
             raise EWebSocketClient("CheckIncoming is for AutoCheckMessages = False; the worker "
                                    "thread already reads this connection")
-        result = session.check_incoming(_ms(self.CheckTimeout))
-        if result is irClose:
-            session.join(_JOIN_MARGIN)
-        return result
+        return session.check_incoming(_ms(self.CheckTimeout))
 
     # -- watchdog -------------------------------------------------------------------------------
 
-    def _session_ended(self, session: ClientSession) -> None:
+    def _session_ended(self, session: ClientWorker) -> None:
         """Home thread, after a session ended: maybe schedule a WatchDog reconnect."""
         watchdog = self.WatchDog
         if session is not self._session or not watchdog.Enabled or session.user_closed:
@@ -560,7 +601,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         self._fnc_home.post(self._watchdog_reconnect, (self._watchdog_generation,), self,
                             delay=delay)
 
-    def _reconnecting_session(self, session: ClientSession) -> bool:
+    def _reconnecting_session(self, session: ClientWorker) -> bool:
         return session.watchdog
 
     def _watchdog_reconnect(self, generation: int) -> None:

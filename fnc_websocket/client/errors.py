@@ -27,7 +27,9 @@ __all__ = [
     "EWebSocketClientHeartBeatTimeout", "EWebSocketClientInvalidPayload",
     "EWebSocketClientMessageTooBig", "EWebSocketClientPropertyError",
     "EWebSocketClientProtocolError", "EWebSocketClientResolveError", "EWebSocketClientTLSError",
-    "EWebSocketClientTimeout",
+    "EWebSocketClientTimeout", "EWebSocketClientSendQueueFull", "EWebSocketClientProxyError",
+    "EWebSocketClientProxyConnectError", "EWebSocketClientProxyAuthError",
+    "EWebSocketClientProxyTunnelError",
 ]
 
 
@@ -113,3 +115,38 @@ class EWebSocketClientHeartBeatTimeout(EWebSocketClientTimeout):
     """``HeartBeat``: no pong came within ``HeartBeat.Timeout``; the peer was declared dead."""
 
     CloseCode = CLOSE_INTERNAL_ERROR
+
+
+class EWebSocketClientSendQueueFull(EWebSocketClient):
+    """A send would put more than ``SendQueueLimit`` bytes in the outgoing queue (the server
+    reads too slowly or not at all). Nothing of that message was queued; the connection stays
+    open. ``SendQueueLimit`` and ``SendQueueSize`` (bytes waiting) tell the state when raised.
+    """
+
+    def __init__(self, message: str, SendQueueLimit: int = 0, SendQueueSize: int = 0) -> None:
+        super().__init__(message)
+        self.SendQueueLimit = SendQueueLimit
+        self.SendQueueSize = SendQueueSize
+
+
+class EWebSocketClientProxyError(EWebSocketClientConnectError):
+    """Connecting through ``Proxy`` failed; ``Proxy`` names it ("HTTP proxy host:port") and
+    ``StatusCode`` is the proxy's HTTP status (0 when there is none, e.g. SOCKS)."""
+
+    def __init__(self, message: str, StatusCode: int = 0, Proxy: str = "") -> None:
+        super().__init__(message)
+        self.StatusCode = StatusCode
+        self.Proxy = Proxy
+
+
+class EWebSocketClientProxyConnectError(EWebSocketClientProxyError):
+    """The proxy itself could not be reached (refused, unreachable, unknown host)."""
+
+
+class EWebSocketClientProxyAuthError(EWebSocketClientProxyError):
+    """The proxy refused ``Proxy.Username``/``Proxy.Password`` (HTTP 407, SOCKS auth failure)."""
+
+
+class EWebSocketClientProxyTunnelError(EWebSocketClientProxyError):
+    """The proxy refused to open the tunnel to ``HostName:Port`` (``StatusCode``: its HTTP
+    status, e.g. 403 or 502; 0 for a SOCKS refusal)."""

@@ -1,0 +1,271 @@
+"""The client's outgoing side: masked frames (websocket-client's ``ABNF``) and the bounded queue.
+
+Every send of the component or its connection is encoded on the caller's thread into masked
+frames and handed to :class:`OutgoingQueue`; the caller never waits for the network. The queue
+holds at most ``SendQueueLimit`` bytes of message payload (``EWebSocketClientSendQueueFull``
+beyond, and nothing of that message is queued). When the queue is idle and the socket is a
+plain TCP socket, the caller writes the frames at once with a non-blocking ``send`` (whatever
+the kernel does not take is queued): no thread hop for the common case. Everything else is
+written by the worker, which polls for writability.
+
+Control frames (pongs, heartbeat pings, a close that fails the connection) go out before queued
+message frames, between two frames of a message, never inside a frame. A close asked for by the
+application (``Disconnect``, ``SendClose``) goes after the messages queued before it; nothing is
+queued after a close.
+
+Masking: websocket-client's ``ABNF`` builds each frame; its masking step is replaced by the
+package's ``apply_mask`` (the C masker of ``websockets.speedups``, 8 bytes per step), the fastest
+correct path measured, and keys come from ``os.urandom`` in batches.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from websocket import ABNF
+
+from fnc_websocket._payload import apply_mask
+from fnc_websocket.client.errors import (
+    EWebSocketClientClosed,
+    EWebSocketClientSendQueueFull,
+)
+from fnc_websocket.common import SErrCloseSent, frame_payload_sizes
+from fnc_websocket.messages import OP_CLOSE, OP_CONT
+
+__all__ = ["OutgoingQueue", "encode_frame", "encode_message"]
+
+_BytesLike = bytes | bytearray | memoryview
+_WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
+
+
+class _MaskKeys:
+    """4-byte masking keys from ``os.urandom``, drawn 4 KiB at a time (used under a lock)."""
+
+    __slots__ = ("_pool", "_pos")
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._pos = 0
+
+    def __call__(self, n: int) -> bytes:
+        pos = self._pos
+        if pos + n > len(self._pool):
+            self._pool = os.urandom(4096)
+            pos = 0
+        self._pos = pos + n
+        return self._pool[pos:pos + n]
+
+
+_keys = _MaskKeys()
+_keys_lock = threading.Lock()
+
+
+class _Frame(ABNF):
+    """websocket-client's frame, masked with the package's C masker."""
+
+    def _get_masked(self, mask_key: Any) -> bytes:
+        return mask_key + apply_mask(self.data, mask_key)
+
+
+def _mask_key(n: int) -> bytes:
+    with _keys_lock:
+        return _keys(n)
+
+
+def encode_frame(opcode: int, payload: _BytesLike, fin: bool = True) -> bytes:
+    """One masked client frame."""
+    frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1, payload)
+    frame.get_mask_key = _mask_key
+    return frame.format()
+
+
+def encode_message(opcode: int, payload: _BytesLike, frame_size: int) -> list[bytes]:
+    """The frames of one message: one frame, or frames of ``frame_size`` bytes header
+    included (``SplitMessage``/``Send...InMultipleFrames``)."""
+    if not frame_size:
+        return [encode_frame(opcode, payload)]
+    sizes = frame_payload_sizes(len(payload), frame_size, masked=True)
+    view = memoryview(payload).cast("B") if not isinstance(payload, bytes) else payload
+    frames = []
+    offset = 0
+    last = len(sizes) - 1
+    for i, size in enumerate(sizes):
+        frames.append(encode_frame(opcode if i == 0 else OP_CONT, view[offset:offset + size],
+                                   i == last))
+        offset += size
+    return frames
+
+
+class OutgoingQueue:
+    """Frames waiting for the socket; see the module docstring. Thread-safe.
+
+    ``wake`` is called (outside the lock) when the worker must start writing. ``size`` is the
+    payload bytes of queued messages (``SendQueueSize``).
+    """
+
+    def __init__(self, limit: int, wake: Callable[[], None]) -> None:
+        self.limit = limit
+        self.lock = threading.Lock()
+        self._wake = wake
+        self._sock: Any = None
+        self._direct = False
+        self._control: deque[bytes] = deque()
+        self._data: deque[tuple[bytes, int]] = deque()  # (frame, payload bytes it releases)
+        self._close_after: bytes | None = None  # the application's close, after the data
+        self._current: memoryview | None = None
+        self._current_size = 0
+        self._current_is_close = False
+        self.size = 0
+        self.close_queued = False
+        self.close_written = False
+
+    def attach(self, sock: Any, direct: bool) -> None:
+        """The connection is open: frames go to ``sock``; callers write at once when
+        ``direct`` (a plain TCP socket)."""
+        with self.lock:
+            self._sock = sock
+            self._direct = direct
+
+    # -- producers (any thread) ------------------------------------------------------------
+
+    def put_message(self, frames: list[bytes], size: int) -> None:
+        """Queue one message's frames (``size`` payload bytes). Raises
+        ``EWebSocketClientSendQueueFull`` (nothing queued) or ``EWebSocketClientClosed``."""
+        with self.lock:
+            if self.close_queued:
+                raise EWebSocketClientClosed(SErrCloseSent)
+            if self.size + size > self.limit and size:
+                raise EWebSocketClientSendQueueFull(
+                    f"the send queue is full: {self.size} bytes wait and this message adds "
+                    f"{size}, above SendQueueLimit ({self.limit} bytes); the server reads too "
+                    "slowly or not at all", self.limit, self.size)
+            idle = self._idle()
+            last = len(frames) - 1
+            for i, frame in enumerate(frames):
+                self._data.append((frame, size if i == last else 0))
+            self.size += size
+            if idle and self._direct and self._write_direct():
+                return
+        if idle:
+            self._wake()
+
+    def put_control(self, frame: bytes, replace_pong: bool = False) -> None:
+        """Queue a control frame ahead of message frames (dropped after a close went out).
+        ``replace_pong``: an automatic pong replaces one still waiting (answer the latest)."""
+        with self.lock:
+            if self.close_written:
+                return
+            idle = self._idle()
+            if replace_pong and self._control and self._control[-1][0] & 0x0F == 0xA:
+                self._control[-1] = frame
+            else:
+                self._control.append(frame)
+            if idle and self._direct and self._write_direct():
+                return
+        if idle:
+            self._wake()
+
+    def put_close(self, frame: bytes, after_data: bool) -> bool:
+        """Queue our close frame: after the queued messages (``after_data``), or before them
+        (failing the connection, answering the peer's close: the messages are dropped).
+        False when a close was already queued."""
+        with self.lock:
+            if self.close_queued:
+                return False
+            self.close_queued = True
+            idle = self._idle()
+            if after_data:
+                self._close_after = frame
+            else:
+                self._control.append(frame)
+                self._drop_data()
+            if idle and self._direct and self._write_direct():
+                return True
+        if idle:
+            self._wake()
+        return True
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    def pending(self) -> bool:
+        """True while something waits to be written."""
+        with self.lock:
+            return not self._idle()
+
+    def write(self) -> bool:
+        """Write what the socket takes now; True when nothing is left. Raises ``OSError``."""
+        with self.lock:
+            return self._write_locked()
+
+    def discard(self) -> None:
+        """The connection ended: drop everything."""
+        with self.lock:
+            self._control.clear()
+            self._drop_data()
+            self._close_after = None
+            self._current = None
+            self.close_queued = True
+
+    # -- internals (under the lock) -------------------------------------------------------------
+
+    def _idle(self) -> bool:
+        return (self._current is None and not self._control and not self._data
+                and self._close_after is None)
+
+    def _drop_data(self) -> None:
+        self._data.clear()
+        self.size = self._current_size if self._current is not None else 0
+
+    def _next(self) -> bool:
+        if self._control:
+            frame = self._control.popleft()
+            size = 0
+        elif self._data:
+            frame, size = self._data.popleft()
+        elif self._close_after is not None:
+            frame, size = self._close_after, 0
+            self._close_after = None
+        else:
+            return False
+        self._current = memoryview(frame)
+        self._current_size = size
+        self._current_is_close = frame[0] & 0x0F == OP_CLOSE
+        return True
+
+    def _write_direct(self) -> bool:
+        """A caller's write; a socket error is left for the worker to meet and report."""
+        try:
+            return self._write_locked()
+        except OSError:
+            return False
+
+    def _write_locked(self) -> bool:
+        sock = self._sock
+        if sock is None:
+            return self._idle()
+        while True:
+            if self._current is None and not self._next():
+                return True
+            current = self._current
+            assert current is not None
+            try:
+                n = sock.send(current)
+            except _WOULD_BLOCK:
+                return False
+            if n < len(current):
+                self._current = current[n:]
+                continue
+            self._current = None
+            self.size -= self._current_size
+            self._current_size = 0
+            if self._current_is_close:
+                self.close_written = True
+                self._control.clear()
+                self._drop_data()
+                self._close_after = None
+                return True
