@@ -13,7 +13,8 @@ then starts the client's worker thread, which connects (directly or through ``Pr
 and the handshake with websocket-client (``OnHandshakeResponse`` runs there) and then reads and
 writes. Sends never wait for the network: they queue (``SendQueueLimit``) and return. Every
 other event is fired by the worker and, with ``AutoSyncEvents`` (default), queued to the
-client's home thread (the thread that created it), which must pump messages (``Application.ProcessMessages``/``Run``/``ProcessMessagesUntil``).
+client's home thread (the thread that created it), which must pump messages
+(``Application.ProcessMessages``/``Run``/``ProcessMessagesUntil``).
 ``Free()``, ``Disconnect``, destruction of the owner and interpreter exit stop and join the worker.
 """
 
