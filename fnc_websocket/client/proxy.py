@@ -145,7 +145,11 @@ def proxy_error(exc: BaseException, proxy: ProxySettings | None, host: str, port
         return EWebSocketClientTimeout(
             f"{where} did not open the tunnel to {target} within the connect timeout "
             f"({round(timeout * 1000)} ms, ConnectTimeout)")
-    if name == "ProxyConnectionError" or (isinstance(exc, OSError) and name != "ProxyError"):
+    # python-socks wraps a failed connect to the proxy (ProxyConnectionError); a bare OSError is
+    # a failed connect for websocket-client's HTTP proxy, a reset during SOCKS negotiation.
+    socks = proxy is not None and proxy.type is not pxyHTTP
+    if name == "ProxyConnectionError" or (isinstance(exc, OSError) and not socks
+                                          and name != "ProxyError"):
         reason = getattr(exc, "strerror", None) or text
         return EWebSocketClientProxyConnectError(
             f"cannot connect to the {where}: {reason}", 0, where)
@@ -164,7 +168,10 @@ def proxy_error(exc: BaseException, proxy: ProxySettings | None, host: str, port
             f"the {where} refused the credentials ({text}): check Proxy.Username and "
             "Proxy.Password", 0, where)
     if name == "ProxyError":
+        hint = ""
+        if proxy is not None and proxy.username and "closed" in lowered:
+            hint = "; if it needs credentials, check Proxy.Username and Proxy.Password"
         return EWebSocketClientProxyTunnelError(
-            f"the {where} refused the tunnel to {target} ({text})", 0, where)
+            f"the {where} refused the tunnel to {target} ({text}){hint}", 0, where)
     return EWebSocketClientProxyTunnelError(
         f"the tunnel through the {where} to {target} failed: {text or name}", 0, where)
