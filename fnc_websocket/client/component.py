@@ -20,13 +20,12 @@ client's home thread (the thread that created it), which must pump messages
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import ssl
 from typing import Any
 from urllib.parse import quote
 
-from fnc.component import TComponent, TNestedPersistent, csDesigning, csLoading
+from fnc.component import TComponent, csDesigning, csLoading
 from fnc.events import Event
 from fnc.properties import Property, SetOf, at_least, in_range
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection, control_payload
@@ -40,8 +39,21 @@ from fnc_websocket.client.handshake import (
     header_value,
     request_options,
 )
+from fnc_websocket.client.properties import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_SEND_QUEUE_LIMIT,
+    MAX_TIMEOUT_MS,
+    TWatchDog,
+    bound_ip_problem,
+    client_problems,
+    header_text_problem,
+    path_problem,
+    split_protocols,
+    subprotocols_problem,
+)
 from fnc_websocket.client.proxy import TProxy
-from fnc_websocket.client.tls import build_client_context, tls_file_problems
+from fnc_websocket.client.tls import build_client_context
 from fnc_websocket.client.worker import ClientSettings, ClientWorker
 from fnc_websocket.common import (
     CLOSE_NORMAL,
@@ -54,7 +66,6 @@ from fnc_websocket.common import (
     TTMSFNCWebSocketFrameType,
     TTMSFNCWebSocketIncomingResult,
     TTMSFNCWebsocketOption,
-    frame_payload_sizes,
 )
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_MESSAGE_SIZE", "DEFAULT_SEND_QUEUE_LIMIT",
@@ -63,18 +74,7 @@ __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_MESSAGE_SIZE", "DEFAULT_SEND_
 
 log = logging.getLogger("fnc_websocket.client")
 
-DEFAULT_CONNECT_TIMEOUT = 20.0
-"""Seconds the connect (resolve excluded), TLS and upgrade handshake may take when
-``ConnectTimeout`` is 0."""
-DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
-"""Default ``MaxMessageSize``: 16 MiB."""
-DEFAULT_SEND_QUEUE_LIMIT = 16 * 1024 * 1024
-"""Default ``SendQueueLimit``: 16 MiB, as on the server."""
-MAX_TIMEOUT_MS = 600_000
-"""Upper bound of the millisecond timeouts (ConnectTimeout, CloseTimeout, CheckTimeout): 10 min."""
-_MAX_SECONDS = 86_400.0  # upper bound of HeartBeat.Interval/Timeout and WatchDog.Interval
 _JOIN_MARGIN = 0.5  # seconds a join may exceed the timeout that bounds the worker's last step
-_WATCHDOG_MAX_DELAY = 60.0
 
 # TMS's locked-property message names the server; the client uses it too (spec §0).
 _SErrLocked = SErrActive + " (cannot change {name} while the client is connected)"
@@ -82,58 +82,6 @@ _SErrLocked = SErrActive + " (cannot change {name} while the client is connected
 
 def _ms(value: int) -> float:
     return value / 1000.0
-
-
-class TWatchDog(TNestedPersistent):
-    """Automatic reconnect after an unexpected drop (added beyond TMS; sgcWebSockets' names).
-
-    While ``Enabled``, a connection that ends without the application asking for it (the
-    server closed it, the network dropped, the heartbeat declared the server dead) is reconnected
-    after ``Interval`` seconds, then after twice as long for each further failed attempt (at most
-    60 s, or ``Interval`` when that is longer), up to ``Attempts`` attempts in a row (0 = no limit).
-    A ``Disconnect``/``Active = False``/``Free`` never triggers it. Reconnects run ``Connect`` on
-    the home thread, so that thread must pump messages.
-    """
-
-    Enabled = Property(bool, False, doc="Reconnect after an unexpected disconnection.")
-    Interval = Property(float, 5.0, validator=lambda _o, v: None if 0 < v <= _MAX_SECONDS else
-                        f"{v!r} must be above 0 and at most {_MAX_SECONDS:g}",
-                        doc="Seconds before the first reconnect.")
-    Attempts = Property(int, 0, validator=at_least(0),
-                        doc="Reconnect attempts in a row before giving up; 0 = no limit.")
-
-
-def _path_problem(_obj: Any, value: str) -> str | None:
-    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        return "must not contain spaces or control characters"
-    return None
-
-
-def _header_text_problem(_obj: Any, value: str) -> str | None:
-    if "\r" in value or "\n" in value:
-        return "must not contain line breaks"
-    return None
-
-
-def _bound_ip_problem(_obj: Any, value: str) -> str | None:
-    if not value:
-        return None
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return f"{value!r} is not an IP address"
-    return None
-
-
-def _subprotocols_problem(_obj: Any, value: str) -> str | None:
-    for token in _split_protocols(value):
-        if not token.isascii() or any(c in token for c in '()<>@,;:\\"/[]?={} \t'):
-            return f"{token!r} is not a valid sub-protocol token"
-    return None
-
-
-def _split_protocols(value: str) -> list[str]:
-    return [t.strip() for t in value.split(",") if t.strip()]
 
 
 class TTMSFNCCustomWebsocketClient(TComponent):
@@ -153,9 +101,9 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     Port = Property(int, DefaultPort, locked=True, validator=in_range(1, 65535),
                     doc="Server port.")
     UseSSL = Property(bool, False, locked=True, doc="Connect with TLS (wss://).")
-    PathName = Property(str, "", locked=True, validator=_path_problem, doc=(
+    PathName = Property(str, "", locked=True, validator=path_problem, doc=(
         "Request path with optional query, with or without the leading '/' (empty: '/')."))
-    Origin = Property(str, "", stored=False, locked=True, validator=_header_text_problem,
+    Origin = Property(str, "", stored=False, locked=True, validator=header_text_problem,
                       doc="Sends an Origin header when set (public, not streamed, as in TMS).")
     Options = Property(SetOf(TTMSFNCWebsocketOption), frozenset(), locked=True,
                        doc="Protocol options (twsoFrameByFrame, twsoManualPong, ...).")
@@ -174,7 +122,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         "0: 20 s."))
     AutoSyncEvents = Property(bool, True, doc=(
         "True: events are queued to the home thread. False: they run on the worker."))
-    BoundIP = Property(str, "", locked=True, validator=_bound_ip_problem,
+    BoundIP = Property(str, "", locked=True, validator=bound_ip_problem,
                        doc="Local IP address to connect from; empty: the OS chooses.")
     # -- properties added beyond TMS ------------------------------------------------------
     SSLVerifyPeer = Property(bool, True, locked=True, doc=(
@@ -187,7 +135,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                                   doc="Added. PEM private key of CertificateFile.")
     SSLContext = Property(ssl.SSLContext, None, stored=False, locked=True, doc=(
         "Added. Your own ssl.SSLContext; replaces every other TLS setting when assigned."))
-    SubProtocols = Property(str, "", locked=True, validator=_subprotocols_problem, doc=(
+    SubProtocols = Property(str, "", locked=True, validator=subprotocols_problem, doc=(
         "Added. Comma-separated sub-protocols to request (Sec-WebSocket-Protocol)."))
     Protocol = Property(str, "", read_only=True,
                         doc="Added. The sub-protocol the server chose ('' for none).")
@@ -280,29 +228,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
 
     def _fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
         super()._fnc_collect_problems(prefix, problems)
-        if self.SplitMessage:
-            if self.FrameSize <= 0:
-                problems.append((prefix + "FrameSize",
-                                 "must be set (above 6) when SplitMessage is True"))
-            else:
-                try:
-                    frame_payload_sizes(1, self.FrameSize, masked=True)
-                except ValueError as exc:
-                    problems.append((prefix + "FrameSize", str(exc)))
-        if self.UseSSL and self.SSLContext is None:
-            problems.extend((prefix + n, why) for n, why in tls_file_problems(
-                self.RootCertificateFile, self.CertificateFile, self.CertificateKeyFile))
-        if self.HeartBeat.Enabled and not self.AutoCheckMessages:
-            problems.append((prefix + "HeartBeat.Enabled",
-                             "needs AutoCheckMessages = True (the worker sends the pings)"))
-        for name in ("Interval", "Timeout"):
-            value = getattr(self.HeartBeat, name)
-            if value > _MAX_SECONDS:
-                problems.append((f"{prefix}HeartBeat.{name}",
-                                 f"{value!r} is above the maximum {_MAX_SECONDS:g} s"))
-        if self.Proxy.Enabled and self.BoundIP:
-            problems.append((prefix + "BoundIP", "cannot be used with Proxy.Enabled "
-                                                 "(websocket-client connects to the proxy)"))
+        problems.extend(client_problems(self, prefix))
 
     # -- read-only values of the last connection ----------------------------------------------
 
@@ -385,7 +311,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         request.Host = host if self.Port == default_port else f"{host}:{self.Port}"
         request.Port = self.Port
         request.Origin = self.Origin
-        request.Protocol = ", ".join(_split_protocols(self.SubProtocols))
+        request.Protocol = ", ".join(split_protocols(self.SubProtocols))
         return request
 
     def _ssl_context(self) -> ssl.SSLContext | None:
@@ -398,27 +324,16 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                                         self.CertificateFile, self.CertificateKeyFile)
         except (ssl.SSLError, OSError) as exc:
             where = "CertificateFile" if self.CertificateFile else "RootCertificateFile"
-            raise self._fnc_validation_error(
-                [(where, f"cannot be loaded: {exc}")]) from exc
+            raise self._fnc_validation_error([(where, f"cannot be loaded: {exc}")]) from exc
 
     def _request_options(self, lines: list[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
         """websocket-client options for the (edited) request lines, and the sub-protocols
         they ask for; raises the property error naming every line that cannot be sent."""
-        problems = []
-        for i, line in enumerate(lines):
-            if not isinstance(line, str):
-                problems.append(("OnSendHandshake", f"line {i} is a {type(line).__name__}, "
-                                                    "not a str"))
-            elif "\r" in line or "\n" in line:
-                problems.append(("OnSendHandshake", f"line {i} contains a line break"))
-            elif not line.isascii():
-                problems.append(("OnSendHandshake", f"line {i} has non-ASCII characters"))
-        if not problems:
-            options, why = request_options(lines)
-            problems.extend(("OnSendHandshake", w) for w in why)
+        options, why = request_options(lines)
+        problems = [("OnSendHandshake", w) for w in why]
         if problems:
             raise self._fnc_validation_error(problems)
-        protocols = tuple(_split_protocols(header_value(lines[1:], "Sec-WebSocket-Protocol")))
+        protocols = tuple(split_protocols(header_value(lines[1:], "Sec-WebSocket-Protocol")))
         return options, protocols
 
     def _reap_sessions(self) -> None:
@@ -597,8 +512,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             self._watchdog_failures += 1
         if watchdog.Attempts and self._watchdog_failures >= watchdog.Attempts:
             return
-        delay = min(watchdog.Interval * (2 ** self._watchdog_failures),
-                    max(_WATCHDOG_MAX_DELAY, watchdog.Interval))
+        delay = watchdog.delay(self._watchdog_failures)
         self._fnc_home.post(self._watchdog_reconnect, (self._watchdog_generation,), self,
                             delay=delay)
 

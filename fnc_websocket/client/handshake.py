@@ -139,6 +139,15 @@ def request_options(lines: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     and a Connection line; a header name may appear once.
     """
     problems: list[str] = []
+    for i, line in enumerate(lines):
+        if not isinstance(line, str):
+            problems.append(f"line {i} is a {type(line).__name__}, not a str")
+        elif "\r" in line or "\n" in line:
+            problems.append(f"line {i} contains a line break")
+        elif not line.isascii():
+            problems.append(f"line {i} has non-ASCII characters")
+    if problems:
+        return {}, problems
     options: dict[str, Any] = {"suppress_host": True, "suppress_origin": True}
     header: dict[str, str] = {}
     seen: dict[str, int] = {}

@@ -20,6 +20,7 @@ import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import websocket
 
 from fnc.events import VarParam
@@ -37,15 +38,39 @@ from fnc_websocket.client.handshake import (
     check_response,
     response_lines,
 )
-from fnc_websocket.client.proxy import proxy_error, proxy_options
+from fnc_websocket.client.proxy import ProxySettings, proxy_error, proxy_options
 from fnc_websocket.client.tls import describe_tls_error
+from fnc_websocket.common import TTMSFNCWebsocketOption
 
 if TYPE_CHECKING:
     from fnc_websocket.client.worker import ClientWorker
 
-__all__ = ["Aborted", "open_websocket"]
+__all__ = ["Aborted", "ClientSettings", "open_websocket"]
 
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, 10035}
+
+
+@attrs.frozen(eq=False)
+class ClientSettings:
+    """What ``Connect`` captured from the properties for one attempt (read without locks)."""
+
+    host: str
+    port: int
+    handshake_options: dict[str, Any]
+    protocols: tuple[str, ...]
+    ssl_context: ssl.SSLContext | None
+    connect_timeout: float
+    bound_ip: str
+    auto_check: bool
+    max_message_size: int
+    options: frozenset[TTMSFNCWebsocketOption]
+    close_timeout: float
+    heartbeat_interval: float  # 0: no heartbeat
+    heartbeat_timeout: float
+    send_queue_limit: int
+    proxy: ProxySettings | None
+    proxy_from_environment: bool
+    thread_name: str
 
 
 class Aborted(Exception):

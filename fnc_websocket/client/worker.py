@@ -7,11 +7,9 @@ deadline together, so data is handled when it arrives, another thread's request 
 write, ``Disconnect``, ``Free``) is seen at once, and a heartbeat ping, an overdue pong or an
 unanswered close is acted on in time whatever the peer does.
 
-Reading: websocket-client's frame parser (``WebSocket.frame_buffer``) parses and validates the
-frames; it is given a buffered reader, so a burst of frames costs one ``recv``. On top,
-:mod:`fnc_websocket.messages` checks control frames and fragment order, reassembles messages
-(linear, bounded by ``MaxMessageSize``), decodes text strictly, and names the close code
-(1002/1007/1009) of a failure. Writing: :class:`~fnc_websocket.client.outgoing.OutgoingQueue`.
+Reading: :class:`~fnc_websocket.client.reading.IncomingFrames` (websocket-client's frame parser
+on a buffered reader, then :mod:`fnc_websocket.messages`). Writing:
+:class:`~fnc_websocket.client.outgoing.OutgoingQueue`.
 
 Items for the application (messages, control frames) go to the component's protected
 ``*Received`` methods on this thread (``AutoCheckMessages``), or wait in an inbox that
@@ -26,7 +24,6 @@ import atexit
 import logging
 import select
 import socket
-import ssl
 import threading
 import time
 import weakref
@@ -34,7 +31,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 import websocket
 
 from fnc.application import Application
@@ -44,75 +40,32 @@ from fnc_websocket.client.errors import (
     EWebSocketClient,
     EWebSocketClientConnectionLost,
     EWebSocketClientHeartBeatTimeout,
-    EWebSocketClientInvalidPayload,
-    EWebSocketClientMessageTooBig,
-    EWebSocketClientProtocolError,
     EWebSocketClientTimeout,
 )
-from fnc_websocket.client.opening import Aborted, open_websocket
+from fnc_websocket.client.opening import Aborted, ClientSettings, open_websocket
 from fnc_websocket.client.outgoing import OutgoingQueue, encode_frame, encode_message
-from fnc_websocket.client.proxy import ProxySettings
+from fnc_websocket.client.reading import IncomingFrames
 from fnc_websocket.common import (
     CLOSE_ABNORMAL,
     TTMSFNCWebSocketIncomingResult,
-    TTMSFNCWebsocketOption,
     irClose,
     irNone,
     irOK,
-    twsoFrameByFrame,
-    twsoManualClose,
-    twsoManualPong,
 )
 from fnc_websocket.messages import (
-    CLOSE_NO_STATUS,
     OP_CLOSE,
     OP_PING,
-    OP_PONG,
-    InvalidUTF8,
-    MessageError,
-    MessageTooBig,
-    Reassembler,
     Received,
-    check_control_frame,
     dispatch,
-    parse_close,
 )
 
-__all__ = ["ClientSettings", "ClientWorker", "stop_all_workers"]
+__all__ = ["ClientSettings", "ClientWorker", "stop_all_workers"]  # ClientSettings: re-export
 
 log = logging.getLogger("fnc_websocket.client")
 
-_BURST = 256 * 1024  # bytes one recv may return
 _MAX_WAIT = 30.0  # longest single poll; wake-ups are normally immediate
 _INBOX_LIMIT = 16 * 1024 * 1024  # manual mode: stop reading while this much waits
 _END = Received("", ())  # inbox marker: the connection ended
-
-
-@attrs.frozen(eq=False)
-class ClientSettings:
-    """What ``Connect`` captured from the properties for one attempt (read without locks)."""
-
-    host: str
-    port: int
-    handshake_options: dict[str, Any]
-    protocols: tuple[str, ...]
-    ssl_context: ssl.SSLContext | None
-    connect_timeout: float
-    bound_ip: str
-    auto_check: bool
-    max_message_size: int
-    options: frozenset[TTMSFNCWebsocketOption]
-    close_timeout: float
-    heartbeat_interval: float  # 0: no heartbeat
-    heartbeat_timeout: float
-    send_queue_limit: int
-    proxy: ProxySettings | None
-    proxy_from_environment: bool
-    thread_name: str
-
-
-class _NeedData(Exception):
-    """The buffered reader is empty: websocket-client's parser resumes with the next burst."""
 
 
 class _Ended(Exception):
@@ -149,17 +102,12 @@ class ClientWorker:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self.queue = OutgoingQueue(settings.send_queue_limit, self.wake)
-        self._reassembler = Reassembler(settings.max_message_size,
-                                        twsoFrameByFrame in settings.options)
-        self._manual_pong = twsoManualPong in settings.options
-        self._manual_close = twsoManualClose in settings.options
-        self._rbuf = b""
-        self._rpos = 0
+        self.incoming = IncomingFrames(self)
         self.peer_closed = False
-        self._failing = False
+        self.failing = False
         self._close_deadline: float | None = None
         self._next_ping: float | None = None
-        self._pong_deadline: float | None = None
+        self.pong_deadline: float | None = None
         self._pings = 0
         self._inbox: deque[Received] = deque()
         self._inbox_bytes = 0
@@ -321,7 +269,7 @@ class ClientWorker:
         if comp is not None:
             getattr(type(comp), name).fire(comp, self.conn, *args)
 
-    def _received(self, item: Received) -> None:
+    def received(self, item: Received) -> None:
         if self.settings.auto_check:
             self._dispatch(item)
             return
@@ -375,14 +323,15 @@ class ClientWorker:
         else:
             if error is not None and self.error is None:
                 self.error = error
-            self._received(_END)
+            self.received(_END)
 
     def _serve(self) -> None:
         ws = self.ws
         assert ws is not None
         sock = ws.sock
         sock.setblocking(False)
-        ws.frame_buffer.recv = self._take  # websocket-client's parser reads our buffer
+        incoming = self.incoming
+        incoming.attach(ws)
         self.queue.attach(sock, direct=not self.tls)
         if self.settings.heartbeat_interval > 0:
             self._next_ping = time.monotonic() + self.settings.heartbeat_interval
@@ -411,108 +360,26 @@ class ClientWorker:
                 raise Aborted
             try:
                 if readable:
-                    self._read_burst(sock)
+                    incoming.read_burst(sock)
                 if mask & select.POLLOUT or self.queue.pending():
                     self.queue.write()
             except (OSError, EOFError, websocket.WebSocketException) as exc:
                 raise self._lost(exc) from None
             self._check_deadlines(time.monotonic())
 
-    # -- reading ------------------------------------------------------------------------------
-
-    def _take(self, bufsize: int) -> bytes:
-        """websocket-client's ``recv``: up to ``bufsize`` bytes of the current burst."""
-        pos = self._rpos
-        buf = self._rbuf
-        if pos >= len(buf):
-            raise _NeedData
-        end = pos + bufsize
-        self._rpos = end
-        if pos == 0 and end >= len(buf):
-            return buf
-        return buf[pos:end]
-
-    def _read_burst(self, sock: Any) -> None:
-        for _ in range(64):
-            try:
-                data = sock.recv(_BURST)
-            except (BlockingIOError, InterruptedError, ssl.SSLWantReadError,
-                    ssl.SSLWantWriteError):
-                return
-            if not data:
-                raise EOFError
-            if self._failing:
-                continue  # failing: discard until the peer closes
-            self._rbuf = data
-            self._rpos = 0
-            self._parse()
-            if not self.tls and len(data) < _BURST:
-                return
-
-    def _parse(self) -> None:
-        fb = self.ws.frame_buffer  # type: ignore[union-attr]
-        try:
-            while True:
-                try:
-                    frame = fb.recv_frame()
-                except _NeedData:
-                    if fb.header is not None and fb.length is not None:
-                        opcode = fb.header[4]
-                        if opcode >= 0x8:
-                            check_control_frame(opcode, True, fb.length)
-                        else:
-                            self._reassembler.check_header(opcode, fb.length)
-                    return
-                self._on_frame(frame)
-                if self._failing:
-                    return
-        except (MessageError, InvalidUTF8, websocket.WebSocketProtocolException) as exc:
-            self._fail(_client_error(exc))
-
-    def _on_frame(self, frame: Any) -> None:
-        opcode = frame.opcode
-        data = frame.data
-        if frame.mask_value:
-            raise websocket.WebSocketProtocolException("the server sent a masked frame")
-        if opcode < 0x8:
-            if not self.peer_closed:
-                item = self._reassembler.feed(opcode, bool(frame.fin), data)
-                if item is not None:
-                    self._received(item)
-            return
-        check_control_frame(opcode, bool(frame.fin), len(data))
-        if opcode == OP_PING:
-            if not self._manual_pong and not self.peer_closed:
-                self.queue.put_control(encode_frame(OP_PONG, data), replace_pong=True)
-            self._received(Received("PingReceived", (data,)))
-        elif opcode == OP_PONG:
-            self._pong_deadline = None
-            self._received(Received("PongReceived", (data,)))
-        elif not self.peer_closed:
-            code, reason = parse_close(data)
-            self.peer_closed = True
-            self.close_code, self.close_reason = code, reason
-            if not self.queue.close_queued and not self._manual_close:
-                reply = b"" if code == CLOSE_NO_STATUS else data[:2]
-                self.queue.put_close(encode_frame(OP_CLOSE, reply), after_data=False)
-                self.conn._close_sent = True
-            self._received(Received("CloseReceived", (data,)))
-            if self.queue.close_queued:
-                self._expect_eof()
-
-    def _expect_eof(self) -> None:
+    def expect_eof(self) -> None:
         """Both close frames are on their way: the server should now end TCP."""
         with self.lock:
             if self.state == "open":
                 self.state = "closing"
             if self._close_deadline is None:
                 self._close_deadline = time.monotonic() + self.settings.close_timeout
-        self._next_ping = self._pong_deadline = None
+        self._next_ping = self.pong_deadline = None
 
-    def _fail(self, exc: EWebSocketClient) -> None:
+    def fail(self, exc: EWebSocketClient) -> None:
         """Fail the connection (RFC 6455 §7.1.7): report, close with the code, discard input
         until the server closes TCP (or CloseTimeout)."""
-        self._failing = True
+        self.failing = True
         self.error = exc
         if self.close_code == 0:
             self.close_code = exc.CloseCode
@@ -522,11 +389,11 @@ class ClientWorker:
         if self.queue.put_close(encode_frame(OP_CLOSE, exc.CloseCode.to_bytes(2, "big")),
                                 after_data=False):
             self.conn._close_sent = True
-        self._expect_eof()
+        self.expect_eof()
 
     def _lost(self, exc: BaseException) -> _Ended:
         """The socket ended (``exc``): a clean end after the close handshake, else an error."""
-        if self.stop_requested or self._failing or (self.peer_closed and self.queue.close_queued):
+        if self.stop_requested or self.failing or (self.peer_closed and self.queue.close_queued):
             return _Ended(None)
         if isinstance(exc, EOFError):
             return _Ended(EWebSocketClientConnectionLost(
@@ -540,7 +407,7 @@ class ClientWorker:
     def _wait_ms(self) -> float:
         now = time.monotonic()
         timeout = _MAX_WAIT
-        for due in (self._close_deadline, self._next_ping, self._pong_deadline):
+        for due in (self._close_deadline, self._next_ping, self.pong_deadline):
             if due is not None:
                 timeout = min(timeout, due - now)
         return max(0.0, timeout) * 1000.0
@@ -548,12 +415,12 @@ class ClientWorker:
     def _check_deadlines(self, now: float) -> None:
         due = self._close_deadline
         if due is not None and now >= due:
-            if self.peer_closed or self._failing:
+            if self.peer_closed or self.failing:
                 raise _Ended(None)
             ms = round(self.settings.close_timeout * 1000)
             raise _Ended(EWebSocketClientTimeout(
                 f"the server did not answer the close frame within CloseTimeout ({ms} ms)"))
-        due = self._pong_deadline
+        due = self.pong_deadline
         if due is not None and now >= due:
             raise _Ended(EWebSocketClientHeartBeatTimeout(
                 f"HeartBeat: no pong within {self.settings.heartbeat_timeout:g} s; the server "
@@ -563,8 +430,8 @@ class ClientWorker:
             self._pings += 1
             self.queue.put_control(encode_frame(OP_PING, b"fnc-hb-%d" % self._pings))
             self._next_ping = now + self.settings.heartbeat_interval
-            if self.settings.heartbeat_timeout > 0 and self._pong_deadline is None:
-                self._pong_deadline = now + self.settings.heartbeat_timeout
+            if self.settings.heartbeat_timeout > 0 and self.pong_deadline is None:
+                self.pong_deadline = now + self.settings.heartbeat_timeout
 
     # -- the end ------------------------------------------------------------------------------
 
@@ -595,7 +462,7 @@ class ClientWorker:
         if not self.peer_closed:
             self.close_code = self.close_code or CLOSE_ABNORMAL
         if error is not None and fire_error and (self.error is None or self.error is error):
-            reported_by_fail = self._failing and self.settings.auto_check
+            reported_by_fail = self.failing and self.settings.auto_check
             self.error = error
             if not reported_by_fail:
                 self.fire("OnError", error)
@@ -605,19 +472,6 @@ class ClientWorker:
             comp = self.component()
             if comp is not None:
                 comp._fnc_home.post(_worker_ended, (self._ref, self))
-
-
-def _client_error(exc: BaseException) -> EWebSocketClient:
-    text = str(exc).replace("the peer", "the server", 1)
-    if isinstance(exc, InvalidUTF8):
-        return EWebSocketClientInvalidPayload(
-            f"the server sent a text message that is not valid UTF-8 ({exc.reason} at byte "
-            f"{exc.position})")
-    if isinstance(exc, MessageTooBig):
-        return EWebSocketClientMessageTooBig(text)
-    if isinstance(exc, websocket.WebSocketProtocolException):
-        return EWebSocketClientProtocolError(f"the server broke RFC 6455: {text}")
-    return EWebSocketClientProtocolError(text)
 
 
 def _worker_ended(ref: Callable[[], Any], worker: ClientWorker) -> None:

@@ -1,0 +1,176 @@
+"""What the client's worker does with the bytes it reads: websocket-client's parser, then messages.
+
+:class:`IncomingFrames` belongs to one worker and runs on its thread. websocket-client's frame
+parser (``WebSocket.frame_buffer``: header, length, RSV bits, opcodes, close-frame rules) is
+given a buffered reader: each ``recv`` of the socket returns a whole burst (up to 256 KiB) and
+the parser takes its frames out of it, so small pipelined messages cost no syscall each; the
+parser's state survives the end of a burst, and a frame's declared length is checked against
+``MaxMessageSize`` as soon as its header is in, before its payload is buffered.
+
+Each frame then goes through :mod:`fnc_websocket.messages`: control frames (never fragmented, at
+most 125 bytes; a masked frame is refused), fragment order, linear reassembly, strict UTF-8.
+Pings are answered (unless ``twsoManualPong``), the server's close is answered (unless
+``twsoManualClose``), and every message and control frame becomes a
+:class:`~fnc_websocket.messages.Received` item for the worker. A violation fails the connection
+with 1002, 1007 or 1009 (:func:`client_error` names the ``EWebSocketClient`` subclass).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import TYPE_CHECKING, Any
+
+import websocket
+
+from fnc_websocket.client.errors import (
+    EWebSocketClient,
+    EWebSocketClientInvalidPayload,
+    EWebSocketClientMessageTooBig,
+    EWebSocketClientProtocolError,
+)
+from fnc_websocket.client.outgoing import encode_frame
+from fnc_websocket.common import twsoFrameByFrame, twsoManualClose, twsoManualPong
+from fnc_websocket.messages import (
+    CLOSE_NO_STATUS,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    InvalidUTF8,
+    MessageError,
+    MessageTooBig,
+    Reassembler,
+    Received,
+    check_control_frame,
+    parse_close,
+)
+
+if TYPE_CHECKING:
+    from fnc_websocket.client.worker import ClientWorker
+
+__all__ = ["IncomingFrames", "client_error"]
+
+_BURST = 256 * 1024  # bytes one recv may return
+
+
+class _NeedData(Exception):
+    """The burst is used up: websocket-client's parser resumes with the next one."""
+
+
+class IncomingFrames:
+    """Bytes in, :class:`Received` items out, for one worker; see the module docstring."""
+
+    def __init__(self, worker: ClientWorker) -> None:
+        options = worker.settings.options
+        self._worker = worker
+        self._reassembler = Reassembler(worker.settings.max_message_size,
+                                        twsoFrameByFrame in options)
+        self._manual_pong = twsoManualPong in options
+        self._manual_close = twsoManualClose in options
+        self._frames: Any = None
+        self._buf = b""
+        self._pos = 0
+
+    def attach(self, ws: websocket.WebSocket) -> None:
+        """Read through ``ws``'s frame parser, fed from our bursts."""
+        self._frames = ws.frame_buffer
+        self._frames.recv = self._take
+
+    def _take(self, bufsize: int) -> bytes:
+        """websocket-client's ``recv``: up to ``bufsize`` bytes of the current burst."""
+        pos = self._pos
+        buf = self._buf
+        if pos >= len(buf):
+            raise _NeedData
+        end = pos + bufsize
+        self._pos = end
+        if pos == 0 and end >= len(buf):
+            return buf
+        return buf[pos:end]
+
+    def read_burst(self, sock: Any) -> None:
+        """Read what the socket has (one recv per burst) and handle the frames in it.
+        Raises ``EOFError`` when the server closed TCP, ``OSError`` when the socket broke."""
+        worker = self._worker
+        for _ in range(64):
+            try:
+                data = sock.recv(_BURST)
+            except (BlockingIOError, InterruptedError, ssl.SSLWantReadError,
+                    ssl.SSLWantWriteError):
+                return
+            if not data:
+                raise EOFError
+            if worker.failing:
+                continue  # failing: discard until the server closes
+            self._buf = data
+            self._pos = 0
+            self._parse()
+            if not worker.tls and len(data) < _BURST:
+                return  # a plain socket had no more; TLS may hold decrypted bytes
+
+    def _parse(self) -> None:
+        frames = self._frames
+        worker = self._worker
+        try:
+            while True:
+                try:
+                    frame = frames.recv_frame()
+                except _NeedData:
+                    if frames.header is not None and frames.length is not None:
+                        opcode = frames.header[4]
+                        if opcode >= 0x8:
+                            check_control_frame(opcode, True, frames.length)
+                        else:
+                            self._reassembler.check_header(opcode, frames.length)
+                    return
+                self._on_frame(frame)
+                if worker.failing:
+                    return
+        except (MessageError, InvalidUTF8, websocket.WebSocketProtocolException) as exc:
+            worker.fail(client_error(exc))
+
+    def _on_frame(self, frame: Any) -> None:
+        worker = self._worker
+        opcode = frame.opcode
+        data = frame.data
+        if frame.mask_value:
+            raise websocket.WebSocketProtocolException("the server sent a masked frame")
+        if opcode < 0x8:
+            if not worker.peer_closed:
+                item = self._reassembler.feed(opcode, bool(frame.fin), data)
+                if item is not None:
+                    worker.received(item)
+            return
+        check_control_frame(opcode, bool(frame.fin), len(data))
+        queue = worker.queue
+        if opcode == OP_PING:
+            if not self._manual_pong and not worker.peer_closed:
+                queue.put_control(encode_frame(OP_PONG, data), replace_pong=True)
+            worker.received(Received("PingReceived", (data,)))
+        elif opcode == OP_PONG:
+            worker.pong_deadline = None
+            worker.received(Received("PongReceived", (data,)))
+        elif not worker.peer_closed:
+            code, reason = parse_close(data)
+            worker.peer_closed = True
+            worker.close_code, worker.close_reason = code, reason
+            if not queue.close_queued and not self._manual_close:
+                reply = b"" if code == CLOSE_NO_STATUS else data[:2]
+                queue.put_close(encode_frame(OP_CLOSE, reply), after_data=False)
+                worker.conn._close_sent = True
+            worker.received(Received("CloseReceived", (data,)))
+            if queue.close_queued:
+                worker.expect_eof()
+
+
+def client_error(exc: BaseException) -> EWebSocketClient:
+    """The ``OnError`` cause for what the server sent wrong (its ``CloseCode``: 1002/1007/1009)."""
+    text = str(exc).replace("the peer", "the server", 1)
+    if isinstance(exc, InvalidUTF8):
+        return EWebSocketClientInvalidPayload(
+            f"the server sent a text message that is not valid UTF-8 ({exc.reason} at byte "
+            f"{exc.position})")
+    if isinstance(exc, MessageTooBig):
+        return EWebSocketClientMessageTooBig(text)
+    if isinstance(exc, websocket.WebSocketProtocolException):
+        return EWebSocketClientProtocolError(f"the server broke RFC 6455: {text}")
+    return EWebSocketClientProtocolError(text)
