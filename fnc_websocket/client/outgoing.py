@@ -193,9 +193,10 @@ class OutgoingQueue:
     # -- the worker ----------------------------------------------------------------------------
 
     def pending(self) -> bool:
-        """True while something waits to be written."""
-        with self.lock:
-            return not self._idle()
+        """True while something waits to be written. Read without the lock (a caller may hold
+        it while writing): a stale False is harmless, as a producer that finds the queue idle
+        wakes the worker."""
+        return not self._idle()
 
     def write(self) -> bool:
         """Write what the socket takes now; True when nothing is left. Raises ``OSError``."""
