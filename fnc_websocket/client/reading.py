@@ -87,16 +87,18 @@ class IncomingFrames:
             return buf
         return buf[pos:end]
 
-    def read_burst(self, sock: Any) -> None:
-        """Read what the socket has (one recv per burst) and handle the frames in it.
-        Raises ``EOFError`` when the server closed TCP, ``OSError`` when the socket broke."""
+    def read_burst(self, sock: Any) -> bool:
+        """Read what the socket has (one recv per burst) and handle the frames in it; True
+        when more may be waiting (read again without waiting: TLS may hold decrypted bytes
+        that poll cannot see). Raises ``EOFError`` when the server closed TCP, ``OSError``
+        when the socket broke."""
         worker = self._worker
         for _ in range(64):
             try:
                 data = sock.recv(_BURST)
             except (BlockingIOError, InterruptedError, ssl.SSLWantReadError,
                     ssl.SSLWantWriteError):
-                return
+                return False
             if not data:
                 raise EOFError
             if worker.failing:
@@ -105,7 +107,8 @@ class IncomingFrames:
             self._pos = 0
             self._parse()
             if not worker.tls and len(data) < _BURST:
-                return  # a plain socket had no more; TLS may hold decrypted bytes
+                return False  # a plain socket had no more
+        return True
 
     def _parse(self) -> None:
         frames = self._frames

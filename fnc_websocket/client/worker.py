@@ -112,7 +112,7 @@ class ClientWorker:
         self._inbox: deque[Received] = deque()
         self._inbox_bytes = 0
         self._inbox_ready = threading.Condition()
-        self.read_lock = threading.Lock()
+        self.read_lock = threading.RLock()  # a handler may call Disconnect (re-entrant)
         self.thread = threading.Thread(target=self._run, name=settings.thread_name, daemon=True)
         _live.add(self)
 
@@ -207,6 +207,7 @@ class ClientWorker:
                 self.state = "closing"
             if self._close_deadline is None:
                 self._close_deadline = time.monotonic() + self.settings.close_timeout
+            self._next_ping = self.pong_deadline = None  # closing: the heartbeat is over
         self.wake()
         return True
 
@@ -341,6 +342,7 @@ class ClientWorker:
         poller.register(wake_fd, select.POLLIN)
         poller.register(sock_fd, select.POLLIN)
         mask = select.POLLIN
+        more = False
         hangup = select.POLLIN | select.POLLERR | select.POLLHUP
         while True:
             want = select.POLLIN if self._inbox_bytes < _INBOX_LIMIT else 0
@@ -349,8 +351,8 @@ class ClientWorker:
             if want != mask:
                 poller.modify(sock_fd, want)
                 mask = want
-            events = poller.poll(self._wait_ms())
-            readable = False
+            events = poller.poll(0 if more else self._wait_ms())
+            readable = more and bool(mask & select.POLLIN)
             for fd, ev in events:
                 if fd == wake_fd:
                     _drain(self._wake_r)
@@ -359,8 +361,7 @@ class ClientWorker:
             if self.stop_requested:
                 raise Aborted
             try:
-                if readable:
-                    incoming.read_burst(sock)
+                more = readable and incoming.read_burst(sock)
                 if mask & select.POLLOUT or self.queue.pending():
                     self.queue.write()
             except (OSError, EOFError, websocket.WebSocketException) as exc:
