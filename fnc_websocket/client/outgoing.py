@@ -146,11 +146,13 @@ class OutgoingQueue:
                     "slowly or not at all", self.limit, self.size)
             idle = self._idle()
             last = len(frames) - 1
-            for i, frame in enumerate(frames):
-                self._data.append((frame, size if i == last else 0))
+            items = [(frame, size if i == last else 0) for i, frame in enumerate(frames)]
             self.size += size
-            if idle and self._direct and self._write_direct():
-                return
+            if idle and self._direct:
+                if self._send_direct(items):
+                    return
+            else:
+                self._data.extend(items)
         if idle:
             self._wake()
 
@@ -161,12 +163,13 @@ class OutgoingQueue:
             if self.close_written:
                 return
             idle = self._idle()
-            if replace_pong and self._control and self._control[-1][0] & 0x0F == 0xA:
+            if idle and self._direct:
+                if self._send_direct([(frame, 0)]):
+                    return
+            elif replace_pong and self._control and self._control[-1][0] & 0x0F == 0xA:
                 self._control[-1] = frame
             else:
                 self._control.append(frame)
-            if idle and self._direct and self._write_direct():
-                return
         if idle:
             self._wake()
 
@@ -179,13 +182,14 @@ class OutgoingQueue:
                 return False
             self.close_queued = True
             idle = self._idle()
-            if after_data:
+            if idle and self._direct:
+                if self._send_direct([(frame, 0)]):
+                    return True
+            elif after_data:
                 self._close_after = frame
             else:
                 self._control.append(frame)
                 self._drop_data()
-            if idle and self._direct and self._write_direct():
-                return True
         if idle:
             self._wake()
         return True
@@ -193,9 +197,8 @@ class OutgoingQueue:
     # -- the worker ----------------------------------------------------------------------------
 
     def pending(self) -> bool:
-        """True while something waits to be written. Read without the lock (a caller may hold
-        it while writing): a stale False is harmless, as a producer that finds the queue idle
-        wakes the worker."""
+        """True while something waits to be written. Read without the lock: a stale answer is
+        harmless (a producer that finds the queue idle writes itself or wakes the worker)."""
         return not self._idle()
 
     def write(self) -> bool:
@@ -238,12 +241,36 @@ class OutgoingQueue:
         self._current_is_close = frame[0] & 0x0F == OP_CLOSE
         return True
 
-    def _write_direct(self) -> bool:
-        """A caller's write; a socket error is left for the worker to meet and report."""
-        try:
-            return self._write_locked()
-        except OSError:
+    def _send_direct(self, items: list[tuple[bytes, int]]) -> bool:
+        """A caller's write on an idle queue (under the lock), before anything is queued, so
+        the worker never sees these frames pending; what the socket does not take is queued.
+        True when everything went out. A socket error is left for the worker to report."""
+        sock = self._sock
+        for i, (frame, size) in enumerate(items):
+            try:
+                n = sock.send(frame)
+            except _WOULD_BLOCK:
+                n = 0
+            except OSError:
+                n = 0
+            if n == len(frame):
+                self.size -= size
+                if frame[0] & 0x0F == OP_CLOSE:
+                    self._closed_now()
+                    return True
+                continue
+            self._current = memoryview(frame)[n:]
+            self._current_size = size
+            self._current_is_close = frame[0] & 0x0F == OP_CLOSE
+            self._data.extend(items[i + 1:])
             return False
+        return True
+
+    def _closed_now(self) -> None:
+        self.close_written = True
+        self._control.clear()
+        self._drop_data()
+        self._close_after = None
 
     def _write_locked(self) -> bool:
         sock = self._sock
@@ -265,8 +292,5 @@ class OutgoingQueue:
             self.size -= self._current_size
             self._current_size = 0
             if self._current_is_close:
-                self.close_written = True
-                self._control.clear()
-                self._drop_data()
-                self._close_after = None
+                self._closed_now()
                 return True

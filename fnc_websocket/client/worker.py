@@ -362,7 +362,7 @@ class ClientWorker:
                 raise Aborted
             try:
                 more = readable and incoming.read_burst(sock)
-                if mask & select.POLLOUT or self.queue.pending():
+                if self.queue.pending():
                     self.queue.write()
             except (OSError, EOFError, websocket.WebSocketException) as exc:
                 raise self._lost(exc) from None
