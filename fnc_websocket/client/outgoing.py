@@ -114,7 +114,7 @@ class OutgoingQueue:
         self._wake = wake
         self._sock: Any = None
         self._direct = False
-        self._control: deque[bytes] = deque()
+        self._control: deque[tuple[bytes, int]] = deque()  # (frame, bytes counted)
         self._data: deque[tuple[bytes, int]] = deque()  # (frame, payload bytes it releases)
         self._close_after: bytes | None = None  # the application's close, after the data
         self._current: memoryview | None = None
@@ -139,11 +139,7 @@ class OutgoingQueue:
         with self.lock:
             if self.close_queued:
                 raise EWebSocketClientClosed(SErrCloseSent)
-            if self.size + size > self.limit and size:
-                raise EWebSocketClientSendQueueFull(
-                    f"the send queue is full: {self.size} bytes wait and this message adds "
-                    f"{size}, above SendQueueLimit ({self.limit} bytes); the server reads too "
-                    "slowly or not at all", self.limit, self.size)
+            self._check_room(size)
             idle = self._idle()
             last = len(frames) - 1
             items = [(frame, size if i == last else 0) for i, frame in enumerate(frames)]
@@ -156,20 +152,27 @@ class OutgoingQueue:
         if idle:
             self._wake()
 
-    def put_control(self, frame: bytes, replace_pong: bool = False) -> None:
+    def put_control(self, frame: bytes, replace_pong: bool = False, user: bool = False) -> None:
         """Queue a control frame ahead of message frames (dropped after a close went out).
-        ``replace_pong``: an automatic pong replaces one still waiting (answer the latest)."""
+        ``replace_pong``: an automatic pong replaces one still waiting (answer the latest).
+        ``user``: the application's ``Ping``/``Pong``, counted against the limit (its frame
+        bytes) like a message; the worker's own pongs and pings are not."""
         with self.lock:
             if self.close_written:
+                if user:
+                    raise EWebSocketClientClosed(SErrCloseSent)
                 return
             idle = self._idle()
+            size = len(frame) if user else 0
+            self._check_room(size)
+            self.size += size
             if idle and self._direct:
-                if self._send_direct([(frame, 0)]):
+                if self._send_direct([(frame, size)]):
                     return
-            elif replace_pong and self._control and self._control[-1][0] & 0x0F == 0xA:
-                self._control[-1] = frame
+            elif replace_pong and self._control and self._control[-1][0][0] & 0x0F == 0xA:
+                self._control[-1] = (frame, 0)
             else:
-                self._control.append(frame)
+                self._control.append((frame, size))
         if idle:
             self._wake()
 
@@ -188,11 +191,18 @@ class OutgoingQueue:
             elif after_data:
                 self._close_after = frame
             else:
-                self._control.append(frame)
+                self._control.append((frame, 0))
                 self._drop_data()
         if idle:
             self._wake()
         return True
+
+    def _check_room(self, size: int) -> None:
+        if size and self.size + size > self.limit:
+            raise EWebSocketClientSendQueueFull(
+                f"the send queue is full: {self.size} bytes wait and this message adds {size}, "
+                f"above SendQueueLimit ({self.limit} bytes); the server reads too slowly or not "
+                "at all", self.limit, self.size)
 
     # -- the worker ----------------------------------------------------------------------------
 
@@ -213,6 +223,7 @@ class OutgoingQueue:
             self._drop_data()
             self._close_after = None
             self._current = None
+            self.size = 0
             self.close_queued = True
 
     # -- internals (under the lock) -------------------------------------------------------------
@@ -223,12 +234,12 @@ class OutgoingQueue:
 
     def _drop_data(self) -> None:
         self._data.clear()
-        self.size = self._current_size if self._current is not None else 0
+        self.size = ((self._current_size if self._current is not None else 0)
+                     + sum(size for _frame, size in self._control))
 
     def _next(self) -> bool:
         if self._control:
-            frame = self._control.popleft()
-            size = 0
+            frame, size = self._control.popleft()
         elif self._data:
             frame, size = self._data.popleft()
         elif self._close_after is not None:

@@ -193,8 +193,9 @@ class ClientWorker:
         self.queue.put_message(encode_message(opcode, payload, frame_size), len(payload))
 
     def send_control(self, opcode: int, payload: bytes) -> None:
+        """The application's ping or pong (counted against SendQueueLimit)."""
         self._check_open()
-        self.queue.put_control(encode_frame(opcode, payload))
+        self.queue.put_control(encode_frame(opcode, payload), user=True)
 
     def send_close(self, payload: bytes, after_data: bool = True) -> bool:
         """Queue our close frame; the peer's reply is due within CloseTimeout from now."""

@@ -245,3 +245,32 @@ def test_socks_without_python_socks_names_the_extra(client_factory, monkeypatch)
     assert info.value.problems[0][0] == "Proxy.ProxyType"
     c.Proxy.ProxyType = pxyHTTP  # HTTP CONNECT needs nothing extra
     c.Validate()
+
+
+def test_wss_through_an_http_proxy_is_verified_end_to_end(pproxy, client_factory, tmp_path):
+    """websocket-client wraps TLS inside the tunnel with the client's context: the server's
+    certificate is checked against HostName, as without a proxy."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+    server = EchoServer(ssl_context=context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    proxy = pproxy()
+    try:
+        c = proxied(client_factory, server.port, proxy.port, pxyHTTP, HostName="localhost",
+                    UseSSL=True, RootCertificateFile=str(ca_file))
+        rec = echo_once(c)
+        assert rec.of("OnMessageReceived")[0][1] == "through the proxy"
+        assert proxy.relayed(server.port)
+        untrusted = proxied(client_factory, server.port, proxy.port, pxyHTTP,
+                            HostName="localhost", UseSSL=True)
+        error = fails(untrusted)
+        assert "certificate" in str(error) and "SSLVerifyPeer" in str(error)
+    finally:
+        server.stop()
