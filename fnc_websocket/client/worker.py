@@ -284,14 +284,14 @@ class ClientWorker:
         if self.silent:
             return
         comp = self.component()
-        if comp is None:
-            return
+        if comp is not None:
+            dispatch(comp, self.conn, item, self._handler_failed)
 
-        def on_error(exc: BaseException) -> None:
-            if not isinstance(exc, EComponentError):  # freed meanwhile: nothing to report
-                Application.HandleException(exc, comp)
-
-        dispatch(comp, self.conn, item, on_error)
+    def _handler_failed(self, exc: BaseException) -> None:
+        """An override of a ``*Received`` method raised: Application.HandleException."""
+        comp = self._ref()
+        if comp is not None and not isinstance(exc, EComponentError):  # freed: nothing to say
+            Application.HandleException(exc, comp)
 
     # -- the thread ---------------------------------------------------------------------------
 
