@@ -116,7 +116,8 @@ def client_problems(client: Any, prefix: str) -> list[tuple[str, str]]:
         if value > MAX_SECONDS:
             problems.append((f"{prefix}HeartBeat.{name}",
                              f"{value!r} is above the maximum {MAX_SECONDS:g} s"))
-    if client.Proxy.Enabled and client.BoundIP:
-        problems.append((prefix + "BoundIP", "cannot be used with Proxy.Enabled "
-                                             "(websocket-client connects to the proxy)"))
+    if (client.Proxy.Enabled or client.Proxy.FromEnvironment) and client.BoundIP:
+        problems.append((prefix + "BoundIP", "cannot be used with Proxy.Enabled or "
+                                             "Proxy.FromEnvironment (websocket-client connects "
+                                             "to the proxy)"))
     return problems
