@@ -65,11 +65,22 @@ _keys = _MaskKeys()
 _keys_lock = threading.Lock()
 
 
+_SPLIT_AT = 65536  # payloads from this size keep their masked body apart (no concatenation)
+
+
 class _Frame(ABNF):
-    """websocket-client's frame, masked with the package's C masker."""
+    """websocket-client's frame, masked with the package's C masker. With ``split``, format()
+    returns only the header and key and the masked payload stays in ``body``."""
+
+    body = b""
+    split = False
 
     def _get_masked(self, mask_key: Any) -> bytes:
-        return mask_key + apply_mask(self.data, mask_key)
+        masked = apply_mask(self.data, mask_key)
+        if self.split:
+            self.body = masked
+            return mask_key
+        return mask_key + masked
 
 
 def _mask_key(n: int) -> bytes:
@@ -77,21 +88,41 @@ def _mask_key(n: int) -> bytes:
         return _keys(n)
 
 
-def encode_frame(opcode: int, payload: _BytesLike, fin: bool = True) -> bytes:
-    """One masked client frame."""
+Frame = bytes | tuple[bytes, bytes]
+"""An encoded frame: its bytes, or (header with key, masked payload) for a large payload."""
+
+
+def encode_frame(opcode: int, payload: _BytesLike, fin: bool = True) -> Frame:
+    """One masked client frame (a large payload is not copied into one buffer with its
+    header: the two parts are written one after the other)."""
     frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1, payload)
     frame.get_mask_key = _mask_key
-    return frame.format()
+    if len(payload) < _SPLIT_AT:
+        return frame.format()
+    frame.split = True
+    head = frame.format()
+    return head, frame.body
 
 
-def encode_message(opcode: int, payload: _BytesLike, frame_size: int) -> list[bytes]:
+def _parts(frame: Frame) -> list[memoryview]:
+    if isinstance(frame, tuple):
+        return [memoryview(frame[0]), memoryview(frame[1])]
+    return [memoryview(frame)]
+
+
+def _is_close(frame: Frame) -> bool:
+    first = frame[0] if isinstance(frame, tuple) else frame
+    return first[0] & 0x0F == OP_CLOSE
+
+
+def encode_message(opcode: int, payload: _BytesLike, frame_size: int) -> list[Frame]:
     """The frames of one message: one frame, or frames of ``frame_size`` bytes header
     included (``SplitMessage``/``Send...InMultipleFrames``)."""
     if not frame_size:
         return [encode_frame(opcode, payload)]
     sizes = frame_payload_sizes(len(payload), frame_size, masked=True)
     view = memoryview(payload).cast("B") if not isinstance(payload, bytes) else payload
-    frames = []
+    frames: list[Frame] = []
     offset = 0
     last = len(sizes) - 1
     for i, size in enumerate(sizes):
@@ -114,10 +145,10 @@ class OutgoingQueue:
         self._wake = wake
         self._sock: Any = None
         self._direct = False
-        self._control: deque[tuple[bytes, int]] = deque()  # (frame, bytes counted)
-        self._data: deque[tuple[bytes, int]] = deque()  # (frame, payload bytes it releases)
+        self._control: deque[tuple[Frame, int]] = deque()  # (frame, bytes counted)
+        self._data: deque[tuple[Frame, int]] = deque()  # (frame, payload bytes it releases)
         self._close_after: bytes | None = None  # the application's close, after the data
-        self._current: memoryview | None = None
+        self._current: list[memoryview] | None = None  # the frame being written, in parts
         self._current_size = 0
         self._current_is_close = False
         self.size = 0
@@ -133,7 +164,7 @@ class OutgoingQueue:
 
     # -- producers (any thread) ------------------------------------------------------------
 
-    def put_message(self, frames: list[bytes], size: int) -> None:
+    def put_message(self, frames: list[Frame], size: int) -> None:
         """Queue one message's frames (``size`` payload bytes). Raises
         ``EWebSocketClientSendQueueFull`` (nothing queued) or ``EWebSocketClientClosed``."""
         with self.lock:
@@ -169,7 +200,8 @@ class OutgoingQueue:
             if idle and self._direct:
                 if self._send_direct([(frame, size)]):
                     return
-            elif replace_pong and self._control and self._control[-1][0][0] & 0x0F == 0xA:
+            elif (replace_pong and self._control and isinstance(self._control[-1][0], bytes)
+                  and self._control[-1][0][0] & 0x0F == 0xA):
                 self._control[-1] = (frame, 0)
             else:
                 self._control.append((frame, size))
@@ -247,35 +279,59 @@ class OutgoingQueue:
             self._close_after = None
         else:
             return False
-        self._current = memoryview(frame)
+        self._current = _parts(frame)
         self._current_size = size
-        self._current_is_close = frame[0] & 0x0F == OP_CLOSE
+        self._current_is_close = _is_close(frame)
         return True
 
-    def _send_direct(self, items: list[tuple[bytes, int]]) -> bool:
+    def _send_direct(self, items: list[tuple[Frame, int]]) -> bool:
         """A caller's write on an idle queue (under the lock), before anything is queued, so
         the worker never sees these frames pending; what the socket does not take is queued.
         True when everything went out. A socket error is left for the worker to report."""
-        sock = self._sock
         for i, (frame, size) in enumerate(items):
-            try:
-                n = sock.send(frame)
-            except _WOULD_BLOCK:
-                n = 0
-            except OSError:
-                n = 0
-            if n == len(frame):
-                self.size -= size
-                if frame[0] & 0x0F == OP_CLOSE:
-                    self._closed_now()
-                    return True
-                continue
-            self._current = memoryview(frame)[n:]
+            self._current = _parts(frame)
             self._current_size = size
-            self._current_is_close = frame[0] & 0x0F == OP_CLOSE
-            self._data.extend(items[i + 1:])
-            return False
+            self._current_is_close = _is_close(frame)
+            try:
+                done = self._write_current()
+            except OSError:
+                done = False
+            if not done:
+                self._data.extend(items[i + 1:])
+                return False
+            if self._frame_written():
+                return True
         return True
+
+    def _write_current(self) -> bool:
+        """Write the current frame's parts; True when all went out. Raises ``OSError``."""
+        parts = self._current
+        assert parts is not None
+        sock = self._sock
+        while parts:
+            try:
+                # a plain socket takes header and body in one call; TLS one part at a time
+                n = (sock.sendmsg(parts) if len(parts) > 1 and self._direct
+                     else sock.send(parts[0]))
+            except _WOULD_BLOCK:
+                return False
+            while n:
+                if n >= len(parts[0]):
+                    n -= len(parts.pop(0))
+                else:
+                    parts[0] = parts[0][n:]
+                    n = 0
+        return True
+
+    def _frame_written(self) -> bool:
+        """The current frame went out: release its bytes; True when it was our close."""
+        self._current = None
+        self.size -= self._current_size
+        self._current_size = 0
+        if self._current_is_close:
+            self._closed_now()
+            return True
+        return False
 
     def _closed_now(self) -> None:
         self.close_written = True
@@ -284,24 +340,12 @@ class OutgoingQueue:
         self._close_after = None
 
     def _write_locked(self) -> bool:
-        sock = self._sock
-        if sock is None:
+        if self._sock is None:
             return self._idle()
         while True:
             if self._current is None and not self._next():
                 return True
-            current = self._current
-            assert current is not None
-            try:
-                n = sock.send(current)
-            except _WOULD_BLOCK:
+            if not self._write_current():
                 return False
-            if n < len(current):
-                self._current = current[n:]
-                continue
-            self._current = None
-            self.size -= self._current_size
-            self._current_size = 0
-            if self._current_is_close:
-                self._closed_now()
+            if self._frame_written():
                 return True
