@@ -21,6 +21,7 @@ import ssl
 from typing import TYPE_CHECKING, Any
 
 import websocket
+from websocket import frame_buffer
 
 from fnc_websocket.client.errors import (
     EWebSocketClient,
@@ -56,6 +57,49 @@ class _NeedData(Exception):
     """The burst is used up: websocket-client's parser resumes with the next one."""
 
 
+class _BufferedFrames(frame_buffer):
+    """websocket-client's frame parser with a buffered reader: ``recv_strict`` (the parser's
+    only way to get bytes) cuts them out of the current burst. When a burst ends inside a
+    header or payload, the bytes so far wait in ``_partial`` and :class:`_NeedData` stops the
+    parser; its state (header, length, mask) survives, and the next burst completes the same
+    ``recv_strict`` call. Everything else (header bits, lengths, RSV, opcodes, close rules) is
+    websocket-client's."""
+
+    def __init__(self) -> None:
+        super().__init__(self._no_recv, skip_utf8_validation=True)
+        self._buf = b""
+        self._pos = 0
+        self._partial: bytearray | None = None
+
+    @staticmethod
+    def _no_recv(_bufsize: int) -> bytes:
+        raise _NeedData
+
+    def feed(self, data: bytes) -> None:
+        self._buf = data
+        self._pos = 0
+
+    def recv_strict(self, bufsize: int) -> bytes:
+        pos = self._pos
+        buf = self._buf
+        partial = self._partial
+        if partial is None:
+            end = pos + bufsize
+            if end <= len(buf):
+                self._pos = end
+                return buf if pos == 0 and end == len(buf) else buf[pos:end]
+            self._partial = bytearray(buf[pos:])
+            self._pos = len(buf)
+            raise _NeedData
+        take = buf[pos:pos + bufsize - len(partial)]
+        partial += take
+        self._pos = pos + len(take)
+        if len(partial) < bufsize:
+            raise _NeedData
+        self._partial = None
+        return bytes(partial)
+
+
 class IncomingFrames:
     """Bytes in, :class:`Received` items out, for one worker; see the module docstring."""
 
@@ -66,26 +110,11 @@ class IncomingFrames:
                                         twsoFrameByFrame in options)
         self._manual_pong = twsoManualPong in options
         self._manual_close = twsoManualClose in options
-        self._frames: Any = None
-        self._buf = b""
-        self._pos = 0
+        self._frames = _BufferedFrames()
 
     def attach(self, ws: websocket.WebSocket) -> None:
-        """Read through ``ws``'s frame parser, fed from our bursts."""
-        self._frames = ws.frame_buffer
-        self._frames.recv = self._take
-
-    def _take(self, bufsize: int) -> bytes:
-        """websocket-client's ``recv``: up to ``bufsize`` bytes of the current burst."""
-        pos = self._pos
-        buf = self._buf
-        if pos >= len(buf):
-            raise _NeedData
-        end = pos + bufsize
-        self._pos = end
-        if pos == 0 and end >= len(buf):
-            return buf
-        return buf[pos:end]
+        """Parse ``ws``'s frames with its parser class, fed from our bursts."""
+        ws.frame_buffer = self._frames
 
     def read_burst(self, sock: Any) -> bool:
         """Read what the socket has (one recv per burst) and handle the frames in it; True
@@ -103,8 +132,7 @@ class IncomingFrames:
                 raise EOFError
             if worker.failing:
                 continue  # failing: discard until the server closes
-            self._buf = data
-            self._pos = 0
+            self._frames.feed(data)
             self._parse()
             if not worker.tls and len(data) < _BURST:
                 return False  # a plain socket had no more
