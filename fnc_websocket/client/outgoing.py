@@ -288,6 +288,19 @@ class OutgoingQueue:
         """A caller's write on an idle queue (under the lock), before anything is queued, so
         the worker never sees these frames pending; what the socket does not take is queued.
         True when everything went out. A socket error is left for the worker to report."""
+        if len(items) == 1 and isinstance(items[0][0], bytes):  # the common case, kept short
+            frame, size = items[0]
+            try:
+                n = self._sock.send(frame)
+            except (*_WOULD_BLOCK, OSError):
+                n = 0
+            self._current = [memoryview(frame)[n:]] if n < len(frame) else None
+            self._current_size = size
+            self._current_is_close = frame[0] & 0x0F == OP_CLOSE
+            if self._current is not None:
+                return False
+            self._frame_written()
+            return True
         for i, (frame, size) in enumerate(items):
             self._current = _parts(frame)
             self._current_size = size

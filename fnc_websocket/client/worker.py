@@ -367,7 +367,8 @@ class ClientWorker:
                     self.queue.write()
             except (OSError, EOFError, websocket.WebSocketException) as exc:
                 raise self._lost(exc) from None
-            self._check_deadlines(time.monotonic())
+            if self._close_deadline or self._next_ping or self.pong_deadline:
+                self._check_deadlines(time.monotonic())
 
     def expect_eof(self) -> None:
         """Both close frames are on their way: the server should now end TCP."""
@@ -407,6 +408,8 @@ class ClientWorker:
     # -- deadlines ------------------------------------------------------------------------------
 
     def _wait_ms(self) -> float:
+        if not (self._close_deadline or self._next_ping or self.pong_deadline):
+            return _MAX_WAIT * 1000.0
         now = time.monotonic()
         timeout = _MAX_WAIT
         for due in (self._close_deadline, self._next_ping, self.pong_deadline):
