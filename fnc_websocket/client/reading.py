@@ -1,11 +1,12 @@
 """What the client's worker does with the bytes it reads: websocket-client's parser, then messages.
 
 :class:`IncomingFrames` belongs to one worker and runs on its thread. websocket-client's frame
-parser (``WebSocket.frame_buffer``: header, length, RSV bits, opcodes, close-frame rules) is
-given a buffered reader: each ``recv`` of the socket returns a whole burst (up to 256 KiB) and
-the parser takes its frames out of it, so small pipelined messages cost no syscall each; the
-parser's state survives the end of a burst, and a frame's declared length is checked against
-``MaxMessageSize`` as soon as its header is in, before its payload is buffered.
+parser (its ``frame_buffer`` class: header, length, RSV bits, opcodes, close-frame rules) gets a
+buffered reader (:class:`_BufferedFrames` replaces its ``recv_strict``): each ``recv`` of the
+socket returns a whole burst (up to 256 KiB) and the parser takes its frames out of it, so small
+pipelined messages cost no syscall each; the parser's state survives the end of a burst, and a
+frame's declared length is checked against ``MaxMessageSize`` as soon as its header is in,
+before its payload is buffered.
 
 Each frame then goes through :mod:`fnc_websocket.messages`: control frames (never fragmented, at
 most 125 bytes; a masked frame is refused), fragment order, linear reassembly, strict UTF-8.
