@@ -16,6 +16,7 @@ from fnc_websocket.client.handshake import (
     TTMSFNCWebSocketHandshakeRequest,
     TTMSFNCWebSocketHandshakeResponse,
 )
+from fnc_websocket.client.proxy import TProxy, TProxyType, pxyHTTP, pxySocks4, pxySocks4A, pxySocks5
 from fnc_websocket.connection import TTMSFNCWebSocketConnection
 from fnc_websocket.errors import (
     EBackplaneAuthError,
@@ -31,7 +32,12 @@ from fnc_websocket.errors import (
     EWebSocketClientMessageTooBig,
     EWebSocketClientPropertyError,
     EWebSocketClientProtocolError,
+    EWebSocketClientProxyAuthError,
+    EWebSocketClientProxyConnectError,
+    EWebSocketClientProxyError,
+    EWebSocketClientProxyTunnelError,
     EWebSocketClientResolveError,
+    EWebSocketClientSendQueueFull,
     EWebSocketClientTimeout,
     EWebSocketClientTLSError,
     EWebSocketPropertyError,
@@ -145,4 +151,8 @@ __all__ = [
     "focPing", "focPong", "focText", "ftContinuation", "ftFirst", "ftLast", "irClose", "irNone",
     "irOK", "twsoFrameByFrame", "twsoManualClose", "twsoManualPong", "twsoSkipUpgradeCheck",
     "twsoSkipVersionCheck", "wstTLS1", "wstTLS1_1", "wstTLS1_2",
+    "EWebSocketClientProxyAuthError", "EWebSocketClientProxyConnectError",
+    "EWebSocketClientProxyError", "EWebSocketClientProxyTunnelError",
+    "EWebSocketClientSendQueueFull", "TProxy", "TProxyType", "pxyHTTP", "pxySocks4",
+    "pxySocks4A", "pxySocks5",
 ]

@@ -45,7 +45,10 @@ __all__ = [
     "EWebSocketClientConnectionLost", "EWebSocketClientHandshakeError",
     "EWebSocketClientHeartBeatTimeout", "EWebSocketClientInvalidPayload",
     "EWebSocketClientMessageTooBig", "EWebSocketClientPropertyError",
-    "EWebSocketClientProtocolError", "EWebSocketClientResolveError", "EWebSocketClientTLSError",
+    "EWebSocketClientProtocolError", "EWebSocketClientProxyAuthError",
+    "EWebSocketClientProxyConnectError", "EWebSocketClientProxyError",
+    "EWebSocketClientProxyTunnelError", "EWebSocketClientResolveError",
+    "EWebSocketClientSendQueueFull", "EWebSocketClientTLSError",
     "EWebSocketClientTimeout", "EWebSocketPropertyError", "EWebsocketServer",
     "EWebsocketServerHandshakeError", "EWebsocketServerPropertyError",
     "EBackplaneAuthError", "EBackplaneError",
@@ -199,6 +202,45 @@ class EWebSocketClientHeartBeatTimeout(EWebSocketClientTimeout):
     """``HeartBeat``: no pong came within ``HeartBeat.Timeout``; the peer was declared dead."""
 
     CloseCode: int = CLOSE_INTERNAL_ERROR
+
+
+class EWebSocketClientSendQueueFull(EWebSocketClient):
+    """A send would put more than ``SendQueueLimit`` bytes in the outgoing queue (the server
+    reads too slowly or not at all). Nothing of that message was queued; the connection stays
+    open. ``SendQueueLimit`` and ``SendQueueSize`` (bytes waiting) tell the state when raised.
+    """
+
+    SendQueueLimit: int
+    SendQueueSize: int
+
+    def __init__(self, message: str, SendQueueLimit: int = 0, SendQueueSize: int = 0) -> None:
+        super().__init__(message)
+        self.SendQueueLimit = SendQueueLimit
+        self.SendQueueSize = SendQueueSize
+
+
+class EWebSocketClientProxyError(EWebSocketClientConnectError):
+    """Connecting through ``Proxy`` failed; ``Proxy`` names it ("HTTP proxy host:port") and
+    ``StatusCode`` is the proxy's HTTP status (0 when there is none, e.g. SOCKS)."""
+
+    Proxy: str
+
+    def __init__(self, message: str, StatusCode: int = 0, Proxy: str = "") -> None:
+        super().__init__(message, StatusCode=StatusCode)
+        self.Proxy = Proxy
+
+
+class EWebSocketClientProxyConnectError(EWebSocketClientProxyError):
+    """The proxy itself could not be reached (refused, unreachable, unknown host)."""
+
+
+class EWebSocketClientProxyAuthError(EWebSocketClientProxyError):
+    """The proxy refused ``Proxy.Username``/``Proxy.Password`` (HTTP 407, SOCKS auth failure)."""
+
+
+class EWebSocketClientProxyTunnelError(EWebSocketClientProxyError):
+    """The proxy refused to open the tunnel to ``HostName:Port`` (``StatusCode``: its HTTP
+    status, e.g. 403 or 502; 0 for a SOCKS refusal)."""
 
 
 # -- the server -------------------------------------------------------------------------------

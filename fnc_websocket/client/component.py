@@ -9,31 +9,48 @@
     Application.ProcessMessagesUntil(lambda: not client.Active, timeout=10)
 
 Threads: ``Connect`` validates the properties and fires ``OnSendHandshake`` on the calling thread,
-then starts the client's worker thread, which resolves, connects, does TLS and the handshake
-(``OnHandshakeResponse`` runs there) and then reads. Every other event is fired by the worker and,
-with ``AutoSyncEvents`` (default), queued to the client's home thread (the thread that created
-it), which must pump messages (``Application.ProcessMessages``/``Run``/``ProcessMessagesUntil``).
+then starts the client's worker thread, which connects (directly or through ``Proxy``), does TLS
+and the handshake with websocket-client (``OnHandshakeResponse`` runs there) and then reads and
+writes. Sends never wait for the network: they queue (``SendQueueLimit``) and return. Every
+other event is fired by the worker and, with ``AutoSyncEvents`` (default), queued to the
+client's home thread (the thread that created it), which must pump messages
+(``Application.ProcessMessages``/``Run``/``ProcessMessagesUntil``).
 ``Free()``, ``Disconnect``, destruction of the owner and interpreter exit stop and join the worker.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import ssl
 from typing import Any
 from urllib.parse import quote
 
-from fnc.component import TComponent, TNestedPersistent, csDesigning, csLoading
+from fnc.component import TComponent, csDesigning, csLoading
 from fnc.events import Event
 from fnc.properties import Property, SetOf, at_least, in_range
 from fnc.threads import MessageQueue
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection, control_payload
-from fnc_websocket.client.handshake import TTMSFNCWebSocketHandshakeRequest, header_value
-from fnc_websocket.client.session import ClientSession
-from fnc_websocket.client.settings import ClientSettings
-from fnc_websocket.client.tls import build_client_context, tls_file_problems
-from fnc_websocket.connection import frame_payload_sizes
+from fnc_websocket.client.handshake import (
+    TTMSFNCWebSocketHandshakeRequest,
+    header_value,
+    request_options,
+)
+from fnc_websocket.client.properties import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_SEND_QUEUE_LIMIT,
+    MAX_TIMEOUT_MS,
+    TWatchDog,
+    bound_ip_problem,
+    client_problems,
+    header_text_problem,
+    path_problem,
+    split_protocols,
+    subprotocols_problem,
+)
+from fnc_websocket.client.proxy import TProxy
+from fnc_websocket.client.tls import build_client_context
+from fnc_websocket.client.worker import ClientSettings, ClientWorker
 from fnc_websocket.errors import (
     EWebSocketClient,
     EWebSocketClientClosed,
@@ -46,24 +63,19 @@ from fnc_websocket.types import (
     SErrActive,
     SErrHandshakeNotComplete,
     SErrInActive,
+    TransformCloseData,
     TTMSFNCWebSocketFrameType,
     TTMSFNCWebSocketIncomingResult,
     TTMSFNCWebsocketOption,
-    irClose,
 )
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_MESSAGE_SIZE", "TTMSFNCCustomWebsocketClient",
-           "TTMSFNCWebsocketClient", "TWatchDog"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_MESSAGE_SIZE", "DEFAULT_SEND_QUEUE_LIMIT",
+           "MAX_TIMEOUT_MS", "TTMSFNCCustomWebsocketClient", "TTMSFNCWebsocketClient",
+           "TWatchDog"]
 
 log = logging.getLogger("fnc_websocket.client")
 
-DEFAULT_CONNECT_TIMEOUT = 20.0
-"""Seconds the connect (resolve excluded), TLS and upgrade handshake may take when
-``ConnectTimeout`` is 0."""
-DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
-"""Default ``MaxMessageSize``: 16 MiB."""
-_JOIN_MARGIN = 2.0  # seconds a join may exceed the timeout that bounds the worker's last step
-_WATCHDOG_MAX_DELAY = 60.0
+_JOIN_MARGIN = 0.5  # seconds a join may exceed the timeout that bounds the worker's last step
 
 # TMS's locked-property message names the server; the client uses it too (spec §0).
 _SErrLocked = SErrActive + " (cannot change {name} while the client is connected)"
@@ -71,57 +83,6 @@ _SErrLocked = SErrActive + " (cannot change {name} while the client is connected
 
 def _ms(value: int) -> float:
     return value / 1000.0
-
-
-class TWatchDog(TNestedPersistent):
-    """Automatic reconnect after an unexpected drop (added beyond TMS; sgcWebSockets' names).
-
-    While ``Enabled``, a connection that ends without the application asking for it (the
-    server closed it, the network dropped, the heartbeat declared the server dead) is reconnected
-    after ``Interval`` seconds, then after twice as long for each further failed attempt (at most
-    60 s, or ``Interval`` when that is longer), up to ``Attempts`` attempts in a row (0 = no limit).
-    A ``Disconnect``/``Active = False``/``Free`` never triggers it. Reconnects run ``Connect`` on
-    the home thread, so that thread must pump messages.
-    """
-
-    Enabled = Property(bool, False, doc="Reconnect after an unexpected disconnection.")
-    Interval = Property(float, 5.0, validator=lambda _o, v: None if v > 0 else
-                        f"{v!r} must be above 0", doc="Seconds before the first reconnect.")
-    Attempts = Property(int, 0, validator=at_least(0),
-                        doc="Reconnect attempts in a row before giving up; 0 = no limit.")
-
-
-def _path_problem(_obj: Any, value: str) -> str | None:
-    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        return "must not contain spaces or control characters"
-    return None
-
-
-def _header_text_problem(_obj: Any, value: str) -> str | None:
-    if "\r" in value or "\n" in value:
-        return "must not contain line breaks"
-    return None
-
-
-def _bound_ip_problem(_obj: Any, value: str) -> str | None:
-    if not value:
-        return None
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return f"{value!r} is not an IP address"
-    return None
-
-
-def _subprotocols_problem(_obj: Any, value: str) -> str | None:
-    for token in _split_protocols(value):
-        if not token.isascii() or any(c in token for c in '()<>@,;:\\"/[]?={} \t'):
-            return f"{token!r} is not a valid sub-protocol token"
-    return None
-
-
-def _split_protocols(value: str) -> list[str]:
-    return [t.strip() for t in value.split(",") if t.strip()]
 
 
 class TTMSFNCCustomWebsocketClient(TComponent):
@@ -141,13 +102,13 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     Port = Property(int, DefaultPort, locked=True, validator=in_range(1, 65535),
                     doc="Server port.")
     UseSSL = Property(bool, False, locked=True, doc="Connect with TLS (wss://).")
-    PathName = Property(str, "", locked=True, validator=_path_problem, doc=(
+    PathName = Property(str, "", locked=True, validator=path_problem, doc=(
         "Request path with optional query, with or without the leading '/' (empty: '/')."))
-    Origin = Property(str, "", stored=False, locked=True, validator=_header_text_problem,
+    Origin = Property(str, "", stored=False, locked=True, validator=header_text_problem,
                       doc="Sends an Origin header when set (public, not streamed, as in TMS).")
     Options = Property(SetOf(TTMSFNCWebsocketOption), frozenset(), locked=True,
                        doc="Protocol options (twsoFrameByFrame, twsoManualPong, ...).")
-    CheckTimeout = Property(int, 0, locked=True, validator=at_least(0),
+    CheckTimeout = Property(int, 0, locked=True, validator=in_range(0, MAX_TIMEOUT_MS),
                             doc="Milliseconds CheckIncoming waits for data; 0: no wait.")
     AutoCheckMessages = Property(bool, True, locked=True, doc=(
         "True: the worker reads and raises events. False: call CheckIncoming yourself."))
@@ -157,11 +118,12 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     SplitMessage = Property(bool, False, doc="Send each message as frames of FrameSize bytes.")
     FrameSize = Property(int, 0, validator=at_least(0), doc=(
         "Bytes per frame, header included, when SplitMessage is True."))
-    ConnectTimeout = Property(int, 0, locked=True, validator=at_least(0), doc=(
-        "Milliseconds for TCP connect, TLS and handshake; 0: 20 s."))
+    ConnectTimeout = Property(int, 0, locked=True, validator=in_range(0, MAX_TIMEOUT_MS), doc=(
+        "Milliseconds each step of connecting (TCP or proxy, TLS, handshake) may take; "
+        "0: 20 s."))
     AutoSyncEvents = Property(bool, True, doc=(
         "True: events are queued to the home thread. False: they run on the worker."))
-    BoundIP = Property(str, "", locked=True, validator=_bound_ip_problem,
+    BoundIP = Property(str, "", locked=True, validator=bound_ip_problem,
                        doc="Local IP address to connect from; empty: the OS chooses.")
     # -- properties added beyond TMS ------------------------------------------------------
     SSLVerifyPeer = Property(bool, True, locked=True, doc=(
@@ -174,21 +136,28 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                                   doc="Added. PEM private key of CertificateFile.")
     SSLContext = Property(ssl.SSLContext, None, stored=False, locked=True, doc=(
         "Added. Your own ssl.SSLContext; replaces every other TLS setting when assigned."))
-    SubProtocols = Property(str, "", locked=True, validator=_subprotocols_problem, doc=(
+    SubProtocols = Property(str, "", locked=True, validator=subprotocols_problem, doc=(
         "Added. Comma-separated sub-protocols to request (Sec-WebSocket-Protocol)."))
     Protocol = Property(str, "", read_only=True,
                         doc="Added. The sub-protocol the server chose ('' for none).")
     MaxMessageSize = Property(int, DEFAULT_MAX_MESSAGE_SIZE, locked=True, validator=at_least(0),
                               doc="Added. Largest message accepted, in bytes (close 1009); "
                                   "0 = unlimited.")
-    CloseTimeout = Property(int, 5000, validator=at_least(0), doc=(
-        "Added. Milliseconds to wait for the server's close reply before dropping the socket."))
+    CloseTimeout = Property(int, 5000, validator=in_range(0, MAX_TIMEOUT_MS), doc=(
+        "Added. Milliseconds to wait for the server's close reply before dropping the socket; "
+        "Disconnect(True) returns within CloseTimeout + 1 s whatever the server does."))
+    SendQueueLimit = Property(int, DEFAULT_SEND_QUEUE_LIMIT, locked=True, validator=at_least(1),
+                              doc="Added. Bytes of messages that may wait to be sent; a send "
+                                  "beyond raises EWebSocketClientSendQueueFull.")
+    SendQueueSize = Property(int, 0, read_only=True,
+                             doc="Added. Bytes of messages waiting to be sent now.")
     CloseCode = Property(int, 0, read_only=True, doc=(
         "Added. Status code of the last connection's close (1006: ended without close frame)."))
     CloseReason = Property(str, "", read_only=True,
                            doc="Added. Reason text of the last connection's close.")
     HeartBeat = Property(THeartBeat, doc="Added. Keep-alive pings (Enabled, Interval, Timeout).")
     WatchDog = Property(TWatchDog, doc="Added. Reconnect after unexpected drops.")
+    Proxy = Property(TProxy, doc="Added. Connect through an HTTP (CONNECT) or SOCKS proxy.")
 
     # -- events ---------------------------------------------------------------------------
     OnConnect = Event("Sender", "AConnection", doc=(
@@ -219,9 +188,9 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     fnc_repr_props = ("HostName", "Port", "Active")
 
     def __init__(self, AOwner: TComponent | None = None, **props: Any) -> None:
-        self._session: ClientSession | None = None
-        self._old_sessions: list[ClientSession] = []
-        self._last: ClientSession | None = None
+        self._session: ClientWorker | None = None
+        self._old_sessions: list[ClientWorker] = []
+        self._last: ClientWorker | None = None
         self._watchdog_generation = 0
         self._watchdog_failures = 0
         self._reconnecting = False
@@ -260,21 +229,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
 
     def fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
         super().fnc_collect_problems(prefix, problems)
-        if self.SplitMessage:
-            if self.FrameSize <= 0:
-                problems.append((prefix + "FrameSize",
-                                 "must be set (above 6) when SplitMessage is True"))
-            else:
-                try:
-                    frame_payload_sizes(1, self.FrameSize, masked=True)
-                except ValueError as exc:
-                    problems.append((prefix + "FrameSize", str(exc)))
-        if self.UseSSL and self.SSLContext is None:
-            problems.extend((prefix + n, why) for n, why in tls_file_problems(
-                self.RootCertificateFile, self.CertificateFile, self.CertificateKeyFile))
-        if self.HeartBeat.Enabled and not self.AutoCheckMessages:
-            problems.append((prefix + "HeartBeat.Enabled",
-                             "needs AutoCheckMessages = True (the worker sends the pings)"))
+        problems.extend(client_problems(self, prefix))
 
     # -- read-only values of the last connection ----------------------------------------------
 
@@ -292,6 +247,11 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     def CloseReason(self) -> str:
         session = self._session or self._last
         return session.close_reason if session is not None else ""
+
+    @SendQueueSize.getter
+    def SendQueueSize(self) -> int:
+        session = self._session
+        return session.queue.size if session is not None and session.active else 0
 
     @property
     def Connection(self) -> TTMSFNCWebSocketClientConnection | None:
@@ -320,20 +280,21 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         lines: list[str] = []
         request.ToStrings(lines)
         type(self).OnSendHandshake.fire(self, lines)
-        raw, key, protocols = self._encode_request(lines)
+        options, protocols = self._request_options(lines)
         self._reap_sessions()
         heartbeat = self.HeartBeat
         settings = ClientSettings(
-            host=self.HostName.strip(), port=self.Port, request=raw, key=key,
-            protocols=protocols, ssl_context=context, server_hostname=self.HostName.strip(),
+            host=self.HostName.strip(), port=self.Port, handshake_options=options,
+            protocols=protocols, ssl_context=context,
             connect_timeout=_ms(self.ConnectTimeout) or DEFAULT_CONNECT_TIMEOUT,
             bound_ip=self.BoundIP, auto_check=self.AutoCheckMessages,
             max_message_size=self.MaxMessageSize, options=self.Options,
             close_timeout=_ms(self.CloseTimeout),
             heartbeat_interval=heartbeat.Interval if heartbeat.Enabled else 0.0,
-            heartbeat_timeout=heartbeat.Timeout,
+            heartbeat_timeout=heartbeat.Timeout, send_queue_limit=self.SendQueueLimit,
+            proxy=self.Proxy.settings(), proxy_from_environment=self.Proxy.FromEnvironment,
             thread_name=f"WebsocketClient {self.Name or hex(id(self))}")
-        session = ClientSession(self, settings)
+        session = ClientWorker(self, settings)
         self._session = session
         session.start()
 
@@ -351,7 +312,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         request.Host = host if self.Port == default_port else f"{host}:{self.Port}"
         request.Port = self.Port
         request.Origin = self.Origin
-        request.Protocol = ", ".join(_split_protocols(self.SubProtocols))
+        request.Protocol = ", ".join(split_protocols(self.SubProtocols))
         return request
 
     def _ssl_context(self) -> ssl.SSLContext | None:
@@ -364,28 +325,17 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                                         self.CertificateFile, self.CertificateKeyFile)
         except (ssl.SSLError, OSError) as exc:
             where = "CertificateFile" if self.CertificateFile else "RootCertificateFile"
-            raise self.fnc_validation_error(
-                [(where, f"cannot be loaded: {exc}")]) from exc
+            raise self.fnc_validation_error([(where, f"cannot be loaded: {exc}")]) from exc
 
-    def _encode_request(self, lines: list[str]) -> tuple[bytes, str, tuple[str, ...]]:
-        problems = []
-        if not lines or not isinstance(lines[0], str) or not lines[0].startswith("GET "):
-            problems.append(("OnSendHandshake", "the first header line must be the "
-                                                "'GET <path> HTTP/1.1' request line"))
-        for i, line in enumerate(lines):
-            if not isinstance(line, str):
-                problems.append(("OnSendHandshake", f"line {i} is a {type(line).__name__}, "
-                                                    "not a str"))
-            elif "\r" in line or "\n" in line:
-                problems.append(("OnSendHandshake", f"line {i} contains a line break"))
-            elif not line.isascii():
-                problems.append(("OnSendHandshake", f"line {i} has non-ASCII characters"))
+    def _request_options(self, lines: list[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """websocket-client options for the (edited) request lines, and the sub-protocols
+        they ask for; raises the property error naming every line that cannot be sent."""
+        options, why = request_options(lines)
+        problems = [("OnSendHandshake", w) for w in why]
         if problems:
             raise self.fnc_validation_error(problems)
-        key = header_value(lines[1:], "Sec-WebSocket-Key")
-        protocols = tuple(_split_protocols(header_value(lines[1:], "Sec-WebSocket-Protocol")))
-        raw = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
-        return raw, key, protocols
+        protocols = tuple(split_protocols(header_value(lines[1:], "Sec-WebSocket-Protocol")))
+        return options, protocols
 
     def _reap_sessions(self) -> None:
         """Join workers of ended sessions (bounded); keep any that cannot be joined yet."""
@@ -405,10 +355,12 @@ class TTMSFNCCustomWebsocketClient(TComponent):
     def Disconnect(self, ASendClose: bool = True) -> None:
         """Close the connection; exactly one ``OnDisconnect`` follows (queued when AutoSyncEvents).
 
-        ``ASendClose=True``: send a close frame (1000) and wait for the server's reply, at most
-        ``CloseTimeout`` ms, then drop the socket. ``False``: drop it now. Either way the worker
-        has ended when this returns (unless called from the worker itself). Also cancels a
-        pending WatchDog reconnect. Does nothing when not connected.
+        ``ASendClose=True``: send a close frame (1000) after the messages already queued and wait
+        for the server's reply, at most ``CloseTimeout`` ms, then drop the socket; this returns
+        within ``CloseTimeout`` + 1 s whatever the server does (reads nothing, never answers).
+        ``False``: drop it now. Either way the worker has ended when this returns (unless
+        called from the worker itself). Also cancels a pending WatchDog reconnect. Does nothing
+        when not connected.
         """
         self._watchdog_generation += 1
         session = self._session
@@ -416,15 +368,12 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             return
         session.user_closed = True
         timeout = _ms(self.CloseTimeout)
-        if ASendClose and session.conn.HandshakeCompleted:
-            session.set_close_timeout(timeout)
+        manual = not session.settings.auto_check
+        if ASendClose and session.conn.HandshakeCompleted and not session.finished:
             try:
-                session.conn._send_close(CLOSE_NORMAL.to_bytes(2, "big"))
+                session.send_close(CLOSE_NORMAL.to_bytes(2, "big"))
             except EWebSocketClient:
-                session.abort(user=True)  # close already sent, or the socket is gone
-            else:
-                if not self.AutoCheckMessages:
-                    session.close_manually(timeout)
+                session.abort(user=True)  # close already sent, or the connection is gone
         else:
             session.abort(user=True)
         if not session.join(timeout + _JOIN_MARGIN):
@@ -432,6 +381,8 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             if not session.join(_JOIN_MARGIN):
                 log.warning("%r: the worker thread did not end in time (a handler blocks it?)",
                             self)
+        if manual:
+            session.drain_inbox()
 
     def IsConnected(self) -> bool:
         """True while the handshake has completed and the connection is not closing or closed."""
@@ -449,10 +400,13 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         return session.conn
 
     def Send(self, AMessage: str | bytes | bytearray | memoryview) -> None:
-        """Send a text (str) or binary (bytes) message; any thread.
+        """Send a text (str) or binary (bytes) message; any thread; never waits for the network.
 
-        Raises :class:`EWebSocketClientClosed` before the handshake completed or after the
-        connection closed, saying which; ``TypeError`` for other types.
+        The message is queued for the worker (or written at once when the socket takes it).
+        Raises :class:`EWebSocketClientSendQueueFull` when it would take the queue above
+        ``SendQueueLimit`` (nothing is queued), :class:`EWebSocketClientClosed` before the
+        handshake completed or after the connection closed, saying which; ``TypeError`` for
+        other types.
         """
         conn = self._open_connection()
         if isinstance(AMessage, str):
@@ -475,6 +429,12 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         """Send an (unsolicited or manual, see twsoManualPong) pong with ``data``."""
         control_payload(data, "Pong")
         self._open_connection()._send_ping(data, pong=True)
+
+    @classmethod
+    def TransformCloseData(cls, AData: bytes) -> tuple[int, str]:
+        """Split a close payload (``OnClose``'s AData) into (status code, reason); (1005, '')
+        without a code. As the server's."""
+        return TransformCloseData(AData)
 
     # -- protected extension points (TMS's protected virtual *Received methods) ---------------
 
@@ -536,14 +496,11 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         if session.settings.auto_check:
             raise EWebSocketClient("CheckIncoming is for AutoCheckMessages = False; the worker "
                                    "thread already reads this connection")
-        result = session.check_incoming(_ms(self.CheckTimeout))
-        if result is irClose:
-            session.join(_JOIN_MARGIN)
-        return result
+        return session.check_incoming(_ms(self.CheckTimeout))
 
     # -- watchdog -------------------------------------------------------------------------------
 
-    def _session_ended(self, session: ClientSession) -> None:
+    def _session_ended(self, session: ClientWorker) -> None:
         """Home thread, after a session ended: maybe schedule a WatchDog reconnect."""
         watchdog = self.WatchDog
         if session is not self._session or not watchdog.Enabled or session.user_closed:
@@ -556,12 +513,11 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             self._watchdog_failures += 1
         if watchdog.Attempts and self._watchdog_failures >= watchdog.Attempts:
             return
-        delay = min(watchdog.Interval * (2 ** self._watchdog_failures),
-                    max(_WATCHDOG_MAX_DELAY, watchdog.Interval))
-        self._fnc_home.post(self._watchdog_reconnect, (self._watchdog_generation,), self,
+        delay = watchdog.delay(self._watchdog_failures)
+        self.home_queue.post(self._watchdog_reconnect, (self._watchdog_generation,), self,
                             delay=delay)
 
-    def _reconnecting_session(self, session: ClientSession) -> bool:
+    def _reconnecting_session(self, session: ClientWorker) -> bool:
         return session.watchdog
 
     def _watchdog_reconnect(self, generation: int) -> None:

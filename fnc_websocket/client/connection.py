@@ -1,26 +1,18 @@
-"""``TTMSFNCWebSocketClientConnection``: the client's ``AConnection`` and its send path.
+"""``TTMSFNCWebSocketClientConnection``: the client's ``AConnection`` and its sends.
 
-Every frame the client sends is masked with a fresh random key (RFC 6455 §5.3). Sends are
-thread-safe: one lock per connection keeps the frames of one message together.
+Every send is thread-safe and never waits for the network: the message is encoded into masked
+frames on the calling thread and handed to the worker's outgoing queue (see
+:mod:`fnc_websocket.client.outgoing`), bounded by the client's ``SendQueueLimit``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from fnc_websocket.client.frames import (
-    OP_BINARY,
-    OP_CLOSE,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    MaskKeys,
-    encode_frame,
-    encode_frames,
-)
-from fnc_websocket.connection import TTMSFNCWebSocketConnection, frame_payload_sizes
-from fnc_websocket.errors import EWebSocketClientClosed, EWebSocketClientConnectionLost
+from fnc_websocket.connection import TTMSFNCWebSocketConnection
+from fnc_websocket.errors import EWebSocketClientClosed
+from fnc_websocket.messages import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 from fnc_websocket.types import (
     CLOSE_NORMAL,
     SErrCloseSent,
@@ -31,13 +23,9 @@ from fnc_websocket.types import (
 )
 
 if TYPE_CHECKING:
-    import socket
-
-    from fnc_websocket.client.session import ClientSession
+    from fnc_websocket.client.worker import ClientWorker
 
 __all__ = ["TTMSFNCWebSocketClientConnection"]
-
-_JOIN_LIMIT = 65536  # below this total size the frames of a message go out in one write
 
 
 def control_payload(data: str | bytes | bytearray | memoryview, what: str) -> bytes:
@@ -62,22 +50,25 @@ class TTMSFNCWebSocketClientConnection(TTMSFNCWebSocketConnection):
     """
 
     def __init__(self, aOptions: Iterable[TTMSFNCWebsocketOption],
-                 session: ClientSession) -> None:
+                 worker: ClientWorker) -> None:
         super().__init__(aOptions)
-        self._session = session
-        self._sock: socket.socket | None = None
-        self._keys = MaskKeys()
-        self._peer: tuple[str, int] = ("", 0)
+        self._worker = worker
+
+    @property
+    def _sock(self) -> Any:
+        """The connection's socket (None before the handshake or once closed)."""
+        ws = self._worker.ws
+        return ws.sock if ws is not None else None
 
     @property
     def PeerIP(self) -> str:
         """The server's IP address ('' before the TCP connection exists)."""
-        return self._peer[0]
+        return self._worker.peer[0]
 
     @property
     def PeerPort(self) -> int:
         """The server's port (0 before the TCP connection exists)."""
-        return self._peer[1]
+        return self._worker.peer[1]
 
     # -- sending (any thread) -------------------------------------------------------------
 
@@ -146,17 +137,16 @@ class TTMSFNCWebSocketClientConnection(TTMSFNCWebSocketConnection):
             self.SendClose(bytes(aData))
             return
         payload = control_payload(aData, "SendSimpleFrame")
-        with self._send_lock:
-            self._check_can_send()
-            self._write(encode_frame(opcode, payload, True, self._keys.next()))
+        self._worker.send_control(opcode, payload)
 
     def _send_ping(self, data: str | bytes, pong: bool = False) -> None:
-        name = "Pong" if pong else "Ping"
-        payload = control_payload(data, name)
-        with self._send_lock:
-            self._check_can_send()
-            self._write(encode_frame(OP_PONG if pong else OP_PING, payload, True,
-                                     self._keys.next()))
+        payload = control_payload(data, "Pong" if pong else "Ping")
+        self._worker.send_control(OP_PONG if pong else OP_PING, payload)
+
+    @property
+    def SendQueueSize(self) -> int:
+        """Added. Bytes of message payload waiting to be sent (0 when all went out)."""
+        return self._worker.queue.size
 
     # -- internals ------------------------------------------------------------------------
 
@@ -171,63 +161,11 @@ class TTMSFNCWebSocketClientConnection(TTMSFNCWebSocketConnection):
 
     def _send_message(self, opcode: int, payload: bytes | bytearray | memoryview,
                       frame_size: int | None = None) -> None:
-        """Send one message: split into frames of ``frame_size`` (header included), or of the
-        client's FrameSize when None and SplitMessage is set."""
+        """Queue one message: frames of ``frame_size`` bytes (header included), or of the
+        client's FrameSize when None and SplitMessage is set, else one frame."""
         if frame_size is None:
-            frame_size = self._session.split_frame_size()
-        with self._send_lock:
-            self._check_can_send()
-            if frame_size:
-                sizes = frame_payload_sizes(len(payload), frame_size, masked=True)
-                parts = encode_frames(opcode, payload, sizes, self._keys)
-                self._write_all(parts, len(payload))
-            else:
-                self._write(encode_frame(opcode, payload, True, self._keys.next()))
+            frame_size = self._worker.split_frame_size()
+        self._worker.send_message(opcode, payload, frame_size)
 
     def _send_close(self, payload: bytes) -> None:
-        with self._send_lock:
-            self._check_can_send()
-            self._write(encode_frame(OP_CLOSE, payload, True, self._keys.next()))
-            self._close_sent = True
-        self._session.on_close_sent()
-
-    def _send_control(self, opcode: int, payload: bytes) -> bool:
-        """Worker: auto pong / close reply. False when it could not be sent (already closing)."""
-        with self._send_lock:
-            if self._closed or self._close_sent:
-                return False
-            self._write(encode_frame(opcode, payload, True, self._keys.next()))
-            if opcode == OP_CLOSE:
-                self._close_sent = True
-        if opcode == OP_CLOSE:
-            self._session.on_close_sent()
-        return True
-
-    def _write(self, frame: tuple[bytes, bytes]) -> None:
-        header, body = frame
-        sock = self._sock
-        if sock is None:
-            raise EWebSocketClientClosed("cannot send: the connection is closed")
-        try:
-            if len(body) < _JOIN_LIMIT:
-                sock.sendall(header + body)
-            else:
-                sock.sendall(header)
-                sock.sendall(body)
-        except OSError as exc:
-            self._session.on_send_failed(exc)
-            raise EWebSocketClientConnectionLost(f"sending failed: {exc}") from exc
-
-    def _write_all(self, parts: list[bytes], total: int) -> None:
-        sock = self._sock
-        if sock is None:
-            raise EWebSocketClientClosed("cannot send: the connection is closed")
-        try:
-            if total < _JOIN_LIMIT:
-                sock.sendall(b"".join(parts))
-            else:
-                for part in parts:
-                    sock.sendall(part)
-        except OSError as exc:
-            self._session.on_send_failed(exc)
-            raise EWebSocketClientConnectionLost(f"sending failed: {exc}") from exc
+        self._worker.send_close(payload, after_data=True)

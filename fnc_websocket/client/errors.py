@@ -17,7 +17,12 @@ from fnc_websocket.errors import (
     EWebSocketClientMessageTooBig,
     EWebSocketClientPropertyError,
     EWebSocketClientProtocolError,
+    EWebSocketClientProxyAuthError,
+    EWebSocketClientProxyConnectError,
+    EWebSocketClientProxyError,
+    EWebSocketClientProxyTunnelError,
     EWebSocketClientResolveError,
+    EWebSocketClientSendQueueFull,
     EWebSocketClientTimeout,
     EWebSocketClientTLSError,
 )
@@ -27,6 +32,9 @@ __all__ = [
     "EWebSocketClientConnectionLost", "EWebSocketClientHandshakeError",
     "EWebSocketClientHeartBeatTimeout", "EWebSocketClientInvalidPayload",
     "EWebSocketClientMessageTooBig", "EWebSocketClientPropertyError",
-    "EWebSocketClientProtocolError", "EWebSocketClientResolveError", "EWebSocketClientTLSError",
+    "EWebSocketClientProtocolError", "EWebSocketClientProxyAuthError",
+    "EWebSocketClientProxyConnectError", "EWebSocketClientProxyError",
+    "EWebSocketClientProxyTunnelError", "EWebSocketClientResolveError",
+    "EWebSocketClientSendQueueFull", "EWebSocketClientTLSError",
     "EWebSocketClientTimeout",
 ]

@@ -1,7 +1,11 @@
 """The client's opening handshake: the upgrade request it sends and the response it checks.
 
 ``TTMSFNCWebSocketHandshakeRequest`` builds the request lines that ``OnSendHandshake`` may edit;
-``TTMSFNCWebSocketHandshakeResponse`` is the ``AResponse`` of ``OnHandshakeResponse``.
+:func:`request_options` maps the edited lines onto websocket-client's handshake options (an edit
+it cannot express is a problem naming the line); ``TTMSFNCWebSocketHandshakeResponse`` is the
+``AResponse`` of ``OnHandshakeResponse``, and :func:`check_response` adds the checks
+websocket-client leaves out (it verifies the status, ``Upgrade``, ``Connection`` and
+``Sec-WebSocket-Accept``).
 """
 
 from __future__ import annotations
@@ -9,21 +13,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
 
 from fnc_websocket.errors import EWebSocketClientHandshakeError
 from fnc_websocket.handshake import TTMSFNCWebSocketRequest
 from fnc_websocket.types import CurrentWebSocketVersion, MaxheaderCount, SErrTooManyHeaders
 
 __all__ = [
-    "TTMSFNCWebSocketHandshakeRequest", "TTMSFNCWebSocketHandshakeResponse", "accept_key",
-    "check_response", "header_value", "parse_response",
+    "MAX_HEADER_COUNT", "TTMSFNCWebSocketHandshakeRequest", "TTMSFNCWebSocketHandshakeResponse",
+    "accept_key", "check_response", "header_value", "request_options", "response_lines",
 ]
 
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_HEADER_COUNT = MaxheaderCount
 """TMS's ``MaxheaderCount`` (100): a response with more header lines is refused."""
-MAX_HEAD_BYTES = 64 * 1024
 
 
 def accept_key(key: str) -> str:
@@ -111,49 +117,112 @@ class TTMSFNCWebSocketHandshakeResponse:
         return f"<TTMSFNCWebSocketHandshakeResponse {self.StatusCode} {self.StatusText!r}>"
 
 
-def looks_like_tls(data: bytes) -> bool:
-    """True when ``data`` starts like a TLS record (an alert or handshake from a TLS server)."""
-    return len(data) >= 2 and data[0] in (0x15, 0x16) and data[1] == 0x03
+_REQUEST_LINE = re.compile(r"GET (/\S*) HTTP/1\.1")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FIXED = {"sec-websocket-key": "Sec-WebSocket-Key",
+          "sec-websocket-version": "Sec-WebSocket-Version"}
+_REQUIRED = ("upgrade", "connection", "sec-websocket-key", "sec-websocket-version")
 
 
-def parse_response(head: bytes) -> TTMSFNCWebSocketHandshakeResponse:
-    """Parse the response head (status line and headers, without the blank line).
+def request_options(lines: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """websocket-client handshake options for the request ``lines`` (as ``OnSendHandshake`` left
+    them): ``(options, problems)``; each problem names the line that cannot be expressed.
 
-    Raises :class:`EWebSocketClientHandshakeError` for something that is not an HTTP response
-    or has more than 100 header lines (TMS's "Too many response headers").
+    The request line gives the resource; ``Host``/``Origin`` map to ``host``/``origin`` (absent:
+    ``suppress_host``/``suppress_origin``); ``Connection`` to ``connection``; every other line
+    (the key, version and sub-protocols included) goes in ``header`` in order. websocket-client
+    always sends ``GET <path> HTTP/1.1`` and ``Upgrade: websocket`` and needs a key, a version
+    and a Connection line; a header name may appear once.
     """
-    if looks_like_tls(head):
-        raise EWebSocketClientHandshakeError(
-            "the server answered with TLS data: it expects wss:// (set UseSSL = True)")
-    text = head.decode("iso-8859-1")
-    lines = text.split("\r\n")
-    if not lines[0].startswith("HTTP/"):
-        shown = lines[0][:60]
-        raise EWebSocketClientHandshakeError(
-            f"the server's answer is not an HTTP response (starts with {shown!r})")
-    if len(lines) - 1 > MAX_HEADER_COUNT:
-        raise EWebSocketClientHandshakeError(SErrTooManyHeaders)
-    return TTMSFNCWebSocketHandshakeResponse(lines)
+    problems: list[str] = []
+    for i, line in enumerate(lines):
+        if not isinstance(line, str):
+            problems.append(f"line {i} is a {type(line).__name__}, not a str")
+        elif "\r" in line or "\n" in line:
+            problems.append(f"line {i} contains a line break")
+        elif not line.isascii():
+            problems.append(f"line {i} has non-ASCII characters")
+    if problems:
+        return {}, problems
+    options: dict[str, Any] = {"suppress_host": True, "suppress_origin": True}
+    header: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    match = _REQUEST_LINE.fullmatch(lines[0]) if lines else None
+    if match is None:
+        problems.append(f"line 0 {lines[0] if lines else ''!r} cannot be sent: websocket-client "
+                        "sends 'GET <path starting with /> HTTP/1.1'")
+    else:
+        options["resource"] = match.group(1)
+    for i, line in enumerate(lines[1:], 1):
+        name, sep, value = line.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not _TOKEN.fullmatch(name):
+            problems.append(f"line {i} {line!r} is not a 'Name: value' header line")
+            continue
+        key = name.lower()
+        if key in seen:
+            problems.append(f"line {i} {line!r} repeats the header of line {seen[key]}; "
+                            "websocket-client sends each header name once (join the values "
+                            "with ', ')")
+            continue
+        seen[key] = i
+        if key == "host":
+            options.pop("suppress_host")
+            options["host"] = value
+        elif key == "origin":
+            options.pop("suppress_origin")
+            options["origin"] = value
+        elif key == "upgrade":
+            if value.lower() != "websocket":
+                problems.append(f"line {i} {line!r} cannot be sent: websocket-client always "
+                                "sends 'Upgrade: websocket'")
+        elif key == "connection":
+            options["connection"] = f"Connection: {value}"
+        else:
+            header[_FIXED.get(key, name)] = value
+    for key in _REQUIRED:
+        if key not in seen:
+            problems.append(f"the {key.title()} line was removed; websocket-client cannot send "
+                            "the request without it")
+    options["header"] = header
+    return options, problems
 
 
-def check_response(response: TTMSFNCWebSocketHandshakeResponse, key: str,
-                   requested_protocols: Sequence[str], body: bytes = b"") -> None:
-    """Check a response as RFC 6455 §4.1 asks; raise :class:`EWebSocketClientHandshakeError`."""
+def response_lines(status: int, headers: dict[str, str], status_text: str = "") -> list[str]:
+    """The status line and ``Name: value`` lines of a response websocket-client parsed (it keeps
+    lower-case names and the last of repeated ones; names are shown in their usual spelling)."""
+    if not status_text:
+        try:
+            status_text = HTTPStatus(status).phrase
+        except ValueError:
+            status_text = ""
+    lines = [f"HTTP/1.1 {status} {status_text}".rstrip()]
+    lines.extend(f"{_canonical(k)}: {v}" for k, v in headers.items())
+    return lines
+
+
+_WORDS = {"www": "WWW", "websocket": "WebSocket", "md5": "MD5", "etag": "ETag", "te": "TE",
+          "dnt": "DNT", "id": "ID"}
+
+
+def _canonical(name: str) -> str:
+    """A header name in its usual spelling (``sec-websocket-accept`` ->
+    ``Sec-WebSocket-Accept``, ``www-authenticate`` -> ``WWW-Authenticate``)."""
+    return "-".join(_WORDS.get(p, p.capitalize()) for p in name.split("-"))
+
+
+def check_response(response: TTMSFNCWebSocketHandshakeResponse,
+                   requested_protocols: Sequence[str]) -> None:
+    """The checks of RFC 6455 §4.1 websocket-client does not make: at most 100 header lines,
+    the version, no extensions, a sub-protocol that was requested. Raises
+    :class:`EWebSocketClientHandshakeError`."""
 
     def fail(why: str) -> EWebSocketClientHandshakeError:
         return EWebSocketClientHandshakeError(
-            why, response.StatusCode, response.StatusText, response.RawHeaders[1:], body)
+            why, response.StatusCode, response.StatusText, response.RawHeaders[1:])
 
-    if response.StatusCode != 101:
-        raise fail(f"the server refused the upgrade: HTTP {response.StatusCode} "
-                   f"{response.StatusText}".rstrip())
-    if response.Upgrade.lower() != "websocket":
-        raise fail(f"the response's Upgrade header is {response.Upgrade!r}, not 'websocket'")
-    if "upgrade" not in [t.strip().lower() for t in response.Connection.split(",")]:
-        raise fail(f"the response's Connection header is {response.Connection!r}, "
-                   "not 'Upgrade'")
-    if response.Accept != accept_key(key):
-        raise fail("the response's Sec-WebSocket-Accept does not match the request's key")
+    if len(response.RawHeaders) - 1 > MAX_HEADER_COUNT:
+        raise fail(SErrTooManyHeaders)
     if response.Version and response.Version != str(CurrentWebSocketVersion):
         raise fail(f"the server answered Sec-WebSocket-Version {response.Version!r}, not 13")
     if response.Extensions:

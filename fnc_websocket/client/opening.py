@@ -1,10 +1,14 @@
-"""Opening a client connection: resolve, TCP connect, TLS, and the HTTP upgrade handshake.
+"""Opening a client connection with websocket-client's ``WebSocket``: TCP, proxy, TLS, upgrade.
 
-Runs on the session's worker thread. Every step is bounded by ``ConnectTimeout`` and ends at once
-when another thread aborts the session (the socket in progress is registered with the session,
-which shuts it down, and the session's :class:`~fnc_websocket.client.waiting.Wakeup` ends any
-wait). Failures raise the ``EWebSocketClient`` subclass that names the step;
-``OnHandshakeResponse`` runs here, on the worker.
+Runs on the worker thread. websocket-client performs the upgrade handshake (request from the
+``OnSendHandshake`` lines, ``Upgrade``/``Connection``/``Sec-WebSocket-Accept`` checks) and, through
+a proxy (``Proxy``, or the environment with ``Proxy.FromEnvironment``), the TCP connection, the
+tunnel and the TLS wrap (with the client's ``SSLContext``). A direct connection opens its TCP
+socket here instead (``BoundIP``, interruptible by ``Free``/``Disconnect``, and never an
+environment proxy) and wraps TLS with the same context before handing the socket to
+websocket-client. Each step is bounded by ``ConnectTimeout``; failures raise the
+``EWebSocketClient`` subclass naming the step, ``Aborted`` when the worker was stopped.
+``OnHandshakeResponse`` runs here.
 """
 
 from __future__ import annotations
@@ -16,8 +20,19 @@ import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
+import attrs
+import websocket
+
 from fnc.events import VarParam
-from fnc_websocket.client.errors import (
+from fnc_websocket.client.handshake import (
+    TTMSFNCWebSocketHandshakeResponse,
+    check_response,
+    response_lines,
+)
+from fnc_websocket.client.proxy import ProxySettings, proxy_error, proxy_options
+from fnc_websocket.client.tls import describe_tls_error
+from fnc_websocket.errors import (
+    EWebSocketClient,
     EWebSocketClientConnectError,
     EWebSocketClientConnectionLost,
     EWebSocketClientHandshakeError,
@@ -25,200 +40,253 @@ from fnc_websocket.client.errors import (
     EWebSocketClientTimeout,
     EWebSocketClientTLSError,
 )
-from fnc_websocket.client.handshake import (
-    MAX_HEAD_BYTES,
-    check_response,
-    looks_like_tls,
-    parse_response,
-)
-from fnc_websocket.client.tls import describe_tls_error
-from fnc_websocket.client.waiting import Aborted, poll
+from fnc_websocket.types import TTMSFNCWebsocketOption
 
 if TYPE_CHECKING:
-    from fnc_websocket.client.session import ClientSession
+    from fnc_websocket.client.worker import ClientWorker
 
-__all__ = ["open_connection"]
+__all__ = ["Aborted", "ClientSettings", "open_websocket"]
 
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, 10035}
 
 
-def open_connection(session: ClientSession) -> tuple[socket.socket, bytes]:
-    """Connect and handshake; return the (TLS) socket and the bytes received after the 101
-    response. Raises ``EWebSocketClient`` subclasses, or :class:`Aborted` when stopped."""
-    return _Opener(session).open()
+@attrs.frozen(eq=False)
+class ClientSettings:
+    """What ``Connect`` captured from the properties for one attempt (read without locks)."""
+
+    host: str
+    port: int
+    handshake_options: dict[str, Any]
+    protocols: tuple[str, ...]
+    ssl_context: ssl.SSLContext | None
+    connect_timeout: float
+    bound_ip: str
+    auto_check: bool
+    max_message_size: int
+    options: frozenset[TTMSFNCWebsocketOption]
+    close_timeout: float
+    heartbeat_interval: float  # 0: no heartbeat
+    heartbeat_timeout: float
+    send_queue_limit: int
+    proxy: ProxySettings | None
+    proxy_from_environment: bool
+    thread_name: str
 
 
-class _Opener:
-    def __init__(self, session: ClientSession) -> None:
-        self.session = session
-        self.s = session.settings
+class Aborted(Exception):
+    """The worker was asked to stop (Disconnect, Free, exit); never reaches the application."""
 
-    def open(self) -> tuple[socket.socket, bytes]:
-        s = self.s
-        deadline = time.monotonic() + s.connect_timeout
+
+def open_websocket(worker: ClientWorker) -> websocket.WebSocket:
+    """Connect and handshake; return the open ``WebSocket``."""
+    s = worker.settings
+    deadline = time.monotonic() + s.connect_timeout
+    context = s.ssl_context
+    sslopt = {"context": _WorkerContext(context, worker, deadline)} if context else None
+    ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True)
+    options = dict(s.handshake_options)
+    resource = options.pop("resource")
+    host = f"[{s.host}]" if ":" in s.host else s.host
+    url = f"{'wss' if context else 'ws'}://{host}:{s.port}{resource}"
+    options["redirect_limit"] = 0
+    options["timeout"] = s.connect_timeout
+    via_proxy = s.proxy is not None or s.proxy_from_environment
+    phase = "TCP connect"
+    try:
+        if via_proxy:
+            if s.proxy is not None:
+                options.update(proxy_options(s.proxy, s.connect_timeout))
+            worker.ws = ws
+            phase = "proxy"
+        else:
+            sock = _tcp_connect(worker, deadline)
+            if context is not None:
+                sock = _WorkerContext(context, worker, deadline).wrap_socket(
+                    sock, server_hostname=s.host)
+            sock.settimeout(max(0.001, deadline - time.monotonic()))
+            options["socket"] = sock
+            worker.ws = ws
+            phase = "handshake"
+        ws.connect(url, **options)
+    except (Aborted, EWebSocketClient):
+        _close(ws)
+        raise
+    except Exception as exc:
+        _close(ws)
+        if worker.stop_requested:
+            raise Aborted from exc
+        if via_proxy and ws.sock is None:
+            raise proxy_error(exc, s.proxy, s.host, s.port, s.connect_timeout) from exc
+        raise _handshake_error(exc, worker, phase) from exc
+    if worker.stop_requested:
+        _close(ws)
+        raise Aborted
+    try:
+        _accept(ws, worker)
+    except BaseException:
+        _close(ws)
+        raise
+    return ws
+
+
+def _accept(ws: websocket.WebSocket, worker: ClientWorker) -> None:
+    status = ws.getstatus()
+    headers = ws.getheaders() or {}
+    response = TTMSFNCWebSocketHandshakeResponse(response_lines(status, headers))
+    if status != 101:
+        raise EWebSocketClientHandshakeError(
+            f"the server refused the upgrade: HTTP {status} {response.StatusText}".rstrip(),
+            status, response.StatusText, response.RawHeaders[1:])
+    check_response(response, worker.settings.protocols)
+    comp = worker.component()
+    if comp is None:
+        raise Aborted
+    allow = VarParam(True)
+    if not worker.silent:
+        type(comp).OnHandshakeResponse.fire(comp, response, allow)
+    if worker.stop_requested:
+        raise Aborted
+    if not allow.Value:
+        raise EWebSocketClientHandshakeError(
+            "the OnHandshakeResponse handler refused the response (AAllow = False)",
+            response.StatusCode, response.StatusText, response.RawHeaders[1:])
+    worker.protocol = response.Protocol
+
+
+def _close(ws: websocket.WebSocket) -> None:
+    sock = ws.sock
+    ws.sock = None
+    if sock is not None:
         try:
-            infos = socket.getaddrinfo(s.host, s.port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise EWebSocketClientResolveError(
-                f"cannot resolve HostName {s.host!r}: {exc.strerror}") from exc
-        except UnicodeError as exc:
-            raise EWebSocketClientResolveError(
-                f"cannot resolve HostName {s.host!r}: {exc}") from exc
-        if self.session.stop_requested:
-            raise Aborted
-        sock = self._tcp_connect(infos, deadline)
-        self.session.conn._peer = sock.getpeername()[:2]
-        if s.ssl_context is not None:
-            sock = self._tls_handshake(sock, deadline)
-        rest = self._http_upgrade(sock, deadline)
-        return sock, rest
+            sock.close()
+        except OSError:
+            pass
 
-    def _tcp_connect(self, infos: list[Any], deadline: float) -> socket.socket:
-        s = self.s
-        session = self.session
-        errors: list[OSError] = []
-        for family, type_, proto, _name, addr in infos:
-            if s.bound_ip and (":" in s.bound_ip) != (family == socket.AF_INET6):
-                continue
-            sock = socket.socket(family, type_, proto)
-            session.set_socket(sock)
-            try:
-                if session.stop_requested:
-                    raise Aborted
-                if s.bound_ip:
-                    sock.bind((s.bound_ip, 0))
-                sock.setblocking(False)
-                err = sock.connect_ex(addr)
-                if err in _IN_PROGRESS:
-                    self._wait_io(sock, True, deadline, "TCP connect")
-                    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                if err:
-                    raise OSError(err, os.strerror(err))
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                return sock
-            except OSError as exc:
-                sock.close()
-                errors.append(exc)
-            except BaseException:
-                sock.close()
-                raise
-        if session.stop_requested:
-            raise Aborted
-        if not errors:
-            raise EWebSocketClientConnectError(
-                f"cannot connect to {s.host}:{s.port}: no address of the BoundIP family "
-                f"({s.bound_ip})")
-        last = errors[-1]
-        why = last.strerror or str(last)
+
+# -- the direct TCP connection ------------------------------------------------------------
+
+def _tcp_connect(worker: ClientWorker, deadline: float) -> socket.socket:
+    s = worker.settings
+    try:
+        infos = socket.getaddrinfo(s.host, s.port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        why = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise EWebSocketClientResolveError(
+            f"cannot resolve HostName {s.host!r}: {why}") from exc
+    errors: list[OSError] = []
+    for family, type_, proto, _name, addr in infos:
+        if s.bound_ip and (":" in s.bound_ip) != (family == socket.AF_INET6):
+            continue
+        sock = socket.socket(family, type_, proto)
+        worker.set_socket(sock)
+        try:
+            if worker.stop_requested:
+                raise Aborted
+            if s.bound_ip:
+                sock.bind((s.bound_ip, 0))
+            sock.setblocking(False)
+            err = sock.connect_ex(addr)
+            if err in _IN_PROGRESS:
+                worker.wait_io(sock, True, deadline, "TCP connect")
+                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                raise OSError(err, os.strerror(err))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            worker.peer = sock.getpeername()[:2]
+            return sock
+        except OSError as exc:
+            sock.close()
+            errors.append(exc)
+        except BaseException:
+            sock.close()
+            raise
+    if worker.stop_requested:
+        raise Aborted
+    if not errors:
         raise EWebSocketClientConnectError(
-            f"cannot connect to {s.host}:{s.port}: {why}") from last
+            f"cannot connect to {s.host}:{s.port}: no address of the BoundIP family "
+            f"({s.bound_ip})")
+    last = errors[-1]
+    raise EWebSocketClientConnectError(
+        f"cannot connect to {s.host}:{s.port}: {last.strerror or last}") from last
 
-    def _tls_handshake(self, sock: socket.socket, deadline: float) -> socket.socket:
-        s = self.s
-        assert s.ssl_context is not None
+
+class _WorkerContext:
+    """The client's ``SSLContext`` as websocket-client calls it: the TLS socket is registered
+    with the worker (so that ``Free`` ends its handshake), the handshake is bounded by the
+    connect deadline, and its failure is an ``EWebSocketClientTLSError`` saying what to do."""
+
+    def __init__(self, context: ssl.SSLContext, worker: ClientWorker, deadline: float) -> None:
+        self._context = context
+        self._worker = worker
+        self._deadline = deadline
+
+    def wrap_socket(self, sock: socket.socket, server_hostname: str | None = None,
+                    **_options: Any) -> ssl.SSLSocket:
+        worker = self._worker
         try:
-            tls = s.ssl_context.wrap_socket(sock, server_hostname=s.server_hostname or None,
+            tls = self._context.wrap_socket(sock, server_hostname=server_hostname or None,
                                             do_handshake_on_connect=False)
         except (ssl.SSLError, ValueError) as exc:
-            sock.close()
             raise EWebSocketClientTLSError(f"TLS setup failed: {exc}") from exc
-        self.session.set_socket(tls)
-        self.session.tls = True
+        worker.set_socket(tls)
+        worker.tls = True
+        tls.setblocking(False)
         while True:
             try:
                 tls.do_handshake()
-                return tls
+                break
             except ssl.SSLWantReadError:
-                self._wait_io(tls, False, deadline, "TLS handshake")
+                worker.wait_io(tls, False, self._deadline, "TLS handshake")
             except ssl.SSLWantWriteError:
-                self._wait_io(tls, True, deadline, "TLS handshake")
+                worker.wait_io(tls, True, self._deadline, "TLS handshake")
             except (ssl.SSLError, OSError) as exc:
-                if self.session.stop_requested:
+                if worker.stop_requested:
                     raise Aborted from exc
                 raise EWebSocketClientTLSError(describe_tls_error(exc)) from exc
+        tls.settimeout(max(0.001, self._deadline - time.monotonic()))
+        return tls
 
-    def _http_upgrade(self, sock: socket.socket, deadline: float) -> bytes:
-        session = self.session
-        view = memoryview(self.s.request)
-        while view:
-            try:
-                n = sock.send(view)
-                view = view[n:]
-            except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
-                self._wait_io(sock, True, deadline, "handshake")
-            except OSError as exc:
-                if session.stop_requested:
-                    raise Aborted from exc
-                raise EWebSocketClientConnectionLost(
-                    f"the connection broke while sending the upgrade request: {exc}") from exc
-        buf = bytearray()
-        while True:
-            end = buf.find(b"\r\n\r\n")
-            if end >= 0:
-                break
-            if len(buf) > MAX_HEAD_BYTES:
-                raise EWebSocketClientHandshakeError(
-                    f"the server's response headers exceed {MAX_HEAD_BYTES} bytes")
-            if looks_like_tls(bytes(buf[:2])):
-                raise EWebSocketClientHandshakeError(
-                    "the server answered with TLS data: it expects wss:// (set UseSSL = True)")
-            try:
-                data = sock.recv(65536)
-            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                self._wait_io(sock, False, deadline, "handshake")
-                continue
-            except OSError as exc:
-                if session.stop_requested:
-                    raise Aborted from exc
-                raise EWebSocketClientHandshakeError(
-                    f"the server reset the connection during the handshake{self._tls_hint()}"
-                ) from exc
-            if not data:
-                if session.stop_requested:
-                    raise Aborted
-                raise EWebSocketClientHandshakeError(
-                    f"the server closed the connection during the handshake{self._tls_hint()}")
-            buf += data
-        head = bytes(buf[:end])
-        rest = bytes(buf[end + 4:])
-        response = parse_response(head)
-        check_response(response, self.s.key, self.s.protocols, rest[:MAX_HEAD_BYTES])
-        comp = session.component()
-        if comp is None:
-            raise Aborted
-        allow = VarParam(True)
-        if not session.silent:
-            type(comp).OnHandshakeResponse.fire(comp, response, allow)
-        if session.stop_requested:
-            raise Aborted
-        if not allow.Value:
-            raise EWebSocketClientHandshakeError(
-                "the OnHandshakeResponse handler refused the response (AAllow = False)",
-                response.StatusCode, response.StatusText, response.RawHeaders[1:])
-        session.protocol = response.Protocol
-        return rest
 
-    def _tls_hint(self) -> str:
-        return "" if self.session.tls else " (is it a wss:// server? then set UseSSL = True)"
+# -- errors of websocket-client's connect -------------------------------------------------
 
-    def _wait_io(self, sock: socket.socket, write: bool, deadline: float, phase: str) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise self._connect_timeout(phase)
-        wakeup = self.session.wakeup
-        if write:
-            r, w = poll([wakeup.reader], [sock], remaining)
-        else:
-            r, w = poll([wakeup.reader, sock], [], remaining)
-        if wakeup.fd in r:
-            wakeup.drain()
-        if self.session.stop_requested:
-            raise Aborted
-        if not r and not w:
-            raise self._connect_timeout(phase)
-
-    def _connect_timeout(self, phase: str) -> EWebSocketClientTimeout:
-        ms = round(self.s.connect_timeout * 1000)
+def _handshake_error(exc: BaseException, worker: ClientWorker, phase: str) -> EWebSocketClient:
+    s = worker.settings
+    tls_hint = "" if worker.tls else " (is it a wss:// server? then set UseSSL = True)"
+    if isinstance(exc, websocket.WebSocketBadStatusException):
+        text = exc.status_message or ""
+        lines = response_lines(exc.status_code, exc.resp_headers or {}, text)[1:]
+        body = exc.resp_body if isinstance(exc.resp_body, bytes) else b""
+        return EWebSocketClientHandshakeError(
+            f"the server refused the upgrade: HTTP {exc.status_code} {text}".rstrip(),
+            exc.status_code, text, lines, body)
+    if isinstance(exc, (websocket.WebSocketTimeoutException, TimeoutError)):
+        ms = round(s.connect_timeout * 1000)
         return EWebSocketClientTimeout(
-            f"{phase} with {self.s.host}:{self.s.port} did not finish within the connect "
-            f"timeout ({ms} ms, ConnectTimeout)")
+            f"{phase} with {s.host}:{s.port} did not finish within the connect timeout "
+            f"({ms} ms, ConnectTimeout)")
+    if isinstance(exc, websocket.WebSocketConnectionClosedException):
+        return EWebSocketClientHandshakeError(
+            f"the server closed the connection during the handshake{tls_hint}")
+    if isinstance(exc, ssl.SSLError):
+        return EWebSocketClientTLSError(describe_tls_error(exc))
+    if isinstance(exc, ConnectionError):
+        return EWebSocketClientHandshakeError(
+            f"the server reset the connection during the handshake{tls_hint}")
+    if isinstance(exc, websocket.WebSocketAddressException):
+        return EWebSocketClientResolveError(f"cannot resolve HostName {s.host!r}: {exc}")
+    text = str(exc)
+    if text.startswith("Invalid status line"):
+        shown = text.partition(": ")[2][:60]
+        return EWebSocketClientHandshakeError(
+            f"the server's answer is not an HTTP response (starts with {shown}){tls_hint}")
+    if text.startswith("Invalid header line") and ("\\x15\\x03" in text or "\\x16\\x03" in text):
+        return EWebSocketClientHandshakeError(
+            "the server answered with TLS data: it expects wss:// (set UseSSL = True)")
+    if text == "Invalid WebSocket Header":
+        return EWebSocketClientHandshakeError(
+            "the server's 101 response is not a valid upgrade: its Upgrade, Connection or "
+            "Sec-WebSocket-Accept header is wrong (websocket-client refused it)", 101)
+    if isinstance(exc, OSError):
+        return EWebSocketClientConnectionLost(f"the connection broke during the {phase}: {exc}")
+    return EWebSocketClientHandshakeError(f"the upgrade handshake failed: {exc}")

@@ -1,114 +1,207 @@
-"""The worker's read loop (``AutoCheckMessages = True``): blocking waits, no polling interval.
+"""What the client's worker does with the bytes it reads: websocket-client's parser, then messages.
 
-The worker waits on its socket and on the session's wake-up socket together; data is handled the
-moment it arrives, another thread ends the wait at once (``Disconnect``, ``Free``), and the wait
-is bounded by the next deadline (a heartbeat ping or pong, the close reply), which is checked
-when a wait ends without data.
+:class:`IncomingFrames` belongs to one worker and runs on its thread. websocket-client's frame
+parser (its ``frame_buffer`` class: header, length, RSV bits, opcodes, close-frame rules) gets a
+buffered reader (:class:`_BufferedFrames` replaces its ``recv_strict``): each ``recv`` of the
+socket returns a whole burst (up to 256 KiB) and the parser takes its frames out of it, so small
+pipelined messages cost no syscall each; the parser's state survives the end of a burst, and a
+frame's declared length is checked against ``MaxMessageSize`` as soon as its header is in,
+before its payload is buffered.
+
+Each frame then goes through :mod:`fnc_websocket.messages`: control frames (never fragmented, at
+most 125 bytes; a masked frame is refused), fragment order, linear reassembly, strict UTF-8.
+Pings are answered (unless ``twsoManualPong``), the server's close is answered (unless
+``twsoManualClose``), and every message and control frame becomes a
+:class:`~fnc_websocket.messages.Received` item for the worker. A violation fails the connection
+with 1002, 1007 or 1009 (:func:`client_error` names the ``EWebSocketClient`` subclass).
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
+import ssl
+from typing import TYPE_CHECKING, Any
 
-from fnc_websocket.client.errors import (
+import websocket
+from websocket import frame_buffer
+
+from fnc_websocket.client.outgoing import encode_frame
+from fnc_websocket.errors import (
     EWebSocketClient,
     EWebSocketClientInvalidPayload,
     EWebSocketClientMessageTooBig,
     EWebSocketClientProtocolError,
-    EWebSocketClientTimeout,
 )
-from fnc_websocket.client.frames import OP_PING
-from fnc_websocket.client.waiting import Aborted, CloseDone, poll
+from fnc_websocket.messages import (
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    InvalidUTF8,
+    MessageError,
+    MessageTooBig,
+    Reassembler,
+    Received,
+    check_control_frame,
+    parse_close,
+)
+from fnc_websocket.types import CLOSE_NO_STATUS, twsoFrameByFrame, twsoManualClose, twsoManualPong
 
 if TYPE_CHECKING:
-    from fnc_websocket.client.session import ClientSession
+    from fnc_websocket.client.worker import ClientWorker
 
-__all__ = ["read_until_closed", "wait_readable"]
+__all__ = ["IncomingFrames", "client_error"]
 
-_MAX_WAIT = 30.0  # longest single wait slice of the worker; wake-ups are normally immediate
+_BURST = 256 * 1024  # bytes one recv may return
 
 
-def read_until_closed(session: ClientSession) -> EWebSocketClient | None:
-    """Read and handle frames until the connection ends; return the error to report (None for
-    a clean end or a stop that was asked for)."""
-    reader = session.reader
-    assert reader is not None
-    closing = session.closing
-    handle = session.incoming.handle
+class _NeedData(Exception):
+    """The burst is used up: websocket-client's parser resumes with the next one."""
 
-    def wait() -> None:
-        wait_readable(session)
 
-    error: EWebSocketClient | None = None
-    try:
-        while not session.stop_requested:
+class _BufferedFrames(frame_buffer):
+    """websocket-client's frame parser with a buffered reader: ``recv_strict`` (the parser's
+    only way to get bytes) cuts them out of the current burst. When a burst ends inside a
+    header or payload, the bytes so far wait in ``_partial`` and :class:`_NeedData` stops the
+    parser; its state (header, length, mask) survives, and the next burst completes the same
+    ``recv_strict`` call. Everything else (header bits, lengths, RSV, opcodes, close rules) is
+    websocket-client's."""
+
+    def __init__(self) -> None:
+        super().__init__(self._no_recv, skip_utf8_validation=True)
+        self._buf = b""
+        self._pos = 0
+        self._partial: bytearray | None = None
+
+    @staticmethod
+    def _no_recv(_bufsize: int) -> bytes:
+        raise _NeedData
+
+    def feed(self, data: bytes) -> None:
+        self._buf = data
+        self._pos = 0
+
+    def recv_strict(self, bufsize: int) -> bytes:
+        pos = self._pos
+        buf = self._buf
+        partial = self._partial
+        if partial is None:
+            end = pos + bufsize
+            if end <= len(buf):
+                self._pos = end
+                return buf if pos == 0 and end == len(buf) else buf[pos:end]
+            self._partial = bytearray(buf[pos:])
+            self._pos = len(buf)
+            raise _NeedData
+        take = buf[pos:pos + bufsize - len(partial)]
+        partial += take
+        self._pos = pos + len(take)
+        if len(partial) < bufsize:
+            raise _NeedData
+        self._partial = None
+        return bytes(partial)
+
+
+class IncomingFrames:
+    """Bytes in, :class:`Received` items out, for one worker; see the module docstring."""
+
+    def __init__(self, worker: ClientWorker) -> None:
+        options = worker.settings.options
+        self._worker = worker
+        self._reassembler = Reassembler(worker.settings.max_message_size,
+                                        twsoFrameByFrame in options)
+        self._manual_pong = twsoManualPong in options
+        self._manual_close = twsoManualClose in options
+        self._frames = _BufferedFrames()
+
+    def attach(self, ws: websocket.WebSocket) -> None:
+        """Parse ``ws``'s frames with its parser class, fed from our bursts."""
+        ws.frame_buffer = self._frames
+
+    def read_burst(self, sock: Any) -> bool:
+        """Read what the socket has (one recv per burst) and handle the frames in it; True
+        when more may be waiting (read again without waiting: TLS may hold decrypted bytes
+        that poll cannot see). Raises ``EOFError`` when the server closed TCP, ``OSError``
+        when the socket broke."""
+        worker = self._worker
+        for _ in range(64):
             try:
-                fin, opcode, payload = reader.read_frame(wait)
-            except (EWebSocketClientProtocolError, EWebSocketClientMessageTooBig):
-                closing.stream_broken = True  # the rest of the stream cannot be framed
-                raise
-            handle(fin, opcode, payload)
-    except Aborted:
-        pass
-    except (EWebSocketClientProtocolError, EWebSocketClientInvalidPayload,
-            EWebSocketClientMessageTooBig) as exc:
-        closing.fail(exc)
-    except EWebSocketClientTimeout as exc:
-        error = exc
-    except CloseDone:
-        pass
-    except (EOFError, OSError) as exc:
-        error = closing.lost(exc)
-    except EWebSocketClient as exc:
-        error = exc
-    return error
+                data = sock.recv(_BURST)
+            except (BlockingIOError, InterruptedError, ssl.SSLWantReadError,
+                    ssl.SSLWantWriteError):
+                return False
+            if not data:
+                raise EOFError
+            if worker.failing:
+                continue  # failing: discard until the server closes
+            self._frames.feed(data)
+            self._parse()
+            if not worker.tls and len(data) < _BURST:
+                return False  # a plain socket had no more
+        return True
 
+    def _parse(self) -> None:
+        frames = self._frames
+        worker = self._worker
+        try:
+            while True:
+                try:
+                    frame = frames.recv_frame()
+                except _NeedData:
+                    if frames.header is not None and frames.length is not None:
+                        opcode = frames.header[4]
+                        if opcode >= 0x8:
+                            check_control_frame(opcode, True, frames.length)
+                        else:
+                            self._reassembler.check_header(opcode, frames.length)
+                    return
+                self._on_frame(frame)
+                if worker.failing:
+                    return
+        except (MessageError, InvalidUTF8, websocket.WebSocketProtocolException) as exc:
+            worker.fail(client_error(exc))
 
-def wait_readable(session: ClientSession) -> None:
-    """Block until the socket has data; raise :class:`Aborted` when stopped, or what a due
-    deadline raises (close reply overdue, heartbeat pong overdue)."""
-    sock = session.sock
-    assert sock is not None
-    wakeup = session.wakeup
-    poller = session.poller
-    while True:
-        if session.stop_requested:
-            raise Aborted
-        if session.tls and sock.pending():  # type: ignore[attr-defined]
+    def _on_frame(self, frame: Any) -> None:
+        worker = self._worker
+        opcode = frame.opcode
+        data = frame.data
+        if frame.mask_value:
+            raise websocket.WebSocketProtocolException("the server sent a masked frame")
+        if opcode < 0x8:
+            if not worker.peer_closed:
+                item = self._reassembler.feed(opcode, bool(frame.fin), data)
+                if item is not None:
+                    worker.received(item)
             return
-        timeout = _wait_timeout(session)
-        if poller is not None:
-            events = poller.poll(timeout * 1000.0)
-            ready = False
-            for fd, _ev in events:
-                if fd == wakeup.fd:
-                    wakeup.drain()
-                else:
-                    ready = True
-        else:  # pragma: no cover - Windows
-            r, _w = poll([wakeup.reader, sock], [], timeout)
-            if wakeup.fd in r:
-                wakeup.drain()
-            ready = sock.fileno() in r
-        if session.stop_requested:
-            raise Aborted
-        if ready:
-            return
-        _check_deadlines(session)
+        check_control_frame(opcode, bool(frame.fin), len(data))
+        queue = worker.queue
+        if opcode == OP_PING:
+            if not self._manual_pong and not worker.peer_closed:
+                queue.put_control(encode_frame(OP_PONG, data), replace_pong=True)
+            worker.received(Received("PingReceived", (data,)))
+        elif opcode == OP_PONG:
+            worker.pong_deadline = None
+            worker.received(Received("PongReceived", (data,)))
+        elif not worker.peer_closed:
+            code, reason = parse_close(data)
+            worker.peer_closed = True
+            worker.close_code, worker.close_reason = code, reason
+            if not queue.close_queued and not self._manual_close:
+                reply = b"" if code == CLOSE_NO_STATUS else data[:2]
+                queue.put_close(encode_frame(OP_CLOSE, reply), after_data=False)
+                worker.conn._close_sent = True
+            worker.received(Received("CloseReceived", (data,)))
+            if queue.close_queued:
+                worker.expect_eof()
 
 
-def _wait_timeout(session: ClientSession) -> float:
-    now = time.monotonic()
-    timeout = _MAX_WAIT
-    for due in (session.closing.deadline, *session.heartbeat.deadlines()):
-        if due is not None:
-            timeout = min(timeout, due - now)
-    return max(0.0, timeout)
-
-
-def _check_deadlines(session: ClientSession) -> None:
-    now = time.monotonic()
-    session.closing.check_deadline(now)
-    conn = session.conn
-    session.heartbeat.check(now, lambda payload: conn._send_control(OP_PING, payload))
+def client_error(exc: BaseException) -> EWebSocketClient:
+    """The ``OnError`` cause for what the server sent wrong (its ``CloseCode``: 1002/1007/1009)."""
+    text = str(exc).replace("the peer", "the server", 1)
+    if isinstance(exc, InvalidUTF8):
+        return EWebSocketClientInvalidPayload(
+            f"the server sent a text message that is not valid UTF-8 ({exc.reason} at byte "
+            f"{exc.position})")
+    if isinstance(exc, MessageTooBig):
+        return EWebSocketClientMessageTooBig(text)
+    if isinstance(exc, websocket.WebSocketProtocolException):
+        return EWebSocketClientProtocolError(f"the server broke RFC 6455: {text}")
+    return EWebSocketClientProtocolError(text)

@@ -47,7 +47,7 @@ from websockets.protocol import CONNECTING as CONNECTING_STATE
 from websockets.server import ServerProtocol
 from websockets.sync.server import Server, ServerConnection
 
-from fnc_websocket._payload import Utf8FragmentDecoder, decode_text
+from fnc_websocket.messages import Utf8FragmentDecoder, decode_text
 
 __all__ = [
     "BINARY", "CLOSE", "CONT", "END_OF_STREAM", "PING", "PONG", "TEXT", "DecodedText",

@@ -446,3 +446,39 @@ def test_reconnect_from_on_disconnect(client_echo, client_factory):
     wait_until(lambda: len(connects) == 3 and not c.Active)
     assert len({id(x) for x in connects}) == 3  # a new AConnection per attempt
     assert rec.count("OnDisconnect") == 0  # our handler replaced the recorder's
+
+
+def test_send_handshake_edits_map_onto_websocket_client_options(client_echo, client_factory):
+    c = client_factory(client_echo.port, Origin="http://origin.example")
+    rec = Recorder(c)
+
+    def edit(Sender, AHeaders):
+        AHeaders[:] = [line for line in AHeaders if not line.startswith("Origin:")]
+        AHeaders[AHeaders.index(next(h for h in AHeaders if h.startswith("Host:")))] = \
+            "Host: virtual.example"
+        AHeaders[0] = "GET /edited?q=1 HTTP/1.1"
+        AHeaders.append("X-Token: abc")
+
+    c.OnSendHandshake = edit
+    c.Connect()
+    rec.wait_for("OnConnect")
+    request = client_echo.requests[-1]
+    assert request.path == "/edited?q=1"
+    assert request.headers["Host"] == "virtual.example"
+    assert "Origin" not in request.headers  # a removed line is not sent
+    assert request.headers["X-Token"] == "abc"
+
+
+@pytest.mark.parametrize("edit, line", [
+    (lambda H: H.__setitem__(0, "POST / HTTP/1.1"), "line 0"),
+    (lambda H: H.append("X-A: 1") or H.append("x-a: 2"), "repeats the header"),
+    (lambda H: H.remove("Upgrade: websocket"), "Upgrade"),
+    (lambda H: H.__setitem__(H.index("Upgrade: websocket"), "Upgrade: h2c"), "Upgrade"),
+    (lambda H: H.append("no colon here"), "not a 'Name: value'"),
+])
+def test_send_handshake_edits_that_cannot_be_sent_name_the_line(client_factory, edit, line):
+    c = client_factory(9)
+    c.OnSendHandshake = lambda Sender, AHeaders: edit(AHeaders)
+    with pytest.raises(EWebSocketClientPropertyError, match="OnSendHandshake") as info:
+        c.Connect()
+    assert line in str(info.value) and not c.Active

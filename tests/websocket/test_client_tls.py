@@ -150,3 +150,23 @@ def test_tls_client_to_plain_server(client_echo, client_factory):
     error = rec.error()
     assert isinstance(error, EWebSocketClientTLSError)
     assert "UseSSL = False" in str(error) or "closed the connection" in str(error)
+
+
+def test_tls_bursts_and_large_messages_arrive_whole_and_in_order(client_tls_server, client_pems,
+                                                                client_factory):
+    """Over TLS the worker writes every frame and reads until the TLS layer is empty: many
+    small pipelined messages and a 3 MiB one all come back, in order."""
+    c = client_factory(client_tls_server.port, UseSSL=True,
+                       RootCertificateFile=client_pems[1]["ca"], MaxMessageSize=0)
+    rec = Recorder(c)
+    c.Connect()
+    rec.wait_for("OnConnect")
+    big = bytes(range(256)) * (3 * 4096)
+    for i in range(300):
+        c.Send(f"m{i}")
+    c.Send(big)
+    c.Send("last")
+    rec.wait_for("OnMessageReceived", 301, timeout=20)
+    assert [m[1] for m in rec.of("OnMessageReceived")] == [f"m{i}" for i in range(300)] + ["last"]
+    assert rec.of("OnBinaryDataReceived")[0][1] == big
+    assert c.SendQueueSize == 0

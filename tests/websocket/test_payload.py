@@ -10,13 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fnc_websocket import _payload
-from fnc_websocket._payload import (
-    CLOSE_INVALID_PAYLOAD,
-    InvalidUTF8,
-    Utf8FragmentDecoder,
-    decode_text,
-    mask,
-)
+from fnc_websocket._payload import mask
+from fnc_websocket.messages import InvalidUTF8, Utf8FragmentDecoder, decode_text
+from fnc_websocket.types import CLOSE_INVALID_PAYLOAD
 
 KEY = b"\x37\xfa\x21\x3d"
 

@@ -344,7 +344,7 @@ def test_client_override_transforms_and_swallows_on_the_worker() -> None:
             assert {"BinaryDataReceived", "PingReceived", "PongReceived",
                     "CloseReceived"} <= set(names)
             # The overrides run on the client's worker; the events are marshaled home.
-            worker = client.Connection._session.thread.name
+            worker = client.Connection._worker.thread.name
             assert {t for _n, _d, t in client.calls} == {worker}
             assert worker != threading.current_thread().name
             assert rec.threads() == {threading.current_thread().name}

@@ -1,0 +1,528 @@
+"""The client's worker: one thread per connection attempt, around websocket-client's ``WebSocket``.
+
+Each ``Connect`` creates a :class:`ClientWorker`. Its thread opens the connection
+(:mod:`~fnc_websocket.client.opening`), fires ``OnConnect``, then serves the socket until the
+connection ends: it waits (``poll``) on the socket, on its wake-up socket pair and on the next
+deadline together, so data is handled when it arrives, another thread's request (a send to
+write, ``Disconnect``, ``Free``) is seen at once, and a heartbeat ping, an overdue pong or an
+unanswered close is acted on in time whatever the peer does.
+
+Reading: :class:`~fnc_websocket.client.reading.IncomingFrames` (websocket-client's frame parser
+on a buffered reader, then :mod:`fnc_websocket.messages`). Writing:
+:class:`~fnc_websocket.client.outgoing.OutgoingQueue`.
+
+Items for the application (messages, control frames) go to the component's protected
+``*Received`` methods on this thread (``AutoCheckMessages``), or wait in an inbox that
+``CheckIncoming`` empties on the caller's thread (manual mode). Exactly one ``OnDisconnect``
+fires per worker. The worker holds a weak reference to its component; interpreter exit stops
+every live worker.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import select
+import socket
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import websocket
+
+from fnc.application import Application
+from fnc.exceptions import EComponentError
+from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
+from fnc_websocket.client.opening import Aborted, ClientSettings, open_websocket
+from fnc_websocket.client.outgoing import OutgoingQueue, encode_frame, encode_message
+from fnc_websocket.client.reading import IncomingFrames
+from fnc_websocket.errors import (
+    EWebSocketClient,
+    EWebSocketClientConnectionLost,
+    EWebSocketClientHeartBeatTimeout,
+    EWebSocketClientTimeout,
+)
+from fnc_websocket.messages import (
+    OP_CLOSE,
+    OP_PING,
+    Received,
+    dispatch,
+)
+from fnc_websocket.types import (
+    CLOSE_ABNORMAL,
+    TTMSFNCWebSocketIncomingResult,
+    irClose,
+    irNone,
+    irOK,
+)
+
+__all__ = ["ClientSettings", "ClientWorker", "stop_all_workers"]  # ClientSettings: re-export
+
+log = logging.getLogger("fnc_websocket.client")
+
+_MAX_WAIT = 30.0  # longest single poll; wake-ups are normally immediate
+_INBOX_LIMIT = 16 * 1024 * 1024  # manual mode: stop reading while this much waits
+_END = Received("", ())  # inbox marker: the connection ended
+
+
+class _Ended(Exception):
+    """The connection is over; ``error`` is what to report (None: a clean end)."""
+
+    def __init__(self, error: EWebSocketClient | None = None) -> None:
+        self.error = error
+
+
+class ClientWorker:
+    """One connection attempt and its thread; see the module docstring."""
+
+    def __init__(self, component: Any, settings: ClientSettings) -> None:
+        self._ref = weakref.ref(component)
+        self.settings = settings
+        self.conn = TTMSFNCWebSocketClientConnection(settings.options, self)
+        self.state = "connecting"
+        self.protocol = ""
+        self.close_code = 0
+        self.close_reason = ""
+        self.user_closed = False
+        self.was_open = False
+        self.watchdog = False  # started by the WatchDog (its failures count as attempts)
+        self.error: EWebSocketClient | None = None
+        self.silent = False  # no more events (Free, exit)
+        self.stop_requested = False
+        self.finished = False
+        self.tls = False
+        self.peer: tuple[str, int] = ("", 0)
+        self.ws: websocket.WebSocket | None = None
+        self.lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.queue = OutgoingQueue(settings.send_queue_limit, self.wake)
+        self.incoming = IncomingFrames(self)
+        self.peer_closed = False
+        self.failing = False
+        self._close_deadline: float | None = None
+        self._next_ping: float | None = None
+        self.pong_deadline: float | None = None
+        self._pings = 0
+        self._inbox: deque[Received] = deque()
+        self._inbox_bytes = 0
+        self._inbox_ready = threading.Condition()
+        self.read_lock = threading.RLock()  # a handler may call Disconnect (re-entrant)
+        self.thread = threading.Thread(target=self._run, name=settings.thread_name, daemon=True)
+        _live.add(self)
+
+    # -- control from other threads -------------------------------------------------------------
+
+    def start(self) -> None:
+        self.thread.start()
+
+    @property
+    def active(self) -> bool:
+        return not self.finished
+
+    def wake(self) -> None:
+        """End the worker's current wait (any thread)."""
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass  # already woken (buffer full) or closed
+
+    def set_socket(self, sock: socket.socket) -> None:
+        """The socket being opened, so that :meth:`abort` can shut it down."""
+        with self.lock:
+            self._sock = sock
+            stop = self.stop_requested
+        if stop:
+            _shutdown(sock)
+
+    def wait_io(self, sock: socket.socket, write: bool, deadline: float, phase: str) -> None:
+        """Opening: wait until ``sock`` is ready, bounded by ``deadline`` (ConnectTimeout);
+        raise :class:`Aborted` when stopped meanwhile."""
+        remaining = deadline - time.monotonic()
+        ready = False
+        if remaining > 0:
+            poller = select.poll()
+            poller.register(self._wake_r.fileno(), select.POLLIN)
+            poller.register(sock.fileno(), select.POLLOUT if write else select.POLLIN)
+            for fd, _ev in poller.poll(remaining * 1000.0):
+                if fd == self._wake_r.fileno():
+                    _drain(self._wake_r)
+                else:
+                    ready = True
+        if self.stop_requested:
+            raise Aborted
+        if not ready and time.monotonic() >= deadline:
+            s = self.settings
+            raise EWebSocketClientTimeout(
+                f"{phase} with {s.host}:{s.port} did not finish within the connect timeout "
+                f"({round(s.connect_timeout * 1000)} ms, ConnectTimeout)")
+
+    def abort(self, user: bool = True, silent: bool = False) -> None:
+        """Stop now, without a close handshake (Disconnect(False), Free, exit)."""
+        with self.lock:
+            if user:
+                self.user_closed = True
+            if silent:
+                self.silent = True
+            self.stop_requested = True
+            sock = self._sock
+            ws_sock = self.ws.sock if self.ws is not None else None
+        _shutdown(sock)
+        _shutdown(ws_sock)
+        self.wake()
+        if not self.thread.is_alive() and not self.settings.auto_check:
+            self.finish(None)  # manual mode: nobody else will end it
+
+    def join(self, timeout: float) -> bool:
+        """Wait for the thread to end (not from the worker itself); True when it ended."""
+        thread = self.thread
+        if thread is threading.current_thread() or thread.ident is None:
+            return not thread.is_alive()
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    # -- sending (any thread; see OutgoingQueue) ------------------------------------------------
+
+    def send_message(self, opcode: int, payload: Any, frame_size: int) -> None:
+        self._check_open()
+        self.queue.put_message(encode_message(opcode, payload, frame_size), len(payload))
+
+    def send_control(self, opcode: int, payload: bytes) -> None:
+        """The application's ping or pong (counted against SendQueueLimit)."""
+        self._check_open()
+        self.queue.put_control(encode_frame(opcode, payload), user=True)
+
+    def send_close(self, payload: bytes, after_data: bool = True) -> bool:
+        """Queue our close frame; the peer's reply is due within CloseTimeout from now."""
+        self._check_open()
+        if not self.queue.put_close(encode_frame(OP_CLOSE, payload), after_data):
+            return False
+        self.conn._close_sent = True
+        with self.lock:
+            if self.state == "open":
+                self.state = "closing"
+            if self._close_deadline is None:
+                self._close_deadline = time.monotonic() + self.settings.close_timeout
+            self._next_ping = self.pong_deadline = None  # closing: the heartbeat is over
+        self.wake()
+        return True
+
+    def split_frame_size(self) -> int:
+        """FrameSize when the client splits messages now, else 0 (read live, as TMS does)."""
+        comp = self._ref()
+        if comp is None:
+            return 0
+        try:
+            return comp.FrameSize if comp.SplitMessage else 0
+        except Exception:  # a component being freed: send unsplit
+            return 0
+
+    def _check_open(self) -> None:
+        self.conn._check_can_send()
+
+    # -- manual mode (AutoCheckMessages = False): the caller's thread ---------------------------
+
+    def check_incoming(self, timeout: float) -> TTMSFNCWebSocketIncomingResult:
+        """Wait at most ``timeout`` s for items, then hand every waiting one to the component."""
+        with self.read_lock:
+            if self.finished:
+                return irClose
+            with self._inbox_ready:
+                if not self._inbox:
+                    self._inbox_ready.wait(timeout)
+                items = list(self._inbox)
+                self._inbox.clear()
+                self._inbox_bytes = 0
+            self.wake()  # reading may resume
+            if not items:
+                return irNone
+            for item in items:
+                if item is _END:
+                    self.finish(self.error, fire_error=True)
+                    return irClose
+                self._dispatch(item)
+            return irOK
+
+    def drain_inbox(self) -> None:
+        """Manual mode, after the thread ended: deliver what waits, then end (Disconnect)."""
+        if self.check_incoming(0.0) is not irClose:
+            self.finish(self.error, fire_error=True)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def component(self) -> Any:
+        """The client component, or None once it is gone or being freed (then stop)."""
+        comp = self._ref()
+        if comp is None or comp.__dict__.get("_fnc_freeing"):
+            self.stop_requested = True
+            return None
+        return comp
+
+    def fire(self, name: str, *args: Any) -> None:
+        """Fire the component's event ``name`` with this connection (nothing when silent)."""
+        if self.silent:
+            return
+        comp = self.component()
+        if comp is not None:
+            getattr(type(comp), name).fire(comp, self.conn, *args)
+
+    def received(self, item: Received) -> None:
+        if self.settings.auto_check:
+            self._dispatch(item)
+            return
+        with self._inbox_ready:
+            self._inbox.append(item)
+            self._inbox_bytes += sum(len(a) for a in item.args if isinstance(a, (str, bytes)))
+            self._inbox_ready.notify_all()
+
+    def _dispatch(self, item: Received) -> None:
+        if self.silent:
+            return
+        comp = self.component()
+        if comp is not None:
+            dispatch(comp, self.conn, item, self._handler_failed)
+
+    def _handler_failed(self, exc: BaseException) -> None:
+        """An override of a ``*Received`` method raised: Application.HandleException."""
+        comp = self._ref()
+        if comp is not None and not isinstance(exc, EComponentError):  # freed: nothing to say
+            Application.HandleException(exc, comp)
+
+    # -- the thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        error: EWebSocketClient | None = None
+        try:
+            self.ws = open_websocket(self)
+            with self.lock:
+                if self.stop_requested:
+                    raise Aborted
+                self._sock = self.ws.sock
+                self.state = "open"
+                self.conn._handshake_completed = True
+            self.was_open = True
+            self.peer = self.peer if self.peer[0] else _peer_of(self.ws.sock)
+            self.fire("OnConnect")
+            self._serve()
+        except Aborted:
+            pass
+        except _Ended as end:
+            error = end.error
+        except EWebSocketClient as exc:
+            error = exc
+        except Exception as exc:  # a bug, or an OS error nobody foresaw
+            log.exception("unexpected error in the client worker")
+            error = EWebSocketClient(f"the client worker failed: {exc!r}")
+            error.__cause__ = exc
+        self._release()
+        if self.settings.auto_check or not self.was_open or self.silent:
+            self.finish(error)
+        else:
+            if error is not None and self.error is None:
+                self.error = error
+            self.received(_END)
+
+    def _serve(self) -> None:
+        ws = self.ws
+        assert ws is not None
+        sock = ws.sock
+        sock.setblocking(False)
+        incoming = self.incoming
+        incoming.attach(ws)
+        self.queue.attach(sock, direct=not self.tls)
+        if self.settings.heartbeat_interval > 0:
+            self._next_ping = time.monotonic() + self.settings.heartbeat_interval
+        poller = select.poll()
+        wake_fd = self._wake_r.fileno()
+        sock_fd = sock.fileno()
+        poller.register(wake_fd, select.POLLIN)
+        poller.register(sock_fd, select.POLLIN)
+        mask = select.POLLIN
+        more = False
+        hangup = select.POLLIN | select.POLLERR | select.POLLHUP
+        while True:
+            want = select.POLLIN if self._inbox_bytes < _INBOX_LIMIT else 0
+            if self.queue.pending():
+                want |= select.POLLOUT
+            if want != mask:
+                poller.modify(sock_fd, want)
+                mask = want
+            events = poller.poll(0 if more else self._wait_ms())
+            readable = more and bool(mask & select.POLLIN)
+            for fd, ev in events:
+                if fd == wake_fd:
+                    _drain(self._wake_r)
+                elif ev & hangup:
+                    readable = True
+            if self.stop_requested:
+                raise Aborted
+            try:
+                more = readable and incoming.read_burst(sock)
+                if self.queue.pending():
+                    self.queue.write()
+            except (OSError, EOFError, websocket.WebSocketException) as exc:
+                raise self._lost(exc) from None
+            if self._close_deadline or self._next_ping or self.pong_deadline:
+                self._check_deadlines(time.monotonic())
+
+    def expect_eof(self) -> None:
+        """Both close frames are on their way: the server should now end TCP."""
+        with self.lock:
+            if self.state == "open":
+                self.state = "closing"
+            if self._close_deadline is None:
+                self._close_deadline = time.monotonic() + self.settings.close_timeout
+        self._next_ping = self.pong_deadline = None
+
+    def fail(self, exc: EWebSocketClient) -> None:
+        """Fail the connection (RFC 6455 §7.1.7): report, close with the code, discard input
+        until the server closes TCP (or CloseTimeout)."""
+        self.failing = True
+        self.error = exc
+        if self.close_code == 0:
+            self.close_code = exc.CloseCode
+            self.close_reason = str(exc)
+        if self.settings.auto_check:
+            self.fire("OnError", exc)
+        if self.queue.put_close(encode_frame(OP_CLOSE, exc.CloseCode.to_bytes(2, "big")),
+                                after_data=False):
+            self.conn._close_sent = True
+        self.expect_eof()
+
+    def _lost(self, exc: BaseException) -> _Ended:
+        """The socket ended (``exc``): a clean end after the close handshake, else an error."""
+        if self.stop_requested or self.failing or (self.peer_closed and self.queue.close_queued):
+            return _Ended(None)
+        if isinstance(exc, EOFError):
+            return _Ended(EWebSocketClientConnectionLost(
+                "the server closed the TCP connection without a close frame"))
+        err = EWebSocketClientConnectionLost(f"the connection broke: {exc}")
+        err.__cause__ = exc
+        return _Ended(err)
+
+    # -- deadlines ------------------------------------------------------------------------------
+
+    def _wait_ms(self) -> float:
+        if not (self._close_deadline or self._next_ping or self.pong_deadline):
+            return _MAX_WAIT * 1000.0
+        now = time.monotonic()
+        timeout = _MAX_WAIT
+        for due in (self._close_deadline, self._next_ping, self.pong_deadline):
+            if due is not None:
+                timeout = min(timeout, due - now)
+        return max(0.0, timeout) * 1000.0
+
+    def _check_deadlines(self, now: float) -> None:
+        due = self._close_deadline
+        if due is not None and now >= due:
+            if self.peer_closed or self.failing:
+                raise _Ended(None)
+            ms = round(self.settings.close_timeout * 1000)
+            raise _Ended(EWebSocketClientTimeout(
+                f"the server did not answer the close frame within CloseTimeout ({ms} ms)"))
+        due = self.pong_deadline
+        if due is not None and now >= due:
+            raise _Ended(EWebSocketClientHeartBeatTimeout(
+                f"HeartBeat: no pong within {self.settings.heartbeat_timeout:g} s; the server "
+                "is considered dead"))
+        due = self._next_ping
+        if due is not None and now >= due and not self.queue.close_queued:
+            self._pings += 1
+            self.queue.put_control(encode_frame(OP_PING, b"fnc-hb-%d" % self._pings))
+            self._next_ping = now + self.settings.heartbeat_interval
+            if self.settings.heartbeat_timeout > 0 and self.pong_deadline is None:
+                self.pong_deadline = now + self.settings.heartbeat_timeout
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def _release(self) -> None:
+        """Close the socket and drop what waits to be sent (the worker, at its end)."""
+        with self.lock:
+            sock = self._sock
+            ws_sock = self.ws.sock if self.ws is not None else None
+        self.queue.discard()
+        for s in (ws_sock, sock):
+            _shutdown(s)
+            if s is not None:
+                s.close()
+        with self.conn._send_lock:
+            self.conn._closed = True
+
+    def finish(self, error: EWebSocketClient | None, fire_error: bool = True) -> None:
+        """End once: fire OnError (a new ``error``) and OnDisconnect, tell the component."""
+        with self.lock:
+            if self.finished:
+                return
+            self.finished = True
+            self.state = "closed"
+        with self.conn._send_lock:
+            self.conn._closed = True
+        self._wake_r.close()
+        self._wake_w.close()
+        if not self.peer_closed:
+            self.close_code = self.close_code or CLOSE_ABNORMAL
+        if error is not None and fire_error and (self.error is None or self.error is error):
+            reported_by_fail = self.failing and self.settings.auto_check
+            self.error = error
+            if not reported_by_fail:
+                self.fire("OnError", error)
+        self.fire("OnDisconnect")
+        _live.discard(self)
+        if not self.silent:
+            comp = self.component()
+            if comp is not None:
+                comp.home_queue.post(_worker_ended, (self._ref, self))
+
+
+def _worker_ended(ref: Callable[[], Any], worker: ClientWorker) -> None:
+    comp = ref()
+    if comp is not None and not comp.is_destroyed:
+        comp._session_ended(worker)
+
+
+def _peer_of(sock: Any) -> tuple[str, int]:
+    try:
+        return sock.getpeername()[:2]
+    except (OSError, AttributeError):
+        return ("", 0)
+
+
+def _shutdown(sock: Any) -> None:
+    """End both directions of ``sock`` so that a blocked read or write returns at once."""
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass  # already closed or never connected
+
+
+def _drain(sock: socket.socket) -> None:
+    try:
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
+
+
+# -- interpreter exit ---------------------------------------------------------------------------
+
+_live: weakref.WeakSet[ClientWorker] = weakref.WeakSet()
+
+
+def stop_all_workers(timeout: float = 2.0) -> None:
+    """Abort every live worker silently and join it (bounded by ``timeout`` s in all)."""
+    workers = list(_live)
+    for worker in workers:
+        worker.abort(user=True, silent=True)
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(stop_all_workers)
