@@ -4,13 +4,11 @@ payloads (used by the components and by the testing kit)."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
 
 import pytest
 
 import fnc_websocket
-import fnc_websocket.common
 import fnc_websocket.errors as errors
 from fnc import EValidationError
 from fnc_websocket import (
@@ -107,19 +105,10 @@ def test_server_snake_case_fields_are_deprecated_read_only_aliases() -> None:
     assert type(errors.server_error("dropped", CloseCode=1011)) is EWebsocketServer
 
 
-def test_error_names_are_exported_from_the_package_and_the_old_modules() -> None:
-    from fnc_websocket.client import errors as client_errors
-
+def test_error_names_are_exported_from_the_package() -> None:
     for name in errors.__all__:
         if name != "server_error":
             assert getattr(fnc_websocket, name) is getattr(errors, name), name
-    for name in client_errors.__all__:
-        assert getattr(client_errors, name) is getattr(errors, name)
-    homes = [importlib.import_module(f"fnc_websocket.{m}") for m in
-             ("types", "errors", "connection", "handshake", "heartbeat", "events")]
-    for name in fnc_websocket.common.__all__:  # the former module re-exports, defines nothing
-        assert [getattr(home, name) for home in homes if name in home.__all__] == \
-            [getattr(fnc_websocket.common, name)], name
 
 
 # -- opcodes and close codes, defined once --------------------------------------------------
