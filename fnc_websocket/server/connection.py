@@ -75,6 +75,9 @@ log = logging.getLogger("fnc_websocket.server")
 _IDLE_CHECK = 30.0
 """Longest the connection thread waits for work before checking that its reader still runs."""
 
+_HTTP_LINGER = 2.0
+"""Longest wait, after a plain HTTP answer or a refusal, for the client to close first."""
+
 # Work items of the connection thread (first element of each tuple).
 _SEND, _CONTROL, _CLOSE, _FAIL, _FAILED = range(5)
 
@@ -571,7 +574,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             self._plain_http = True
             return runtime.answer_http(TTMSFNCWebSocketHTTPRequest(
                 request.path, self._request.RawHeaders, request.method, self._peer_ip,
-                self._peer_port, body))
+                self._peer_port, body), self)
         if body:
             return self._refuse(400, "a WebSocket upgrade request has no body")
         if not headers.get("Host"):
@@ -668,8 +671,14 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             if not engine.join_reader(0):
                 if self._handshake_completed and not self._close_sent and engine.is_open:
                     engine.close_with(CLOSE_GOING_AWAY, "")
+                elif not self._handshake_completed and not runtime.stopping:
+                    # An HTTP answer went out with "Connection: close": let the client read it
+                    # and close first (closing with unread data would reset the connection).
+                    engine.join_reader(min(runtime.settings.close_timeout, _HTTP_LINGER))
                 engine.abort()
-            engine.join_reader(runtime.settings.close_timeout + 1.0)
+            if not engine.join_reader(runtime.settings.close_timeout + 1.0):
+                engine.close_now()
+                engine.join_reader(1.0)
             if self._close_status is None and engine.protocol.close_rcvd is not None:
                 rcvd = engine.protocol.close_rcvd
                 self._close_status = TCloseStatus(int(rcvd.code), rcvd.reason)

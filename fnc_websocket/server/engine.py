@@ -111,6 +111,9 @@ class EngineProtocol(ServerProtocol):
         self._body_length = 0
         self.request_body = b""
         self.body_too_large = 0  # the Content-Length of a refused body
+        self._upgrade_asked = False
+        self.plain_request_complete = False  # a plain HTTP request was read whole
+        self.ignored_bytes = 0  # bytes after it (a pipelined request, a refused body)
         # Read plain HTTP bodies: wrap read_line, then restart the handshake parser (it started
         # in the base __init__ and already looked read_line up; no data has been fed yet).
         self._read_line = self.reader.read_line
@@ -119,6 +122,14 @@ class EngineProtocol(ServerProtocol):
         next(self.parser)
         self._utf8 = Utf8FragmentDecoder()  # of the fragmented text message being received
         self._in_text = False
+
+    def receive_data(self, data: bytes | bytearray) -> None:
+        if self.plain_request_complete and self.state is CONNECTING_STATE:
+            # After a plain HTTP request, nothing more is read: it is answered with
+            # "Connection: close", so a pipelined request or a refused body is not parsed.
+            self.ignored_bytes += len(data)
+            return
+        super().receive_data(data)
 
     def recv_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
@@ -193,6 +204,8 @@ class EngineProtocol(ServerProtocol):
         line = yield from self._read_line(m, too_long_exc_type)
         if self.state is not CONNECTING_STATE:
             return line
+        if line[:11].lower() == b"connection:" and b"upgrade" in line.lower():
+            self._upgrade_asked = True
         if line[:15].lower() == b"content-length:":
             try:
                 length = int(line[15:].strip())
@@ -206,25 +219,15 @@ class EngineProtocol(ServerProtocol):
                 self._body_length = length
             return _BODY_HEADER.encode() + b":" + line[15:]  # keep Request.parse quiet
         if line in (b"\r\n", b"\n"):
-            if self._body_length:
+            if self._body_length and not self.body_too_large:
                 self.request_body = bytes((yield from self.reader.read_exact(self._body_length)))
                 self._body_length = 0
-            elif self.body_too_large:
-                yield from self._skip(self.body_too_large)
+            if self.body_too_large or not self._upgrade_asked:
+                # Answered at once (a 413 without reading the body); what follows is ignored.
+                self.plain_request_complete = True
+                self.ignored_bytes += len(self.reader.buffer)
+                del self.reader.buffer[:]
         return line
-
-    def _skip(self, n: int) -> Generator[None]:
-        # Consume a refused body without keeping it, so that it is not parsed as frames.
-        reader = self.reader
-        while n:
-            if not reader.buffer:
-                if reader.eof:
-                    raise EOFError(f"stream ends {n} bytes before the end of the body")
-                yield
-                continue
-            take = min(n, len(reader.buffer))
-            del reader.buffer[:take]
-            n -= take
 
     def fail(self, code: int, reason: str = "") -> None:
         super().fail(code, reason)
@@ -352,11 +355,18 @@ class EngineConnection(ServerConnection):
             pass
 
     def abort(self) -> None:
-        """Drop the TCP connection now; a write blocked on a full socket returns with an error."""
+        """Drop the TCP connection now; a write blocked on a full socket returns with an error.
+
+        Only shuts the socket down: the reader thread sees the end of the stream and closes it
+        (closing it under the reader's feet would make ``websockets`` log a traceback).
+        """
         try:
             socket.socket.shutdown(self.socket, socket.SHUT_RDWR)
         except OSError:
             pass
+
+    def close_now(self) -> None:
+        """Close the socket (the reader thread ends); last resort after :meth:`abort`."""
         self.close_socket()
 
     def join_reader(self, timeout: float) -> bool:

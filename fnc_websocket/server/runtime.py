@@ -39,6 +39,7 @@ from fnc_websocket.server.http import (
     TTMSFNCWebSocketHTTPRequest,
     TTMSFNCWebSocketHTTPResponse,
     default_answer,
+    response_problem,
 )
 
 if TYPE_CHECKING:
@@ -145,12 +146,15 @@ class ServerRuntime:
 
     # -- plain HTTP -----------------------------------------------------------------------------
 
-    def answer_http(self, request: TTMSFNCWebSocketHTTPRequest) -> Response:
+    def answer_http(self, request: TTMSFNCWebSocketHTTPRequest,
+                    conn: TTMSFNCWebSocketServerConnection) -> Response:
         """Answer a plain HTTP request: ``OnCommandGet`` (GET, POST, HEAD, as Indy) or
         ``OnCommandOther`` (any other method) when assigned, else the default answer.
 
         With AutoSyncEvents the handler runs on the home thread and the connection thread waits
-        for it (at most the handshake timeout; then 503).
+        for it (at most the handshake timeout; then 503). A response the handler left unsafe to
+        send (a control character in a header field, a bad header name...) is replaced by a
+        500 that carries nothing of it, and ``OnError`` (on ``conn``) names the field.
         """
         response = TTMSFNCWebSocketHTTPResponse()
         comp = self.component()
@@ -168,6 +172,12 @@ class ServerRuntime:
                 return respond(503, "The server's home thread did not answer in time.\n")
         else:
             slot.fire_inline(comp, request, response)
+        problem = response_problem(response)
+        if problem is not None:
+            conn._report_error(f"the answer to {request.Command} {request.RawDocument[:200]!r} "
+                               f"from {request.RemoteIP}:{request.RemotePort} was not sent: "
+                               f"{problem}; answered 500 instead", status_code=500)
+            return respond(500, "Internal Server Error: the server's answer was invalid.\n")
         headers = dict(response.CustomHeaders)
         result = respond(response.ResponseNo, body=response.body,
                          content_type=response.ContentType, headers=headers,
