@@ -130,6 +130,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._hb_last_ping = time.monotonic()
         self._msg_text = False
         self._msg_parts: list[Any] = []
+        self._disconnect_reason = ""
 
     # -- read-only state ----------------------------------------------------------------------
 
@@ -158,6 +159,12 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         """The close status the client sent (code 1005 when its close frame had none);
         None when no close frame came from the client."""
         return self._close_status
+
+    @property
+    def DisconnectReason(self) -> str:
+        """Added: set before ``OnDisconnect`` when the connection ended without a closing
+        handshake ('connection lost: ...', with the cause); '' otherwise."""
+        return self._disconnect_reason
 
     @property
     def Server(self) -> Any:
@@ -663,9 +670,27 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         error = EWebsocketServer(message, status_code=status_code, close_code=close_code)
         self._runtime.fire("OnError", self, error)
 
+    def _lost_cause(self, engine: EngineConnection | None) -> tuple[str, bool] | None:
+        """Why an open connection ended without a closing handshake (the client crashed, the
+        network failed) and whether that was an error (not a plain end of TCP), or None when it
+        did not end that way (or we ended it)."""
+        if engine is None or not self._handshake_completed or self._closing \
+                or self._close_sent or self._runtime.stopping:
+            return None
+        if not engine.join_reader(0):
+            return None  # still reading: ended by us
+        protocol = engine.protocol
+        if protocol.close_rcvd is not None:
+            return None
+        cause = engine.connection_exc or protocol.parser_exc
+        if cause is None or isinstance(cause, EOFError):
+            return "the TCP connection ended without a close frame", False
+        return f"{type(cause).__name__}: {str(cause) or type(cause).__name__}", True
+
     def _finish(self) -> None:
         runtime = self._runtime
         engine = self._engine
+        lost = self._lost_cause(engine)
         self._closing = True
         if engine is not None:
             if not engine.join_reader(0):
@@ -687,6 +712,13 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 self._sock.close()
             except OSError:
                 pass
+        if lost is not None:
+            text, failed = lost
+            self._disconnect_reason = f"connection lost: {text}"
+            log.info("connection with %s:%d lost: %s", self._peer_ip, self._peer_port, text)
+            if failed:  # a reset or a network error (a plain end of TCP is no error)
+                self._report_error(f"connection with {self._peer_ip}:{self._peer_port} lost: "
+                                   f"{text}", close_code=1006)
         # Frames read after the loop ended (a close reply) still count for CloseStatus.
         self._closed = True
         if self._slot:

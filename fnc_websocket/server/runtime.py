@@ -52,6 +52,9 @@ log = logging.getLogger("fnc_websocket.server")
 _JOIN_GRACE = 2.0
 """Seconds a stop waits for a thread after its connection was aborted."""
 
+_MAX_STOP_WAIT = 60.0
+"""Longest a stop waits for clients to finish their closing handshakes before aborting them."""
+
 
 @attrs.frozen
 class ServerSettings:
@@ -63,6 +66,8 @@ class ServerSettings:
     close_timeout: float
     handshake_timeout: float
     send_queue_limit: int
+    send_timeout: float
+    receive_queue_limit: int
     ssl_context: ssl.SSLContext | None
 
 
@@ -260,7 +265,8 @@ class ServerRuntime:
             now = time.monotonic()
             period = 1.0
             if enabled and interval > 0:
-                period = max(0.01, min(interval, timeout if timeout > 0 else interval) / 4)
+                period = min(1.0, max(0.01, min(interval, timeout if timeout > 0 else
+                                                    interval) / 4))
                 if now >= next_beat:
                     for conn in self.open_connections():
                         conn._heartbeat(now, interval, timeout)
@@ -347,6 +353,28 @@ class ServerRuntime:
         self.stopping = True
         self.engine_server.socket_closed.set()
         current = threading.current_thread()
+        threads: list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]] = []
+        try:
+            threads = self._stop_connections(current)
+        finally:
+            with self._keeper_cond:
+                self._keeper_stop = True
+                self._keeper_cond.notify()
+            if self._keeper_thread is not current and self._keeper_thread.is_alive():
+                self._keeper_thread.join(_JOIN_GRACE)
+            for s in (self._wake_r, self._wake_w):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+            _live_runtimes.discard(self)
+        stuck = [t.name for _c, t in threads if t.is_alive() and t is not current]
+        if stuck:
+            log.warning("server on port %d: %d connection thread(s) did not end: %s",
+                        self.bound_port, len(stuck), ", ".join(stuck))
+
+    def _stop_connections(self, current: threading.Thread
+                          ) -> list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]]:
         try:
             self._wake_w.send(b"x")
         except OSError:
@@ -361,7 +389,8 @@ class ServerRuntime:
             threads = list(self._threads.items())
         for conn, _thread in threads:
             conn._going_away()
-        deadline = time.monotonic() + self.settings.close_timeout + 0.5
+        wait = min(self.settings.close_timeout, _MAX_STOP_WAIT) + 0.5
+        deadline = time.monotonic() + wait
         for _conn, thread in threads:
             if thread is not current:
                 thread.join(max(0.0, deadline - time.monotonic()))
@@ -371,21 +400,7 @@ class ServerRuntime:
         grace = time.monotonic() + _JOIN_GRACE
         for _conn, thread in late:
             thread.join(max(0.0, grace - time.monotonic()))
-        with self._keeper_cond:
-            self._keeper_stop = True
-            self._keeper_cond.notify()
-        if self._keeper_thread is not current and self._keeper_thread.is_alive():
-            self._keeper_thread.join(_JOIN_GRACE)
-        for s in (self._wake_r, self._wake_w):
-            try:
-                s.close()
-            except OSError:
-                pass
-        stuck = [t.name for _c, t in threads if t.is_alive() and t is not current]
-        if stuck:
-            log.warning("server on port %d: %d connection thread(s) did not end: %s",
-                        self.bound_port, len(stuck), ", ".join(stuck))
-        _live_runtimes.discard(self)
+        return threads
 
 
 def _release(conn: TTMSFNCWebSocketServerConnection) -> None:
