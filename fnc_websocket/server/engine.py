@@ -38,7 +38,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any, NamedTuple, cast
 
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed, ProtocolError
+from websockets.exceptions import ConnectionClosed, PayloadTooBig, ProtocolError
 from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
 from websockets.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Close, CloseCode, Frame
 from websockets.http11 import Request, Response
@@ -101,8 +101,9 @@ class EngineProtocol(ServerProtocol):
     """``ServerProtocol`` that validates text as it arrives and may leave pings unanswered."""
 
     def __init__(self, *, manual_pong: bool, manual_close: bool, max_body: int,
-                 on_fail: Callable[[int, str], None], **kwargs: Any) -> None:
+                 max_message: int, on_fail: Callable[[int, str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._max_message = max_message
         self._manual_pong = manual_pong
         self._manual_close = manual_close
         self._on_fail = on_fail
@@ -133,6 +134,13 @@ class EngineProtocol(ServerProtocol):
 
     def recv_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
+        limit = self._max_message
+        if limit and opcode in (TEXT, BINARY, CONT):
+            # The limit applies to the message as the application receives it (decompressed);
+            # websockets' own limit is set a little higher, for the compressed frames.
+            before = (self.current_size or 0) if opcode is CONT else 0
+            if before + len(frame.data) > limit:
+                raise PayloadTooBig(len(frame.data), limit - before)
         text: str | None = None
         # Decode only frames in a valid position; the base class rejects the others (1002).
         # A UnicodeDecodeError here makes parse() fail the connection with 1007.
@@ -381,13 +389,16 @@ def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: boo
                   on_fail: Callable[[int, str], None]) -> EngineConnection:
     """Wrap an accepted (and TLS-handshaken) socket; its reader thread starts at once.
 
-    ``max_size`` bounds incoming messages and the body of a plain HTTP request (0: no limit).
+    ``max_size`` bounds incoming messages (after decompression) and the body of a plain HTTP
+    request (0: no limit). A compressed frame may be slightly larger than ``max_size``:
+    deflate makes incompressible data a little bigger.
     """
     protocol = EngineProtocol(
         manual_pong=manual_pong, manual_close=manual_close, max_body=max_size,
-        on_fail=on_fail,
+        max_message=max_size, on_fail=on_fail,
         extensions=enable_server_permessage_deflate(None) if compression else None,
-        select_subprotocol=_first_offered, max_size=max_size or None, logger=log)
+        select_subprotocol=_first_offered,
+        max_size=max_size + max_size // 64 + 1024 if max_size else None, logger=log)
     return EngineConnection(sock, protocol, server, on_event=on_event,
                             close_timeout=close_timeout, name=name)
 
