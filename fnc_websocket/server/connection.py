@@ -75,6 +75,9 @@ log = logging.getLogger("fnc_websocket.server")
 _IDLE_CHECK = 30.0
 """Longest the connection thread waits for work before checking that its reader still runs."""
 
+STALL_GRACE = 0.5
+"""Seconds without a message written after which senders stop waiting for a client's room."""
+
 _HTTP_LINGER = 2.0
 """Longest wait, after a plain HTTP answer or a refusal, for the client to close first."""
 
@@ -117,8 +120,10 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._sock: Any = None
         self._thread: threading.Thread | None = None
         self._out_lock = threading.Lock()
+        self._out_room = threading.Condition(self._out_lock)  # the queue shrank or ended
         self._out_bytes = 0
         self._out_items = 0
+        self._last_progress = time.monotonic()  # a queued message finished writing
         self._closing = False
         self._overflowed = False
         self._error_reported = False
@@ -284,31 +289,65 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
 
     def _queue_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
         """Queue (or, on the connection thread with nothing queued, write) one message;
-        ``frame_size``: split into frames of that size (None: as SplitMessage says)."""
+        ``frame_size``: split into frames of that size (None: as SplitMessage says).
+
+        From another thread, while the queue is above SendQueueLimit and the client makes
+        progress, this waits for room (at most SendTimeout); a client that made no progress
+        for ``STALL_GRACE`` s is not waited for (the message is queued anyway). The
+        housekeeper drops a client whose queue stays above the limit for SendTimeout.
+        """
         self._check_can_send()
         n = len(data)
-        if threading.current_thread() is self._thread and self._out_items == 0:
+        own_thread = threading.current_thread() is self._thread
+        if own_thread and self._out_items == 0:
             self._write_message(text, data, frame_size)  # nothing queued: write in order now
             return
-        limit = self._runtime.settings.send_queue_limit
+        settings = self._runtime.settings
         with self._out_lock:
-            overflow = self._out_bytes > 0 and self._out_bytes + n > limit
-            if overflow:
-                self._overflowed = True
-                pending = self._out_bytes
-            else:
-                self._out_bytes += n
-                self._out_items += 1
-                self._inbox.put((_SEND, text, data, n, frame_size))
-        if overflow:
-            self._fail_async(
-                CLOSE_POLICY_VIOLATION, "client too slow",
-                f"client {self._peer_ip}:{self._peer_port} is not reading: {pending} bytes "
-                f"waiting, a {n}-byte message would exceed SendQueueLimit ({limit}); "
-                "disconnected with close code 1008")
-            raise EWebsocketServer(
-                f"Connection {self._peer_ip}:{self._peer_port} is being dropped: its send queue "
-                f"is full ({pending} bytes waiting, limit {limit})")
+            if not own_thread:
+                self._wait_for_room(n, settings.send_queue_limit, settings.send_timeout)
+            if self._overflowed:
+                raise EWebsocketServer(
+                    f"Connection {self._peer_ip}:{self._peer_port} is being dropped: it made "
+                    f"no progress for SendTimeout with {self._out_bytes} bytes waiting")
+            if self._out_bytes == 0:
+                self._last_progress = time.monotonic()  # the stall clock starts now
+            self._out_bytes += n
+            self._out_items += 1
+            self._inbox.put((_SEND, text, data, n, frame_size))
+
+    def _wait_for_room(self, n: int, limit: int, timeout: float) -> None:
+        # Called with _out_lock held.
+        deadline = time.monotonic() + timeout
+        while (self._out_bytes > 0 and self._out_bytes + n > limit and not self._overflowed
+               and not self._closed):
+            now = time.monotonic()
+            stall_end = self._last_progress + STALL_GRACE
+            if now >= stall_end or now >= deadline:
+                return  # not progressing (or waited long enough): queue anyway
+            self._out_room.wait(min(stall_end, deadline) - now)
+
+    @property
+    def SendQueueSize(self) -> int:
+        """Added: bytes of messages queued for this client and not yet fully written."""
+        return self._out_bytes
+
+    def _check_send_stall(self, now: float, limit: int, timeout: float) -> None:
+        """Housekeeper tick: drop the client (1008) when its queue stayed above
+        SendQueueLimit with no message written for SendTimeout."""
+        with self._out_lock:
+            if self._overflowed or self._closed or self._out_bytes <= limit \
+                    or now - self._last_progress < timeout:
+                return
+            self._overflowed = True
+            pending = self._out_bytes
+            self._out_room.notify_all()
+        self._fail_async(
+            CLOSE_POLICY_VIOLATION, "client too slow",
+            f"client {self._peer_ip}:{self._peer_port} is not reading: no progress for "
+            f"SendTimeout ({timeout * 1000:.0f} ms) with {pending} bytes waiting (above "
+            f"SendQueueLimit, {limit}); disconnected with close code 1008")
+        self._abort()  # its writer is blocked on a full socket: unblock it
 
     def _enqueue_control(self, item: tuple[Any, ...]) -> None:
         # Counted like messages, so that a later direct write cannot overtake it.
@@ -439,11 +478,13 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 continue
             kind = item[0]
             if kind == _SEND:
+                if not self._overflowed and not self._closed:
+                    self._write_message(item[1], item[2], item[4])
                 with self._out_lock:
                     self._out_bytes -= item[3]
                     self._out_items -= 1
-                if not self._overflowed and not self._closed:
-                    self._write_message(item[1], item[2], item[4])
+                    self._last_progress = time.monotonic()
+                    self._out_room.notify_all()
             elif kind == _CONTROL:
                 with self._out_lock:
                     self._out_items -= 1
@@ -720,7 +761,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 self._report_error(f"connection with {self._peer_ip}:{self._peer_port} lost: "
                                    f"{text}", close_code=1006)
         # Frames read after the loop ended (a close reply) still count for CloseStatus.
-        self._closed = True
+        with self._out_lock:
+            self._closed = True
+            self._out_room.notify_all()
         if self._slot:
             runtime.release_slot()
             self._slot = False

@@ -52,6 +52,9 @@ log = logging.getLogger("fnc_websocket.server")
 _JOIN_GRACE = 2.0
 """Seconds a stop waits for a thread after its connection was aborted."""
 
+_KEEPER_TICK = 0.25
+"""Longest sleep of the housekeeper: how late a stalled client may be dropped (seconds)."""
+
 _MAX_STOP_WAIT = 60.0
 """Longest a stop waits for clients to finish their closing handshakes before aborting them."""
 
@@ -263,9 +266,12 @@ class ServerRuntime:
                     conn._abort()
             enabled, interval, timeout = self._heartbeat_settings()
             now = time.monotonic()
-            period = 1.0
+            limit, send_timeout = self.settings.send_queue_limit, self.settings.send_timeout
+            for conn in self.open_connections():
+                conn._check_send_stall(now, limit, send_timeout)
+            period = _KEEPER_TICK
             if enabled and interval > 0:
-                period = min(1.0, max(0.01, min(interval, timeout if timeout > 0 else
+                period = min(_KEEPER_TICK, max(0.01, min(interval, timeout if timeout > 0 else
                                                     interval) / 4))
                 if now >= next_beat:
                     for conn in self.open_connections():
