@@ -124,6 +124,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._out_bytes = 0
         self._out_items = 0
         self._last_progress = time.monotonic()  # a queued message finished writing
+        self._in_lock = threading.Lock()
+        self._in_bytes = 0  # received, not yet handled (see ReceiveQueueLimit)
+        self._reading_paused = False
         self._closing = False
         self._overflowed = False
         self._error_reported = False
@@ -386,6 +389,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         if not self._can_broadcast():
             return
         sent = self._hb_ping_sent
+        if sent is not None and self._reading_paused:
+            self._hb_ping_sent = now  # we are not reading its pong: not the client's fault
+            return
         if sent is not None:
             if timeout > 0 and now - sent >= timeout:
                 self._fail_async(CLOSE_INTERNAL_ERROR, "heartbeat timeout",
@@ -400,6 +406,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         engine = self._engine
         if engine is not None:
             engine.abort()
+            with self._in_lock:
+                self._resume_reading()
             return
         sock = self._sock
         if sock is not None:
@@ -438,7 +446,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 compression=settings.compression, max_size=settings.max_message_size,
                 close_timeout=settings.close_timeout,
                 name=f"fnc-ws-server-reader {self._peer_ip}:{self._peer_port}",
-                on_event=self._inbox.put, on_fail=self._on_protocol_fail)
+                on_event=self._on_engine_event, on_fail=self._on_protocol_fail)
             if not self._engine.run_handshake(self._process_request, self._process_response,
                                               settings.handshake_timeout):
                 if self._handshake_completed:  # the 101 could not be written after all
@@ -475,6 +483,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             if type(item) is not tuple:
                 if self._on_frame(item) and deadline is None:
                     deadline = time.monotonic() + self._runtime.settings.close_timeout
+                self._handled(len((item[0] if type(item) is DecodedText else item).data))
                 continue
             kind = item[0]
             if kind == _SEND:
@@ -595,6 +604,53 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 received("MessageReceived", "".join(parts))
             else:
                 received("BinaryDataReceived", b"".join(parts), _REASSEMBLED)
+
+    # -- inbound backpressure ----------------------------------------------------------------
+
+    @property
+    def ReceiveQueueSize(self) -> int:
+        """Added: bytes received from this client whose events have not been handled yet
+        (at most about the server's ReceiveQueueLimit plus one read)."""
+        return self._in_bytes
+
+    def _on_engine_event(self, event: Any) -> None:
+        # Reader thread: count the frame, stop reading once too much waits for the handlers.
+        if event is not END_OF_STREAM:
+            n = len((event[0] if type(event) is DecodedText else event).data)
+            with self._in_lock:
+                self._in_bytes += n
+                if (not self._reading_paused and self._in_bytes >
+                        self._runtime.settings.receive_queue_limit):
+                    self._reading_paused = True
+                    engine = self._engine
+                    if engine is not None:
+                        engine.pause_reading()
+        self._inbox.put(event)
+
+    def _handled(self, n: int) -> None:
+        """A received frame of ``n`` bytes was handed to the handlers: with AutoSyncEvents it
+        counts as handled once the home thread ran them (a marker queued after them)."""
+        comp = self._runtime.component()
+        if (comp is not None and comp._fnc_marshals_events()
+                and threading.get_ident() != comp._fnc_home.ident):
+            comp._fnc_home.post(self._consumed, (n,), comp)
+        else:
+            self._consumed(n)
+
+    def _consumed(self, n: int) -> None:
+        with self._in_lock:
+            self._in_bytes -= n
+            if self._reading_paused and self._in_bytes <= \
+                    self._runtime.settings.receive_queue_limit // 2:
+                self._resume_reading()
+
+    def _resume_reading(self) -> None:
+        # Called with _in_lock held.
+        if self._reading_paused:
+            self._reading_paused = False
+            engine = self._engine
+            if engine is not None:
+                engine.resume_reading()
 
     def _on_protocol_fail(self, code: int, reason: str) -> None:
         # On the reader thread (or ours), under the protocol lock: just queue the report.
@@ -733,6 +789,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         engine = self._engine
         lost = self._lost_cause(engine)
         self._closing = True
+        with self._in_lock:
+            self._resume_reading()  # the reader must see the end of the stream
         if engine is not None:
             if not engine.join_reader(0):
                 if self._handshake_completed and not self._close_sent and engine.is_open:

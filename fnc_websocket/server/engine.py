@@ -23,6 +23,9 @@ this module, so that an upgrade of ``websockets`` has one place to check:
   are reassembled by the component and bounded by their total size (``max_size``) only.
 * ``Connection.send_context``, ``protocol``, ``close_socket``, ``recv_events_thread``: writing
   frames, closing with a timeout, aborting.
+* ``Connection.recv_flow_control`` (the lock ``recv_events`` takes before each read): held to
+  stop reading a socket whose received messages wait for the application (inbound
+  backpressure, ``ReceiveQueueLimit``).
 * ``ServerConnection.handshake(process_request, process_response, server_header, timeout)`` and the
   one attribute it reads from its server object (``socket_closed``: refuse with 503 once set).
 """
@@ -372,6 +375,22 @@ class EngineConnection(ServerConnection):
             socket.socket.shutdown(self.socket, socket.SHUT_RDWR)
         except OSError:
             pass
+
+    def pause_reading(self) -> None:
+        """Stop reading the socket after the current read (TCP then pushes back on the peer).
+
+        Uses ``recv_flow_control``, the lock ``recv_events`` takes before each read (websockets
+        pauses its message assembler with it; this class does not use the assembler). Call
+        on any thread; :meth:`resume_reading` must follow (it may come from another thread).
+        """
+        self.recv_flow_control.acquire(blocking=False)
+
+    def resume_reading(self) -> None:
+        """Let the reader thread read again (after :meth:`pause_reading`)."""
+        try:
+            self.recv_flow_control.release()
+        except RuntimeError:
+            pass  # not paused
 
     def close_now(self) -> None:
         """Close the socket (the reader thread ends); last resort after :meth:`abort`."""
