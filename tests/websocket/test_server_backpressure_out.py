@@ -84,14 +84,14 @@ def test_a_broadcast_burst_reaches_every_reader_and_drops_only_the_non_reader():
 
 
 def test_send_queue_size_is_readable_and_drains():
-    with running_server(Compression=False) as server:
-        with connect(f"ws://127.0.0.1:{server.BoundPort}", max_size=None) as ws:
-            assert wait_until(lambda: server.ConnectionCount == 1)
-            conn = server.Connections[0]
-            assert conn.SendQueueSize == 0
-            for _ in range(20):
-                conn.SendBytes(bytes(100_000))
-            assert conn.SendQueueSize <= 20 * 100_000
-            for _ in range(20):
-                assert len(ws.recv(timeout=5)) == 100_000
-            assert wait_until(lambda: conn.SendQueueSize == 0)
+    with running_server(Compression=False) as server, \
+            connect(f"ws://127.0.0.1:{server.BoundPort}", max_size=None) as ws:
+        assert wait_until(lambda: server.ConnectionCount == 1)
+        conn = server.Connections[0]
+        assert conn.SendQueueSize == 0
+        for _ in range(20):
+            conn.SendBytes(bytes(100_000))
+        assert conn.SendQueueSize <= 20 * 100_000
+        for _ in range(20):
+            assert len(ws.recv(timeout=5)) == 100_000
+        assert wait_until(lambda: conn.SendQueueSize == 0)
