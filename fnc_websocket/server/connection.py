@@ -63,7 +63,6 @@ from fnc_websocket.server.engine import (
 )
 from fnc_websocket.server.errors import EWebsocketServer
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
-from fnc_websocket.server.tls import tls_accept
 
 if TYPE_CHECKING:
     from fnc_websocket.server.runtime import ServerRuntime
@@ -420,35 +419,41 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
 
     # -- the connection thread -------------------------------------------------------------
 
-    def _run(self, sock: Any) -> None:
-        """Body of the connection thread, from TCP accept to ``OnDisconnect``."""
+    def _run_connect(self, pending: Any, acceptor: Any) -> None:
+        """Short-lived thread (named as the connection thread): raise ``OnConnect``, then hand
+        the socket back to the accept thread to wait for the request (or, when the server is
+        stopping meanwhile, end the connection here)."""
+        self._runtime.fire("OnConnect", self)
+        if self._runtime.stopping:
+            self._run(pending.sock, b"", None, 0.0)
+        else:
+            acceptor.park(pending)
+
+    def _run(self, sock: Any, prefix: bytes, failure: str | None, deadline: float) -> None:
+        """Body of the connection thread, from the request's arrival (``prefix``: the bytes
+        read so far) to ``OnDisconnect``. ``failure``: why no request came (reported with
+        OnError, then the connection ends); ``deadline``: the end of the handshake timeout."""
         self._thread = threading.current_thread()
         self._sock = sock
         runtime = self._runtime
         settings = runtime.settings
         try:
-            runtime.fire("OnConnect", self)
             if runtime.stopping:
                 return
-            if settings.ssl_context is not None:
-                try:
-                    sock = tls_accept(settings.ssl_context, sock, settings.handshake_timeout)
-                except OSError as exc:  # ssl.SSLError is an OSError
-                    self._sock = None
-                    if not runtime.stopping:
-                        self._report_error(f"TLS handshake with {self._peer_ip}:"
-                                           f"{self._peer_port} failed: {exc}")
-                    return
-                self._sock = sock
+            if failure is not None:
+                self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} failed: "
+                                   f"{failure}")
+                return
+            sock.setblocking(True)
             self._engine = create_engine(
                 sock, runtime.engine_server, manual_pong=twsoManualPong in self._options,
                 manual_close=twsoManualClose in self._options,
                 compression=settings.compression, max_size=settings.max_message_size,
                 close_timeout=settings.close_timeout,
                 name=f"fnc-ws-server-reader {self._peer_ip}:{self._peer_port}",
-                on_event=self._on_engine_event, on_fail=self._on_protocol_fail)
+                on_event=self._on_engine_event, on_fail=self._on_protocol_fail, prefix=prefix)
             if not self._engine.run_handshake(self._process_request, self._process_response,
-                                              settings.handshake_timeout):
+                                              max(0.5, deadline - time.monotonic())):
                 if self._handshake_completed:  # the 101 could not be written after all
                     self._handshake_completed = False
                     runtime.connection_closed(self)

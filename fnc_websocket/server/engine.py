@@ -267,6 +267,16 @@ class EngineConnection(ServerConnection):
         super().__init__(sock, protocol, cast(Server, server), ping_interval=None,
                          ping_timeout=None, close_timeout=close_timeout, max_queue=None)
         self.recv_events_thread.name = name
+        # Bytes read before the reader started (create_engine's ``prefix``) left events behind
+        # and maybe an answer; the reader only looks at events after its own reads.
+        with self.protocol_mutex:
+            events = self.protocol.events_received()
+            try:
+                self.send_data()
+            except OSError:
+                pass  # the reader sees the broken socket
+            for event in events:
+                self.process_event(event)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -405,8 +415,11 @@ class EngineConnection(ServerConnection):
 def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: bool,
                   manual_close: bool, compression: bool, max_size: int, close_timeout: float,
                   name: str, on_event: Callable[[Any], None],
-                  on_fail: Callable[[int, str], None]) -> EngineConnection:
+                  on_fail: Callable[[int, str], None], prefix: bytes = b"") -> EngineConnection:
     """Wrap an accepted (and TLS-handshaken) socket; its reader thread starts at once.
+
+    ``prefix``: bytes already read from the socket (the request head, read while the server
+    waited for it without a thread); they are parsed before anything the reader reads.
 
     ``max_size`` bounds incoming messages (after decompression) and the body of a plain HTTP
     request (0: no limit). A compressed frame may be slightly larger than ``max_size``:
@@ -418,6 +431,8 @@ def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: boo
         extensions=enable_server_permessage_deflate(None) if compression else None,
         select_subprotocol=_first_offered,
         max_size=max_size + max_size // 64 + 1024 if max_size else None, logger=log)
+    if prefix:
+        protocol.receive_data(prefix)
     return EngineConnection(sock, protocol, server, on_event=on_event,
                             close_timeout=close_timeout, name=name)
 

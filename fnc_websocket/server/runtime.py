@@ -16,11 +16,9 @@ runtime still running (``atexit``).
 from __future__ import annotations
 
 import atexit
-import errno
 import heapq
 import itertools
 import logging
-import selectors
 import socket
 import ssl
 import threading
@@ -32,6 +30,7 @@ import attrs
 
 from fnc.exceptions import EComponentError, ESynchronizeTimeout
 from fnc.threads import synchronize_on
+from fnc_websocket.server.acceptor import MAX_STARTING, Acceptor
 from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
 from fnc_websocket.server.engine import EngineServer, Response, respond
 from fnc_websocket.server.http import (
@@ -87,25 +86,23 @@ class ServerRuntime:
         self.stopping = False
         self._stop_started = False
         self._lock = threading.Lock()
-        self._threads: dict[TTMSFNCWebSocketServerConnection, threading.Thread] = {}
+        self._threads: dict[threading.Thread, TTMSFNCWebSocketServerConnection] = {}
         self._open: dict[TTMSFNCWebSocketServerConnection, None] = {}
         self._slots = 0
         self._accepted = 0
-        self._wake_r, self._wake_w = socket.socketpair()
         self._keeper_cond = threading.Condition()
         self._keeper_stop = False
         self._aborts: list[tuple[float, int, TTMSFNCWebSocketServerConnection]] = []
         self._abort_seq = itertools.count()
         name = f"{component.Name or type(component).__name__}:{self.bound_port}"
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"fnc-ws-server-accept {name}", daemon=True)
+        self.acceptor = Acceptor(self, name)
         self._keeper_thread = threading.Thread(
             target=self._keeper_loop, name=f"fnc-ws-server-housekeeper {name}", daemon=True)
 
     def start(self) -> None:
         self.listener.setblocking(False)
         _live_runtimes.add(self)
-        self._accept_thread.start()
+        self.acceptor.start()
         self._keeper_thread.start()
 
     # -- the component, read live -------------------------------------------------------------
@@ -285,64 +282,53 @@ class ServerRuntime:
                     wake = min(wake, self._aborts[0][0])
                 self._keeper_cond.wait(max(0.0, wake - time.monotonic()))
 
-    # -- accepting ----------------------------------------------------------------------------
+    # -- threads ------------------------------------------------------------------------------
 
-    def _accept_loop(self) -> None:
-        selector = selectors.DefaultSelector()
+    def on_connect_mode(self) -> str:
+        """How OnConnect is raised for a new socket: 'thread' (a short-lived thread: handlers
+        run off the home thread), 'post' (queued to the home thread: AutoSyncEvents) or
+        'skip' (nothing listens to it)."""
+        comp = self.component()
+        if comp is None:
+            return "skip"
         try:
-            selector.register(self.listener, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self.stopping:
-                selector.select()
-                if self.stopping:
-                    return
-                try:
-                    sock, address = self.listener.accept()
-                except BlockingIOError:
-                    continue
-                except OSError as exc:
-                    if self.stopping:
-                        return
-                    log.error("accept failed on port %d: %s", self.bound_port, exc)
-                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                        with self._keeper_cond:  # out of resources: back off a little
-                            self._keeper_cond.wait(0.1)
-                    continue
-                self._start_connection(sock, address)
-        except Exception:
-            log.exception("server accept thread failed")
-        finally:
-            selector.close()
+            if comp._fnc_marshals_events():
+                return "post"
+            assigned = comp.OnConnect is not None or "_sig_OnConnect" in comp.__dict__
+        except EComponentError:
+            return "skip"
+        return "thread" if assigned else "skip"
 
-    def _start_connection(self, sock: socket.socket, address: Any) -> None:
-        sock.setblocking(True)
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
-        conn = TTMSFNCWebSocketServerConnection(self, address)
-        thread = threading.Thread(target=self._connection_main, args=(conn, sock),
+    def start_thread(self, conn: TTMSFNCWebSocketServerConnection, target: Any,
+                     args: tuple[Any, ...], semaphore: threading.BoundedSemaphore | None
+                     ) -> bool:
+        """Run ``target(*args)`` on a thread named after ``conn`` (its connection thread),
+        registered so that a stop joins it; ``semaphore`` is released when it ends.
+        False when no thread could be started."""
+        thread = threading.Thread(target=self._thread_main, args=(conn, target, args, semaphore),
                                   name=f"fnc-ws-server-conn {conn.PeerIP}:{conn.PeerPort}",
                                   daemon=True)
         with self._lock:
-            self._accepted += 1
-            if self._accepted % 64 == 0:
-                for old in [c for c, t in self._threads.items() if not t.is_alive()]:
-                    del self._threads[old]
-            self._threads[conn] = thread
+            self._threads[thread] = conn
         try:
             thread.start()
         except RuntimeError as exc:  # cannot start a thread: refuse this client
-            log.error("cannot serve %s: %s", address, exc)
+            log.error("cannot serve %s:%d: %s", conn.PeerIP, conn.PeerPort, exc)
             with self._lock:
-                self._threads.pop(conn, None)
-            sock.close()
+                self._threads.pop(thread, None)
+            return False
+        return True
 
-    def _connection_main(self, conn: TTMSFNCWebSocketServerConnection,
-                         sock: socket.socket) -> None:
+    def _thread_main(self, conn: TTMSFNCWebSocketServerConnection, target: Any,
+                     args: tuple[Any, ...], semaphore: threading.BoundedSemaphore | None
+                     ) -> None:
         try:
-            conn._run(sock)
+            target(*args)
         finally:
             with self._lock:
-                self._threads.pop(conn, None)
+                self._threads.pop(threading.current_thread(), None)
+            if semaphore is not None:
+                semaphore.release()
 
     # -- stopping -----------------------------------------------------------------------------
 
@@ -368,11 +354,7 @@ class ServerRuntime:
                 self._keeper_cond.notify()
             if self._keeper_thread is not current and self._keeper_thread.is_alive():
                 self._keeper_thread.join(_JOIN_GRACE)
-            for s in (self._wake_r, self._wake_w):
-                try:
-                    s.close()
-                except OSError:
-                    pass
+            self.acceptor.close()
             _live_runtimes.discard(self)
         stuck = [t.name for _c, t in threads if t.is_alive() and t is not current]
         if stuck:
@@ -381,32 +363,47 @@ class ServerRuntime:
 
     def _stop_connections(self, current: threading.Thread
                           ) -> list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]]:
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
-        if self._accept_thread is not current and self._accept_thread.is_alive():
-            self._accept_thread.join(_JOIN_GRACE)
+        acceptor = self.acceptor
+        acceptor.wake()
+        if acceptor.thread is not current and acceptor.thread.is_alive():
+            acceptor.thread.join(_JOIN_GRACE)
         try:
             self.listener.close()
         except OSError:
             pass
-        with self._lock:
-            threads = list(self._threads.items())
-        for conn, _thread in threads:
-            conn._going_away()
-        wait = min(self.settings.close_timeout, _MAX_STOP_WAIT) + 0.5
-        deadline = time.monotonic() + wait
-        for _conn, thread in threads:
-            if thread is not current:
-                thread.join(max(0.0, deadline - time.monotonic()))
-        late = [(c, t) for c, t in threads if t.is_alive() and t is not current]
-        for conn, _thread in late:
-            conn._abort()
-        grace = time.monotonic() + _JOIN_GRACE
-        for _conn, thread in late:
-            thread.join(max(0.0, grace - time.monotonic()))
-        return threads
+        joined: list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]] = []
+        for _round in range(2):  # then the sockets that OnConnect threads handed back
+            with self._lock:
+                threads = [(c, t) for t, c in self._threads.items()]
+            for conn, _thread in threads:
+                conn._going_away()
+            wait = min(self.settings.close_timeout, _MAX_STOP_WAIT) + 0.5
+            deadline = time.monotonic() + wait
+            for _conn, thread in threads:
+                if thread is not current:
+                    thread.join(max(0.0, deadline - time.monotonic()))
+            late = [(c, t) for c, t in threads if t.is_alive() and t is not current]
+            for conn, _thread in late:
+                conn._abort()
+            grace = time.monotonic() + _JOIN_GRACE
+            for _conn, thread in late:
+                thread.join(max(0.0, grace - time.monotonic()))
+            joined += threads
+            waiting = acceptor.take_pending()
+            if not waiting:
+                break
+            # Sockets still waiting for their request: each gets its OnDisconnect on a thread
+            # of its own (as every connection), a few at a time.
+            gate = threading.BoundedSemaphore(MAX_STARTING)
+            for conn, sock in waiting:
+                gate.acquire(timeout=_JOIN_GRACE)
+                if not self.start_thread(conn, conn._run, (sock, b"", None, 0.0), gate):
+                    gate.release()
+                    try:
+                        sock.close()
+                    except OSError:
+                        pass
+        return joined
 
 
 def _release(conn: TTMSFNCWebSocketServerConnection) -> None:
