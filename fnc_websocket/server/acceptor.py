@@ -14,7 +14,8 @@ the kernel's listen backlog holds the rest until a slot frees up.
 It runs on a short-lived thread named as the connection thread (it may block without delaying
 other connections), or not on a thread at all when it need not: with ``AutoSyncEvents`` it is
 queued to the home thread, and it is skipped when no handler listens to it. At most
-``MAX_STARTING`` such threads run at once; the accept thread waits for one to end past that.
+``MAX_STARTING`` such threads (and threads that only report that no request came) run at
+once; the accept thread waits for one to end past that.
 """
 
 from __future__ import annotations
@@ -294,7 +295,9 @@ class Acceptor:
 
     def _start_thread(self, conn: TTMSFNCWebSocketServerConnection, target: Any,
                       args: tuple[Any, ...]) -> bool:
-        short = target.__name__ == "_run_connect"
+        # OnConnect threads and the threads that only report a failed wait are short-lived:
+        # at most MAX_STARTING of them run at once (a burst of closing sockets stays cheap).
+        short = target.__name__ == "_run_connect" or args[2] is not None
         if short:
             while not self._starting.acquire(timeout=0.5):
                 if self._runtime.stopping:
