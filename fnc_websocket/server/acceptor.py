@@ -2,7 +2,8 @@
 
 A socket costs no thread until its client has said something worth a thread: the accept thread
 keeps every accepted socket in one selector, runs its TLS handshake (non-blocking) and reads its
-request head (up to the blank line, at most ``HEAD_LIMIT`` bytes). Only then does the
+request head (up to the blank line, at most ``HEAD_LIMIT`` bytes; bytes that cannot start an
+HTTP request, such as a TLS hello on a ws:// port, end the wait at once). Only then does the
 connection get its *connection thread* (``TTMSFNCWebSocketServerConnection._run``), which is
 handed the bytes read so far. So silent or slow sockets (idle scanners, slowloris clients) hold
 one descriptor each, never a thread, and are dropped when the handshake timeout expires.
@@ -254,8 +255,10 @@ class Acceptor:
                                            "before sending one)")
                     break
                 pending.buffer += data
-                if b"\r\n\r\n" in pending.buffer or len(pending.buffer) >= HEAD_LIMIT:
-                    break
+                if (b"\r\n\r\n" in pending.buffer or len(pending.buffer) >= HEAD_LIMIT
+                        or not 65 <= pending.buffer[0] <= 90):
+                    break  # a whole head, too much, or no HTTP request (a TLS hello...):
+                    # the connection thread answers it
                 if not isinstance(sock, ssl.SSLSocket) or not sock.pending():
                     return  # wait for more
         except (BlockingIOError, ssl.SSLWantReadError):

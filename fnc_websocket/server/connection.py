@@ -11,8 +11,8 @@ to its socket: a slow client blocks nobody else.
 
 from __future__ import annotations
 
+import collections
 import logging
-import queue
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -71,8 +71,8 @@ __all__ = ["TTMSFNCWebSocketServerConnection"]
 
 log = logging.getLogger("fnc_websocket.server")
 
-_IDLE_CHECK = 30.0
-"""Longest the connection thread waits for work before checking that its reader still runs."""
+_WRITER_LINGER = 1.0
+"""Seconds a connection's writer thread waits for more to send before it ends."""
 
 STALL_GRACE = 0.5
 """Seconds without a message written after which senders stop waiting for a client's room."""
@@ -80,8 +80,9 @@ STALL_GRACE = 0.5
 _HTTP_LINGER = 2.0
 """Longest wait, after a plain HTTP answer or a refusal, for the client to close first."""
 
-# Work items of the connection thread (first element of each tuple).
-_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED = range(5)
+# Items of the send queue (written by the writer thread) and of the event queue (dispatched by
+# the connection thread), first element of each tuple.
+_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED, _REPORT = range(6)
 
 _SINGLE = frozenset({ftFirst, ftLast})
 _REASSEMBLED = frozenset({ftContinuation, ftLast})
@@ -114,12 +115,20 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._peer_port = int(address[1]) if address and len(address) > 1 else 0
         self._request: TTMSFNCWebSocketRequest | None = None
         self.OwnsUserData = False
-        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._events: collections.deque[Any] = collections.deque()  # frames, reports, the end
+        self._ev_lock = threading.Lock()
+        self._ready = False  # OnHandshakeResponseSent ran: frames may be dispatched
+        self._pumping = False  # a thread is dispatching events (handlers may be running)
+        self._pumper: threading.Thread | None = None
         self._engine: EngineConnection | None = None
         self._sock: Any = None
         self._thread: threading.Thread | None = None
+        self._outbox: collections.deque[tuple[Any, ...]] = collections.deque()
+        self._writer_active = False
+        self._writing = False
         self._out_lock = threading.Lock()
         self._out_room = threading.Condition(self._out_lock)  # the queue shrank or ended
+        self._out_ready = threading.Condition(self._out_lock)  # something to write
         self._out_bytes = 0
         self._out_items = 0
         self._last_progress = time.monotonic()  # a queued message finished writing
@@ -300,7 +309,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         """
         self._check_can_send()
         n = len(data)
-        own_thread = threading.current_thread() is self._thread
+        own_thread = threading.current_thread() is self._pumper
         if own_thread and self._out_items == 0:
             self._write_message(text, data, frame_size)  # nothing queued: write in order now
             return
@@ -316,7 +325,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 self._last_progress = time.monotonic()  # the stall clock starts now
             self._out_bytes += n
             self._out_items += 1
-            self._inbox.put((_SEND, text, data, n, frame_size))
+            self._outbox.append((_SEND, text, data, n, frame_size))
+            self._kick_writer()
 
     def _wait_for_room(self, n: int, limit: int, timeout: float) -> None:
         # Called with _out_lock held.
@@ -355,7 +365,65 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         # Counted like messages, so that a later direct write cannot overtake it.
         with self._out_lock:
             self._out_items += 1
-            self._inbox.put(item)
+            self._outbox.append(item)
+            self._kick_writer()
+
+    def _kick_writer(self) -> None:
+        """Called with _out_lock held: wake the writer thread, or start one."""
+        if self._writer_active:
+            self._out_ready.notify()
+            return
+        if self._closed:
+            return
+        self._writer_active = True
+        if not self._runtime.start_thread(self, self._write_loop, (), None):
+            self._writer_active = False
+
+    def _write_loop(self) -> None:
+        """The writer thread: writes the send queue in order, ends after ``_WRITER_LINGER`` s
+        with nothing to write (an idle connection has none)."""
+        engine = self._engine
+        while True:
+            with self._out_lock:
+                while not self._outbox:
+                    if self._closed or (not self._out_ready.wait(_WRITER_LINGER)
+                                        and not self._outbox):
+                        self._writer_active = False
+                        self._out_room.notify_all()
+                        return
+                item = self._outbox.popleft()
+                self._writing = True
+            try:
+                self._write_item(engine, item)
+            except Exception:
+                log.exception("server writer thread failed")
+            finally:
+                with self._out_lock:
+                    self._writing = False
+                    self._out_items -= 1
+                    if item[0] == _SEND:
+                        self._out_bytes -= item[3]
+                        self._last_progress = time.monotonic()
+                    self._out_room.notify_all()
+
+    def _write_item(self, engine: EngineConnection | None, item: tuple[Any, ...]) -> None:
+        if engine is None:
+            return
+        kind = item[0]
+        if kind == _SEND:
+            if not self._overflowed and not self._closed:
+                self._write_message(item[1], item[2], item[4])
+        elif kind == _CONTROL:
+            try:
+                engine.send_control(item[1], item[2])
+            except Exception:
+                pass  # closing: the end of the stream follows
+        elif kind == _CLOSE:
+            self._closing = True
+            engine.close_with(item[1], item[2])
+        elif kind == _FAIL:
+            self._closing = True
+            engine.fail_with(item[1], item[2])
 
     def _can_broadcast(self) -> bool:
         return (self._handshake_completed and not self._closed and not self._closing
@@ -369,7 +437,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             if self._closing and self._error_reported:
                 return
             self._closing = True
-        self._inbox.put((_FAIL, code, reason, error))
+            self._error_reported = True
+        self._post_event((_REPORT, error, code))  # dispatched before the end of the stream
+        self._enqueue_control((_FAIL, code, reason))
         self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
 
     def _going_away(self) -> None:
@@ -388,7 +458,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         if not self._can_broadcast():
             return
         sent = self._hb_ping_sent
-        if sent is not None and self._reading_paused:
+        if sent is not None and (self._reading_paused or self._pumping):
             self._hb_ping_sent = now  # we are not reading its pong: not the client's fault
             return
         if sent is not None:
@@ -437,6 +507,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._sock = sock
         runtime = self._runtime
         settings = runtime.settings
+        handed_over = False
         try:
             if runtime.stopping:
                 return
@@ -450,7 +521,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 manual_close=twsoManualClose in self._options,
                 compression=settings.compression, max_size=settings.max_message_size,
                 close_timeout=settings.close_timeout,
-                name=f"fnc-ws-server-reader {self._peer_ip}:{self._peer_port}",
+                name=f"fnc-ws-server-conn {self._peer_ip}:{self._peer_port}",
                 on_event=self._on_engine_event, on_fail=self._on_protocol_fail, prefix=prefix)
             if not self._engine.run_handshake(self._process_request, self._process_response,
                                               max(0.5, deadline - time.monotonic())):
@@ -459,68 +530,74 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                     runtime.connection_closed(self)
                 self._report_handshake_failure()
                 return
+            runtime.register_thread(self._engine.recv_events_thread, self)
             runtime.fire("OnHandshakeResponseSent", self)
-            self._serve()
+            # From now on, the reader thread dispatches the frames as it reads them; this
+            # thread only dispatches those that arrived meanwhile (and maybe the end).
+            with self._ev_lock:
+                self._ready = True
+            handed_over = True
+            self._pump()
         except Exception as exc:  # a bug of ours: report it, never lose the thread silently
             log.exception("server connection thread failed")
             self._report_error(f"internal error on {self._peer_ip}:{self._peer_port}: {exc!r}")
+            handed_over = False
         finally:
-            self._finish()
+            if not handed_over:
+                self._finish()
 
-    def _serve(self) -> None:
-        engine = self._engine
-        assert engine is not None
-        inbox = self._inbox
-        deadline: float | None = None
-        while True:
-            timeout = _IDLE_CHECK if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                item = inbox.get(timeout=timeout)
-            except queue.Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    engine.abort()  # the client did not end TCP in time
-                    deadline = None
-                elif not engine.recv_events_thread.is_alive():
-                    return
-                continue
-            if item is END_OF_STREAM:
+    # -- dispatching events (the connection thread) ------------------------------------------
+
+    def _post_event(self, item: Any) -> None:
+        """Queue an event item (a frame, a report, the end); dispatched in order by the thread
+        that pumps next (the reader, after its read)."""
+        with self._ev_lock:
+            self._events.append(item)
+
+    def _pump(self) -> None:
+        """Dispatch the queued event items in order, unless another thread is doing it (then
+        that thread dispatches these too) or the handshake events have not run yet."""
+        events = self._events
+        with self._ev_lock:
+            if self._pumping or not self._ready or not events:
                 return
-            if type(item) is not tuple:
-                if self._on_frame(item) and deadline is None:
-                    deadline = time.monotonic() + self._runtime.settings.close_timeout
-                self._handled(len((item[0] if type(item) is DecodedText else item).data))
-                continue
-            kind = item[0]
-            if kind == _SEND:
-                if not self._overflowed and not self._closed:
-                    self._write_message(item[1], item[2], item[4])
-                with self._out_lock:
-                    self._out_bytes -= item[3]
-                    self._out_items -= 1
-                    self._last_progress = time.monotonic()
-                    self._out_room.notify_all()
-            elif kind == _CONTROL:
-                with self._out_lock:
-                    self._out_items -= 1
-                try:
-                    engine.send_control(item[1], item[2])
-                except Exception:
-                    pass  # closing: the end of the stream follows
-            elif kind == _CLOSE:
-                with self._out_lock:
-                    self._out_items -= 1
-                self._closing = True
-                engine.close_with(item[1], item[2])
-            elif kind == _FAIL:
-                self._closing = True
-                self._report_error(item[3], close_code=item[1])
-                engine.fail_with(item[1], item[2])
-            elif kind == _FAILED:  # websockets failed the connection (protocol error...)
-                self._closing = True
-                self._report_error(f"connection with {self._peer_ip}:{self._peer_port} failed: "
-                                   f"close {item[1]} ({item[2]})", close_code=item[1])
-                if deadline is None:
-                    deadline = time.monotonic() + self._runtime.settings.close_timeout
+            self._pumping = True
+        self._pumper = threading.current_thread()
+        try:
+            while True:
+                with self._ev_lock:
+                    if not events:
+                        self._pumping = False
+                        return
+                    item = events.popleft()
+                if item is END_OF_STREAM:
+                    with self._ev_lock:
+                        self._pumping = False
+                    self._finish()
+                    return
+                self._dispatch(item)
+        except BaseException:
+            with self._ev_lock:
+                self._pumping = False
+            raise
+        finally:
+            self._pumper = None
+
+    def _dispatch(self, item: Any) -> None:
+        if type(item) is not tuple:  # a frame (Frame or DecodedText, a NamedTuple)
+            frame = item[0] if type(item) is DecodedText else item
+            if self._on_frame(item):  # the client's close frame: it has CloseTimeout to end TCP
+                self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
+            self._handled(len(frame.data))
+            return
+        kind = item[0]
+        if kind == _FAILED:  # websockets failed the connection (protocol error...)
+            self._closing = True
+            self._report_error(f"connection with {self._peer_ip}:{self._peer_port} failed: "
+                               f"close {item[1]} ({item[2]})", close_code=item[1])
+            self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
+        elif kind == _REPORT:
+            self._report_error(item[1], close_code=item[2])
 
     def _write_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
         engine = self._engine
@@ -536,8 +613,11 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             engine.send_message(data, text, sizes)
         except Exception as exc:
             if not self._closing and not engine.protocol.close_sent:
-                self._report_error(f"sending to {self._peer_ip}:{self._peer_port} failed: "
-                                   f"{exc}")
+                message = f"sending to {self._peer_ip}:{self._peer_port} failed: {exc}"
+                if threading.current_thread() is self._pumper:
+                    self._report_error(message)
+                else:
+                    self._post_event((_REPORT, message, 0))
 
     def _on_frame(self, event: Any) -> bool:
         """Dispatch one incoming frame; True when it was a close frame."""
@@ -630,7 +710,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                     engine = self._engine
                     if engine is not None:
                         engine.pause_reading()
-        self._inbox.put(event)
+        self._post_event(event)
+        self._pump()
 
     def _handled(self, n: int) -> None:
         """A received frame of ``n`` bytes was handed to the handlers: with AutoSyncEvents it
@@ -661,7 +742,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         # On the reader thread (or ours), under the protocol lock: just queue the report.
         if code in (1000, 1001, 1005, 1006) or self._closing:
             return
-        self._inbox.put((_FAILED, code, reason))
+        self._post_event((_FAILED, code, reason))  # dispatched after this read
 
     # -- handshake hooks (connection thread) --------------------------------------------------
 
@@ -796,6 +877,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._closing = True
         with self._in_lock:
             self._resume_reading()  # the reader must see the end of the stream
+        with self._out_lock:
+            self._out_ready.notify_all()  # an idle writer thread ends
         if engine is not None:
             if not engine.join_reader(0):
                 if self._handshake_completed and not self._close_sent and engine.is_open:
@@ -827,6 +910,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         with self._out_lock:
             self._closed = True
             self._out_room.notify_all()
+            self._out_ready.notify_all()
+        if engine is not None:
+            runtime.unregister_thread(engine.recv_events_thread)
         if self._slot:
             runtime.release_slot()
             self._slot = False

@@ -407,7 +407,10 @@ class EngineConnection(ServerConnection):
         self.close_socket()
 
     def join_reader(self, timeout: float) -> bool:
-        """Wait for the reader thread to end; True when it did."""
+        """Wait for the reader thread to end; True when it did (or when it is the calling
+        thread, after its reading loop ended: it dispatches the end of the stream)."""
+        if self.recv_events_thread is threading.current_thread():
+            return True
         self.recv_events_thread.join(timeout)
         return not self.recv_events_thread.is_alive()
 

@@ -319,6 +319,17 @@ class ServerRuntime:
             return False
         return True
 
+    def register_thread(self, thread: threading.Thread,
+                        conn: TTMSFNCWebSocketServerConnection) -> None:
+        """Count ``thread`` (a reader that became ``conn``'s connection thread) among the
+        threads a stop joins."""
+        with self._lock:
+            self._threads[thread] = conn
+
+    def unregister_thread(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._threads.pop(thread, None)
+
     def _thread_main(self, conn: TTMSFNCWebSocketServerConnection, target: Any,
                      args: tuple[Any, ...], semaphore: threading.BoundedSemaphore | None
                      ) -> None:

@@ -97,3 +97,16 @@ def test_past_max_pending_the_backlog_holds_the_rest(monkeypatch):
         finally:
             for s in silent:
                 s.close()
+
+
+def test_bytes_that_cannot_start_a_request_are_answered_at_once():
+    with running_server() as server:
+        log = EventLog(server, ("OnError",))
+        with socket.create_connection(("127.0.0.1", server.BoundPort), timeout=5) as sock:
+            sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # a TLS hello's start
+            sock.shutdown(socket.SHUT_WR)
+            start = time.monotonic()
+            while sock.recv(4096):
+                pass
+        assert time.monotonic() - start < 3  # not the 10 s handshake timeout
+        assert log.wait_for("OnError")
