@@ -18,7 +18,12 @@ this module, so that an upgrade of ``websockets`` has one place to check:
   ``Request.parse`` refuses, so that ``OnCommandGet``/``OnCommandOther`` can see it.
 * ``Protocol.fail`` (extended): reports every failure of the connection (close code and reason).
 * ``ServerConnection.process_event`` and ``recv_events`` (overridden): every frame after the
-  handshake goes to a callback, in arrival order, then an end-of-stream marker. The message
+  handshake goes to a callback, in arrival order, then an end-of-stream marker. The reading
+  loop is ours (blocking ``recv``, no selector and no ``shutdown_watcher`` socketpair, which are
+  closed at once: one descriptor per connection); it follows the sans-I/O protocol's contract
+  (``receive_data``, ``events_received``, ``send_data`` under ``protocol_mutex``,
+  ``close_deadline``, ``set_connection_exc``, ``request_rcvd``), and ``close_socket`` shuts the
+  socket down before closing it so that a blocked ``recv`` returns. The message
   assembler (and with it the ``WEBSOCKETS_MAX_FRAGMENTS`` limit) is not used: fragmented messages
   are reassembled by the component and bounded by their total size (``max_size``) only.
 * ``Connection.send_context``, ``protocol``, ``close_socket``, ``recv_events_thread``: writing
@@ -49,6 +54,7 @@ from websockets.protocol import CLOSED, CLOSING, OPEN
 from websockets.protocol import CONNECTING as CONNECTING_STATE
 from websockets.server import ServerProtocol
 from websockets.sync.server import Server, ServerConnection
+from websockets.sync.utils import Deadline
 
 from fnc_websocket._payload import Utf8FragmentDecoder, decode_text
 
@@ -267,6 +273,8 @@ class EngineConnection(ServerConnection):
         super().__init__(sock, protocol, cast(Server, server), ping_interval=None,
                          ping_timeout=None, close_timeout=close_timeout, max_queue=None)
         self.recv_events_thread.name = name
+        for unused in (self.shutdown_watcher, self.shutdown_notifier):  # see recv_events
+            unused.close()
         # Bytes read before the reader started (create_engine's ``prefix``) left events behind
         # and maybe an answer; the reader only looks at events after its own reads.
         with self.protocol_mutex:
@@ -287,10 +295,59 @@ class EngineConnection(ServerConnection):
             self._on_event(event)
 
     def recv_events(self) -> None:
+        """The reader thread: blocking reads fed to the protocol, events to ``on_event``.
+
+        Replaces websockets' loop, which waits in a selector with a socketpair to be woken:
+        three descriptors more per connection. This one is woken by ``close_socket``, which
+        shuts the socket down first (a blocked ``recv`` then returns).
+        """
         try:
-            super().recv_events()
+            self._read_until_eof()
+        except Exception as exc:  # a bug: keep the connection's end orderly
+            log.error("server reader failed: %r", exc)
+            with self.protocol_mutex:
+                self.set_connection_exc(exc)
         finally:
+            self.close_socket()
+            self.request_rcvd.set()  # a handshake still waiting gives up
             self._on_event(END_OF_STREAM)
+
+    def _read_until_eof(self) -> None:
+        protocol = self.protocol
+        while True:
+            with self.recv_flow_control:  # held while reading is paused (backpressure)
+                pass
+            try:
+                data = self.socket.recv(self.recv_bufsize)
+            except Exception as exc:
+                with self.protocol_mutex:
+                    self.set_connection_exc(exc)
+                break
+            if not data:
+                break
+            with self.protocol_mutex:
+                protocol.receive_data(data)
+                events = protocol.events_received()
+                try:
+                    self.send_data()  # automatic answers (pong, close reply)
+                except Exception as exc:
+                    self.set_connection_exc(exc)
+                    break
+                if protocol.close_expected() and self.close_deadline is None:
+                    self.close_deadline = Deadline(self.close_timeout)
+            for event in events:
+                self.process_event(event)
+        with self.protocol_mutex:
+            protocol.receive_eof()
+            protocol.events_received()
+            self.send_data()
+
+    def close_socket(self) -> None:
+        try:
+            socket.socket.shutdown(self.socket, socket.SHUT_RDWR)  # wakes a blocked recv
+        except OSError:
+            pass
+        super().close_socket()
 
     # -- handshake --------------------------------------------------------------------------
 
