@@ -133,7 +133,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._out_items = 0
         self._last_progress = time.monotonic()  # a queued message finished writing
         self._in_lock = threading.Lock()
-        self._in_bytes = 0  # received, not yet handled (see ReceiveQueueLimit)
+        self._in_received = 0  # bytes of frames read (the reader thread adds)
+        self._in_done = 0  # bytes of those handled (the thread that handled them adds)
+        self._in_unmarked = 0  # AutoSyncEvents: handed to the home thread, no marker yet
         self._reading_paused = False
         self._closing = False
         self._overflowed = False
@@ -562,26 +564,33 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             if self._pumping or not self._ready or not events:
                 return
             self._pumping = True
+            item = events.popleft()
+        self._pump_from(item)
+
+    def _pump_from(self, item: Any) -> None:
+        # This thread is the pumper (_pumping was set): dispatch ``item``, then the rest.
+        events = self._events
         self._pumper = threading.current_thread()
         try:
             while True:
-                with self._ev_lock:
-                    if not events:
-                        self._pumping = False
-                        return
-                    item = events.popleft()
                 if item is END_OF_STREAM:
                     with self._ev_lock:
                         self._pumping = False
+                    self._pumper = None
                     self._finish()
                     return
                 self._dispatch(item)
+                with self._ev_lock:
+                    if not events:
+                        self._pumping = False
+                        self._pumper = None
+                        return
+                    item = events.popleft()
         except BaseException:
             with self._ev_lock:
                 self._pumping = False
-            raise
-        finally:
             self._pumper = None
+            raise
 
     def _dispatch(self, item: Any) -> None:
         if type(item) is not tuple:  # a frame (Frame or DecodedText, a NamedTuple)
@@ -696,38 +705,53 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
     def ReceiveQueueSize(self) -> int:
         """Added: bytes received from this client whose events have not been handled yet
         (at most about the server's ReceiveQueueLimit plus one read)."""
-        return self._in_bytes
+        return self._in_received - self._in_done
 
     def _on_engine_event(self, event: Any) -> None:
-        # Reader thread: count the frame, stop reading once too much waits for the handlers.
+        """Reader thread: count the frame (reading stops while more than ReceiveQueueLimit
+        bytes wait for the handlers), then dispatch it here unless another thread is
+        dispatching (then it does) or the handshake events have not run yet."""
         if event is not END_OF_STREAM:
-            n = len((event[0] if type(event) is DecodedText else event).data)
-            with self._in_lock:
-                self._in_bytes += n
-                if (not self._reading_paused and self._in_bytes >
-                        self._runtime.settings.receive_queue_limit):
+            self._in_received += len((event[0] if type(event) is DecodedText else event).data)
+            if (self._in_received - self._in_done > self._runtime.settings.receive_queue_limit
+                    and not self._reading_paused):
+                with self._in_lock:
                     self._reading_paused = True
                     engine = self._engine
                     if engine is not None:
-                        engine.pause_reading()
-        self._post_event(event)
-        self._pump()
+                        engine.pause_reading()  # before the frame is queued: its handling
+                        # will resume the reading
+        events = self._events
+        with self._ev_lock:
+            if self._pumping or not self._ready:
+                events.append(event)
+                return
+            self._pumping = True
+            if events:
+                events.append(event)
+                event = events.popleft()
+        self._pump_from(event)
 
     def _handled(self, n: int) -> None:
         """A received frame of ``n`` bytes was handed to the handlers: with AutoSyncEvents it
-        counts as handled once the home thread ran them (a marker queued after them)."""
+        counts as handled once the home thread ran them (a marker queued after them, one per
+        ReceiveQueueLimit / 8 bytes, or per frame while reading is paused)."""
         comp = self._runtime.component()
         if (comp is not None and comp._fnc_marshals_events()
                 and threading.get_ident() != comp._fnc_home.ident):
-            comp._fnc_home.post(self._consumed, (n,), comp)
+            self._in_unmarked += n
+            if (self._reading_paused or self._in_unmarked >=
+                    self._runtime.settings.receive_queue_limit // 8):
+                comp._fnc_home.post(self._consumed, (self._in_unmarked,), comp)
+                self._in_unmarked = 0
         else:
             self._consumed(n)
 
     def _consumed(self, n: int) -> None:
-        with self._in_lock:
-            self._in_bytes -= n
-            if self._reading_paused and self._in_bytes <= \
-                    self._runtime.settings.receive_queue_limit // 2:
+        self._in_done += n
+        if self._reading_paused and self._in_received - self._in_done <= \
+                self._runtime.settings.receive_queue_limit // 2:
+            with self._in_lock:
                 self._resume_reading()
 
     def _resume_reading(self) -> None:
