@@ -24,7 +24,6 @@ from fnc_websocket.common import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_NORMAL,
-    CLOSE_POLICY_VIOLATION,
     SErrCloseSent,
     SErrHandshakeNotComplete,
     TCloseStatus,
@@ -35,7 +34,6 @@ from fnc_websocket.common import (
     encode_close_payload,
     focClose,
     focPing,
-    frame_payload_sizes,
     ftContinuation,
     ftFirst,
     ftLast,
@@ -49,7 +47,6 @@ from fnc_websocket.server.engine import (
     BINARY,
     CLOSE,
     CONT,
-    END_OF_STREAM,
     PING,
     PONG,
     TEXT,
@@ -63,6 +60,15 @@ from fnc_websocket.server.engine import (
 )
 from fnc_websocket.server.errors import EWebsocketServer
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
+from fnc_websocket.server.incoming import IncomingEvents
+from fnc_websocket.server.outgoing import (
+    _CLOSE,
+    _CONTROL,
+    _FAIL,
+    _FAILED,
+    _REPORT,
+    OutgoingQueue,
+)
 
 if TYPE_CHECKING:
     from fnc_websocket.server.runtime import ServerRuntime
@@ -71,18 +77,9 @@ __all__ = ["TTMSFNCWebSocketServerConnection"]
 
 log = logging.getLogger("fnc_websocket.server")
 
-_WRITER_LINGER = 1.0
-"""Seconds a connection's writer thread waits for more to send before it ends."""
-
-STALL_GRACE = 0.5
-"""Seconds without a message written after which senders stop waiting for a client's room."""
-
 _HTTP_LINGER = 2.0
 """Longest wait, after a plain HTTP answer or a refusal, for the client to close first."""
 
-# Items of the send queue (written by the writer thread) and of the event queue (dispatched by
-# the connection thread), first element of each tuple.
-_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED, _REPORT = range(6)
 
 _SINGLE = frozenset({ftFirst, ftLast})
 _REASSEMBLED = frozenset({ftContinuation, ftLast})
@@ -90,7 +87,8 @@ _FIRST = frozenset({ftFirst})
 _MIDDLE = frozenset({ftContinuation})
 
 
-class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
+class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents,
+                                       TTMSFNCWebSocketConnection):
     """A client of a ``TTMSFNCWebSocketServer``: the ``AConnection`` of the server's events.
 
     The object stays usable as a value for every event that names it, ``OnDisconnect``
@@ -300,133 +298,6 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             raise EWebsocketServer(
                 f"Connection {self._peer_ip}:{self._peer_port} is closing; cannot send")
 
-    def _queue_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
-        """Queue (or, on the connection thread with nothing queued, write) one message;
-        ``frame_size``: split into frames of that size (None: as SplitMessage says).
-
-        From another thread, while the queue is above SendQueueLimit and the client makes
-        progress, this waits for room (at most SendTimeout); a client that made no progress
-        for ``STALL_GRACE`` s is not waited for (the message is queued anyway). The
-        housekeeper drops a client whose queue stays above the limit for SendTimeout.
-        """
-        self._check_can_send()
-        n = len(data)
-        own_thread = threading.current_thread() is self._pumper
-        if own_thread and self._out_items == 0:
-            self._write_message(text, data, frame_size)  # nothing queued: write in order now
-            return
-        settings = self._runtime.settings
-        with self._out_lock:
-            if not own_thread:
-                self._wait_for_room(n, settings.send_queue_limit, settings.send_timeout)
-            if self._overflowed:
-                raise EWebsocketServer(
-                    f"Connection {self._peer_ip}:{self._peer_port} is being dropped: it made "
-                    f"no progress for SendTimeout with {self._out_bytes} bytes waiting")
-            if self._out_bytes == 0:
-                self._last_progress = time.monotonic()  # the stall clock starts now
-            self._out_bytes += n
-            self._out_items += 1
-            self._outbox.append((_SEND, text, data, n, frame_size))
-            self._kick_writer()
-
-    def _wait_for_room(self, n: int, limit: int, timeout: float) -> None:
-        # Called with _out_lock held.
-        deadline = time.monotonic() + timeout
-        while (self._out_bytes > 0 and self._out_bytes + n > limit and not self._overflowed
-               and not self._closed):
-            now = time.monotonic()
-            stall_end = self._last_progress + STALL_GRACE
-            if now >= stall_end or now >= deadline:
-                return  # not progressing (or waited long enough): queue anyway
-            self._out_room.wait(min(stall_end, deadline) - now)
-
-    @property
-    def SendQueueSize(self) -> int:
-        """Added: bytes of messages queued for this client and not yet fully written."""
-        return self._out_bytes
-
-    def _check_send_stall(self, now: float, limit: int, timeout: float) -> None:
-        """Housekeeper tick: drop the client (1008) when its queue stayed above
-        SendQueueLimit with no message written for SendTimeout."""
-        with self._out_lock:
-            if self._overflowed or self._closed or self._out_bytes <= limit \
-                    or now - self._last_progress < timeout:
-                return
-            self._overflowed = True
-            pending = self._out_bytes
-            self._out_room.notify_all()
-        self._fail_async(
-            CLOSE_POLICY_VIOLATION, "client too slow",
-            f"client {self._peer_ip}:{self._peer_port} is not reading: no progress for "
-            f"SendTimeout ({timeout * 1000:.0f} ms) with {pending} bytes waiting (above "
-            f"SendQueueLimit, {limit}); disconnected with close code 1008")
-        self._abort()  # its writer is blocked on a full socket: unblock it
-
-    def _enqueue_control(self, item: tuple[Any, ...]) -> None:
-        # Counted like messages, so that a later direct write cannot overtake it.
-        with self._out_lock:
-            self._out_items += 1
-            self._outbox.append(item)
-            self._kick_writer()
-
-    def _kick_writer(self) -> None:
-        """Called with _out_lock held: wake the writer thread, or start one."""
-        if self._writer_active:
-            self._out_ready.notify()
-            return
-        if self._closed:
-            return
-        self._writer_active = True
-        if not self._runtime.start_thread(self, self._write_loop, (), None):
-            self._writer_active = False
-
-    def _write_loop(self) -> None:
-        """The writer thread: writes the send queue in order, ends after ``_WRITER_LINGER`` s
-        with nothing to write (an idle connection has none)."""
-        engine = self._engine
-        while True:
-            with self._out_lock:
-                while not self._outbox:
-                    if self._closed or (not self._out_ready.wait(_WRITER_LINGER)
-                                        and not self._outbox):
-                        self._writer_active = False
-                        self._out_room.notify_all()
-                        return
-                item = self._outbox.popleft()
-                self._writing = True
-            try:
-                self._write_item(engine, item)
-            except Exception:
-                log.exception("server writer thread failed")
-            finally:
-                with self._out_lock:
-                    self._writing = False
-                    self._out_items -= 1
-                    if item[0] == _SEND:
-                        self._out_bytes -= item[3]
-                        self._last_progress = time.monotonic()
-                    self._out_room.notify_all()
-
-    def _write_item(self, engine: EngineConnection | None, item: tuple[Any, ...]) -> None:
-        if engine is None:
-            return
-        kind = item[0]
-        if kind == _SEND:
-            if not self._overflowed and not self._closed:
-                self._write_message(item[1], item[2], item[4])
-        elif kind == _CONTROL:
-            try:
-                engine.send_control(item[1], item[2])
-            except Exception:
-                pass  # closing: the end of the stream follows
-        elif kind == _CLOSE:
-            self._closing = True
-            engine.close_with(item[1], item[2])
-        elif kind == _FAIL:
-            self._closing = True
-            engine.fail_with(item[1], item[2])
-
     def _can_broadcast(self) -> bool:
         return (self._handshake_completed and not self._closed and not self._closing
                 and not self._close_sent and not self._overflowed)
@@ -525,6 +396,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 close_timeout=settings.close_timeout,
                 name=f"fnc-ws-server-conn {self._peer_ip}:{self._peer_port}",
                 on_event=self._on_engine_event, on_fail=self._on_protocol_fail, prefix=prefix)
+            self._engine.after_read = self._flush_unmarked
             if not self._engine.run_handshake(self._process_request, self._process_response,
                                               max(0.5, deadline - time.monotonic())):
                 if self._handshake_completed:  # the 101 could not be written after all
@@ -550,48 +422,6 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
 
     # -- dispatching events (the connection thread) ------------------------------------------
 
-    def _post_event(self, item: Any) -> None:
-        """Queue an event item (a frame, a report, the end); dispatched in order by the thread
-        that pumps next (the reader, after its read)."""
-        with self._ev_lock:
-            self._events.append(item)
-
-    def _pump(self) -> None:
-        """Dispatch the queued event items in order, unless another thread is doing it (then
-        that thread dispatches these too) or the handshake events have not run yet."""
-        events = self._events
-        with self._ev_lock:
-            if self._pumping or not self._ready or not events:
-                return
-            self._pumping = True
-            item = events.popleft()
-        self._pump_from(item)
-
-    def _pump_from(self, item: Any) -> None:
-        # This thread is the pumper (_pumping was set): dispatch ``item``, then the rest.
-        events = self._events
-        self._pumper = threading.current_thread()
-        try:
-            while True:
-                if item is END_OF_STREAM:
-                    with self._ev_lock:
-                        self._pumping = False
-                    self._pumper = None
-                    self._finish()
-                    return
-                self._dispatch(item)
-                with self._ev_lock:
-                    if not events:
-                        self._pumping = False
-                        self._pumper = None
-                        return
-                    item = events.popleft()
-        except BaseException:
-            with self._ev_lock:
-                self._pumping = False
-            self._pumper = None
-            raise
-
     def _dispatch(self, item: Any) -> None:
         if type(item) is not tuple:  # a frame (Frame or DecodedText, a NamedTuple)
             frame = item[0] if type(item) is DecodedText else item
@@ -607,26 +437,6 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
         elif kind == _REPORT:
             self._report_error(item[1], close_code=item[2])
-
-    def _write_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
-        engine = self._engine
-        if engine is None:
-            return
-        runtime = self._runtime
-        if frame_size is None:
-            frame_size = runtime.frame_size() if runtime.split_message() else 0
-        sizes = None
-        if frame_size > 0:
-            sizes = frame_payload_sizes(len(data), frame_size, masked=False)
-        try:
-            engine.send_message(data, text, sizes)
-        except Exception as exc:
-            if not self._closing and not engine.protocol.close_sent:
-                message = f"sending to {self._peer_ip}:{self._peer_port} failed: {exc}"
-                if threading.current_thread() is self._pumper:
-                    self._report_error(message)
-                else:
-                    self._post_event((_REPORT, message, 0))
 
     def _on_frame(self, event: Any) -> bool:
         """Dispatch one incoming frame; True when it was a close frame."""
@@ -698,69 +508,6 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 received("MessageReceived", "".join(parts))
             else:
                 received("BinaryDataReceived", b"".join(parts), _REASSEMBLED)
-
-    # -- inbound backpressure ----------------------------------------------------------------
-
-    @property
-    def ReceiveQueueSize(self) -> int:
-        """Added: bytes received from this client whose events have not been handled yet
-        (at most about the server's ReceiveQueueLimit plus one read)."""
-        return self._in_received - self._in_done
-
-    def _on_engine_event(self, event: Any) -> None:
-        """Reader thread: count the frame (reading stops while more than ReceiveQueueLimit
-        bytes wait for the handlers), then dispatch it here unless another thread is
-        dispatching (then it does) or the handshake events have not run yet."""
-        if event is not END_OF_STREAM:
-            self._in_received += len((event[0] if type(event) is DecodedText else event).data)
-            if (self._in_received - self._in_done > self._runtime.settings.receive_queue_limit
-                    and not self._reading_paused):
-                with self._in_lock:
-                    self._reading_paused = True
-                    engine = self._engine
-                    if engine is not None:
-                        engine.pause_reading()  # before the frame is queued: its handling
-                        # will resume the reading
-        events = self._events
-        with self._ev_lock:
-            if self._pumping or not self._ready:
-                events.append(event)
-                return
-            self._pumping = True
-            if events:
-                events.append(event)
-                event = events.popleft()
-        self._pump_from(event)
-
-    def _handled(self, n: int) -> None:
-        """A received frame of ``n`` bytes was handed to the handlers: with AutoSyncEvents it
-        counts as handled once the home thread ran them (a marker queued after them, one per
-        ReceiveQueueLimit / 8 bytes, or per frame while reading is paused)."""
-        comp = self._runtime.component()
-        if (comp is not None and comp._fnc_marshals_events()
-                and threading.get_ident() != comp._fnc_home.ident):
-            self._in_unmarked += n
-            if (self._reading_paused or self._in_unmarked >=
-                    self._runtime.settings.receive_queue_limit // 8):
-                comp._fnc_home.post(self._consumed, (self._in_unmarked,), comp)
-                self._in_unmarked = 0
-        else:
-            self._consumed(n)
-
-    def _consumed(self, n: int) -> None:
-        self._in_done += n
-        if self._reading_paused and self._in_received - self._in_done <= \
-                self._runtime.settings.receive_queue_limit // 2:
-            with self._in_lock:
-                self._resume_reading()
-
-    def _resume_reading(self) -> None:
-        # Called with _in_lock held.
-        if self._reading_paused:
-            self._reading_paused = False
-            engine = self._engine
-            if engine is not None:
-                engine.resume_reading()
 
     def _on_protocol_fail(self, code: int, reason: str) -> None:
         # On the reader thread (or ours), under the protocol lock: just queue the report.

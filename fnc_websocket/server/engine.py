@@ -270,6 +270,8 @@ class EngineConnection(ServerConnection):
     def __init__(self, sock: socket.socket, protocol: EngineProtocol, server: EngineServer, *,
                  on_event: Callable[[Any], None], close_timeout: float, name: str) -> None:
         self._on_event = on_event
+        self.after_read: Callable[[], None] = _nothing
+        """Called on the reader thread after the events of one read went to ``on_event``."""
         super().__init__(sock, protocol, cast(Server, server), ping_interval=None,
                          ping_timeout=None, close_timeout=close_timeout, max_queue=None)
         self.recv_events_thread.name = name
@@ -337,6 +339,8 @@ class EngineConnection(ServerConnection):
                     self.close_deadline = Deadline(self.close_timeout)
             for event in events:
                 self.process_event(event)
+            if events:
+                self.after_read()
         with self.protocol_mutex:
             protocol.receive_eof()
             protocol.events_received()
@@ -470,6 +474,10 @@ class EngineConnection(ServerConnection):
             return True
         self.recv_events_thread.join(timeout)
         return not self.recv_events_thread.is_alive()
+
+
+def _nothing() -> None:
+    pass
 
 
 def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: bool,

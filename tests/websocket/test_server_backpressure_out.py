@@ -12,7 +12,7 @@ import time
 from server_support import EventLog, running_server, upgrade_request, wait_until
 from websockets.sync.client import connect
 
-from fnc_websocket.server.connection import STALL_GRACE
+from fnc_websocket.server.outgoing import STALL_GRACE
 
 COUNT = 600
 SIZE = 64 * 1024
