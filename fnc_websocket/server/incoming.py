@@ -112,15 +112,15 @@ class IncomingEvents:
         counts as handled once the home thread ran them (a marker queued after them, one per
         ReceiveQueueLimit / 8 bytes, or per frame while reading is paused)."""
         comp = self._runtime.component()
-        if (comp is not None and comp._fnc_marshals_events()
-                and threading.get_ident() != comp._fnc_home.ident):
+        queue = self._runtime.marshal_queue(comp) if comp is not None else None
+        if queue is not None and threading.get_ident() != queue.ident:
             with self._in_lock:
                 self._in_unmarked += n
                 if not (self._reading_paused or self._in_unmarked >=
                         self._runtime.settings.receive_queue_limit // 8):
                     return
                 n, self._in_unmarked = self._in_unmarked, 0
-            comp._fnc_home.post(self._consumed, (n,), comp)
+            queue.post(self._consumed, (n,), comp)
         else:
             self._consumed(n)
 
@@ -133,10 +133,11 @@ class IncomingEvents:
         with self._in_lock:
             n, self._in_unmarked = self._in_unmarked, 0
         comp = self._runtime.component()
-        if comp is None:
+        queue = self._runtime.marshal_queue(comp) if comp is not None else None
+        if queue is None:
             self._consumed(n)
         else:
-            comp._fnc_home.post(self._consumed, (n,), comp)
+            queue.post(self._consumed, (n,), comp)
 
     def _consumed(self, n: int) -> None:
         self._in_done += n

@@ -284,6 +284,11 @@ class ServerRuntime:
 
     # -- threads ------------------------------------------------------------------------------
 
+    def marshal_queue(self, comp: Any) -> Any | None:
+        """The home-thread queue ``comp``'s events go to (AutoSyncEvents), or None when they
+        run on the calling thread. (The one place that asks fnc how events are marshalled.)"""
+        return comp._fnc_home if comp._fnc_marshals_events() else None
+
     def on_connect_mode(self) -> str:
         """How OnConnect is raised for a new socket: 'thread' (a short-lived thread: handlers
         run off the home thread), 'post' (queued to the home thread: AutoSyncEvents) or
@@ -292,7 +297,7 @@ class ServerRuntime:
         if comp is None:
             return "skip"
         try:
-            if comp._fnc_marshals_events():
+            if self.marshal_queue(comp) is not None:
                 return "post"
             assigned = comp.OnConnect is not None or "_sig_OnConnect" in comp.__dict__
         except EComponentError:
