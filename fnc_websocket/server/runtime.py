@@ -419,7 +419,14 @@ class ServerRuntime:
                         sock.close()
                     except OSError:
                         pass
-        return joined
+        # Threads started meanwhile (a writer sending the 1001 close, ...): they end with
+        # their connection, which ended or was aborted above.
+        grace = time.monotonic() + _JOIN_GRACE
+        with self._lock:
+            rest = [(c, t) for t, c in self._threads.items() if t is not current]
+        for _conn, thread in rest:
+            thread.join(max(0.0, grace - time.monotonic()))
+        return joined + rest
 
 
 def _release(conn: TTMSFNCWebSocketServerConnection) -> None:

@@ -95,3 +95,24 @@ def test_send_queue_size_is_readable_and_drains():
         for _ in range(20):
             assert len(ws.recv(timeout=5)) == 100_000
         assert wait_until(lambda: conn.SendQueueSize == 0)
+
+
+def test_free_while_writers_are_busy_leaves_no_thread():
+    from server_support import wait_threads_back
+
+    from fnc_websocket.server.component import TTMSFNCWebSocketServer
+
+    baseline = set(threading.enumerate())
+    server = TTMSFNCWebSocketServer(None, Port=0, BindingIP="127.0.0.1", CloseTimeout=500,
+                                    Compression=False)
+    server.Active = True
+    with contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(connect(f"ws://127.0.0.1:{server.BoundPort}",
+                                               max_size=None, close_timeout=1))
+                   for _ in range(5)]
+        assert wait_until(lambda: server.ConnectionCount == 5)
+        for _ in range(50):
+            server.BroadcastData(bytes(64 * 1024))  # the writer threads are busy
+        server.Free()
+        assert len(clients) == 5
+    assert wait_threads_back(baseline, 5.0) == []
