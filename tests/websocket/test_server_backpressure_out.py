@@ -108,7 +108,7 @@ def test_free_while_writers_are_busy_leaves_no_thread():
     server.Active = True
     with contextlib.ExitStack() as stack:
         clients = [stack.enter_context(connect(f"ws://127.0.0.1:{server.BoundPort}",
-                                               max_size=None, close_timeout=1))
+                                               max_size=None, close_timeout=0.1))
                    for _ in range(5)]
         assert wait_until(lambda: server.ConnectionCount == 5)
         for _ in range(50):
