@@ -154,10 +154,10 @@ class TApplication(TComponent):
         main = self.MainForm
         close = getattr(main, "_fnc_application_terminated", None)
         if main is not None and close is not None and not main.is_destroyed:
-            if main._fnc_home.thread is threading.current_thread():
+            if main.home_queue.thread is threading.current_thread():
                 close()
             else:
-                main._fnc_home.post(close, (), main)
+                main.home_queue.post(close, (), main)
 
     @property
     def Terminated(self) -> bool:

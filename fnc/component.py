@@ -257,7 +257,7 @@ _FREED_ALLOWED = frozenset({
     "ComponentState", "Free", "Name", "ClassName", "__class__", "__dict__",
     "__repr__", "__str__", "__eq__", "__hash__", "__ne__", "__exit__", "__enter__",
     "__reduce_ex__", "__getstate__", "is_destroyed", "__bool__", "__len__", "home_queue",
-    "_fnc_home", "_state", "_name", "_fnc_freeing",
+    "_state", "_name", "_fnc_freeing",
 })
 
 _freed_classes: dict[type, type] = {}
@@ -677,11 +677,6 @@ class TComponent(TPersistent, ComponentHooks):
         """Where events fired off the home thread go: None (the default) runs handlers on the
         firing thread; components with ``AutoSyncEvents`` return :attr:`home_queue`."""
         return None
-
-    @property
-    def _fnc_home(self) -> MessageQueue:
-        """Former name of :attr:`home_queue`, kept for code written against it."""
-        return self.home_queue
 
     @property
     def HomeThread(self) -> threading.Thread:

@@ -229,7 +229,7 @@ class TForm(_KeyAndMouseEvents, TDataModule):
 
     def Release(self) -> None:
         """Free the form at the next message pump of its home thread (safe from its handlers)."""
-        self._fnc_home.post(self.Free, (), None)
+        self.home_queue.post(self.Free, (), None)
 
     def _fnc_application_terminated(self) -> None:
         """``Application.Terminate`` on the main form: OnClose (its Action cannot keep the

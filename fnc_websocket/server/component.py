@@ -10,6 +10,8 @@ TMS's source) events run on that thread; with True every event except ``OnAllow`
 from __future__ import annotations
 
 import errno
+import ipaddress
+import logging
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -56,9 +58,34 @@ TTMSFNCWebSocketSendToCallBack = Callable[[TTMSFNCWebSocketServerConnection], bo
 HANDSHAKE_TIMEOUT = 10.0
 """Seconds a client has for the TLS and WebSocket handshakes after the TCP accept."""
 
+MAX_TIMEOUT_MS = 86_400_000
+"""Upper bound of every millisecond timeout property (one day), checked at activation."""
+
+MAX_HEARTBEAT_S = 86_400.0
+"""Upper bound of ``HeartBeat.Interval`` and ``HeartBeat.Timeout`` (seconds)."""
+
+log = logging.getLogger("fnc_websocket.server")
+
 
 def _positive(_obj: Any, value: float) -> str | None:
     return None if value > 0 else f"{value!r} must be above 0"
+
+
+def _timeout_ms(_obj: Any, value: int) -> str | None:
+    if not 0 < value <= MAX_TIMEOUT_MS:
+        return f"{value!r} ms is out of range 1..{MAX_TIMEOUT_MS} (one day)"
+    return None
+
+
+def _binding_ip(_obj: Any, value: str) -> str | None:
+    if value == "":
+        return None
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return (f"{value!r} is not an IP address (use '' for all interfaces, or an IPv4 or "
+                "IPv6 address such as '127.0.0.1' or '::1')")
+    return None
 
 
 def _frame_size(obj: Any, value: int) -> str | None:
@@ -94,8 +121,10 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     Port = Property(int, DefaultPort, validator=in_range(0, 65535),
                     doc="TCP port to listen on; 0 picks a free one (see BoundPort). Applied at "
                         "the next activation.")
-    BindingIP = Property(str, "", doc="Local address to listen on; '' = all interfaces, IPv4 "
-                         "and (where available, one dual-stack socket) IPv6.")
+    BindingIP = Property(str, "", validator=_binding_ip,
+                         doc="Local address to listen on: an IP address literal; '' = all "
+                             "interfaces, IPv4 and (where available, one dual-stack socket) "
+                             "IPv6.")
     PathName = Property(str, "", doc="When set, only this path (with or without a leading '/', "
                         "case-insensitive) is accepted; other paths get HTTP 404.")
     Options = Property(SetOf(TTMSFNCWebsocketOption), frozenset(), locked=True,
@@ -125,12 +154,23 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
                            doc="Offer permessage-deflate compression to clients.")
     HeartBeat = Property(THeartBeat, doc="Ping every client every Interval s; drop one that "
                          "does not answer within Timeout s (close 1011).")
-    CloseTimeout = Property(int, 5000, validator=_positive,
+    CloseTimeout = Property(int, 5000, validator=_timeout_ms,
                             doc="Milliseconds a client has to answer a close frame before TCP "
-                                "is dropped (as the client's CloseTimeout).")
+                                "is dropped (as the client's CloseTimeout); at most one day.")
     SendQueueLimit = Property(int, 16 * 1024 * 1024, validator=_positive,
-                              doc="Bytes that may wait to be sent to one client; a client that "
-                                  "does not read past this is disconnected (1008).")
+                              doc="Bytes that may wait to be sent to one client. Above it, "
+                                  "sends wait for the queue to drain (Send on a connection's "
+                                  "own thread) or the client is 'behind' (broadcasts); a client "
+                                  "that stays above it for SendTimeout is disconnected (1008).")
+    SendTimeout = Property(int, 30000, validator=_timeout_ms,
+                           doc="Added: milliseconds a client may stay above SendQueueLimit "
+                               "without its queue shrinking below it before it is dropped "
+                               "with close code 1008; at most one day.")
+    ReceiveQueueLimit = Property(int, 4 * 1024 * 1024, validator=_positive,
+                                 doc="Added: bytes of received messages that may wait for one "
+                                     "connection's handlers; when more wait, the server stops "
+                                     "reading that socket (TCP pushes back on the client) until "
+                                     "the handlers caught up.")
     Backplane = Property(TBackplane, doc="Added: Redis pub/sub between server nodes, so "
                          "broadcasts and SendMessageToId reach every node's clients.")
 
@@ -253,6 +293,11 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
                              self.RootCertificateFile,
                              self._ask_password if self._has_password_handler() else None)
             self._ssl_context = build_server_context(files, problems)
+        for name in ("Interval", "Timeout"):
+            value = getattr(self.HeartBeat, name)
+            if value > MAX_HEARTBEAT_S:
+                problems.append((f"HeartBeat.{name}",
+                                 f"{value!r} s is above the maximum {MAX_HEARTBEAT_S:g} (one day)"))
 
     def _has_password_handler(self) -> bool:
         return type(self).OnGetSSLPassword.assigned(self)
@@ -281,6 +326,7 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
             options=self.Options, compression=self.Compression,
             max_message_size=self.MaxMessageSize, close_timeout=self.CloseTimeout / 1000.0,
             handshake_timeout=HANDSHAKE_TIMEOUT, send_queue_limit=self.SendQueueLimit,
+            send_timeout=self.SendTimeout / 1000.0, receive_queue_limit=self.ReceiveQueueLimit,
             ssl_context=self._ssl_context)
         runtime = ServerRuntime(self, settings, listener)
         self._runtime = runtime
@@ -289,10 +335,17 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
         self._start_backplane()
 
     def _stop(self) -> None:
-        self._stop_backplane()
+        """Stop the runtime; never raises (a failure is logged: Free must always succeed)."""
+        try:
+            self._stop_backplane()
+        except Exception:
+            log.exception("stopping the backplane of %s failed", self.Name or type(self).__name__)
         runtime = self._runtime
         if runtime is not None:
-            runtime.stop()
+            try:
+                runtime.stop()
+            except Exception:
+                log.exception("stopping server %s failed", self.Name or type(self).__name__)
 
     # -- protected extension points (TMS's protected virtual *Received methods) ---------------
 
@@ -464,7 +517,10 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
         self._stop_backplane()
         runtime = self.__dict__.get("_runtime")
         if runtime is not None:
-            runtime.stop()
+            try:
+                runtime.stop()
+            except Exception:
+                log.exception("stopping an unfreed server failed")
 
 
 class TTMSFNCWebSocketServer(TTMSFNCCustomWebSocketServer):

@@ -11,8 +11,8 @@ to its socket: a slow client blocks nobody else.
 
 from __future__ import annotations
 
+import collections
 import logging
-import queue
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Any
 from fnc.application import Application
 from fnc.events import VarParam
 from fnc.exceptions import EComponentError
-from fnc_websocket.connection import TTMSFNCWebSocketConnection, frame_payload_sizes
+from fnc_websocket.connection import TTMSFNCWebSocketConnection
 from fnc_websocket.errors import EWebsocketServer, server_error
 from fnc_websocket.handshake import TTMSFNCWebSocketRequest
 from fnc_websocket.server.engine import (
     BINARY,
     CLOSE,
     CONT,
-    END_OF_STREAM,
     PING,
     PONG,
     TEXT,
@@ -41,12 +40,19 @@ from fnc_websocket.server.engine import (
 )
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
 from fnc_websocket.server.identity import allocate_connection_id
-from fnc_websocket.server.tls import tls_accept
+from fnc_websocket.server.incoming import IncomingEvents
+from fnc_websocket.server.outgoing import (
+    _CLOSE,
+    _CONTROL,
+    _FAIL,
+    _FAILED,
+    _REPORT,
+    OutgoingQueue,
+)
 from fnc_websocket.types import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_NORMAL,
-    CLOSE_POLICY_VIOLATION,
     SErrCloseSent,
     SErrHandshakeNotComplete,
     TCloseStatus,
@@ -72,11 +78,9 @@ __all__ = ["TTMSFNCWebSocketServerConnection"]
 
 log = logging.getLogger("fnc_websocket.server")
 
-_IDLE_CHECK = 30.0
-"""Longest the connection thread waits for work before checking that its reader still runs."""
+_HTTP_LINGER = 2.0
+"""Longest wait, after a plain HTTP answer or a refusal, for the client to close first."""
 
-# Work items of the connection thread (first element of each tuple).
-_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED = range(5)
 
 _SINGLE = frozenset({ftFirst, ftLast})
 _REASSEMBLED = frozenset({ftContinuation, ftLast})
@@ -84,7 +88,8 @@ _FIRST = frozenset({ftFirst})
 _MIDDLE = frozenset({ftContinuation})
 
 
-class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
+class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents,
+                                       TTMSFNCWebSocketConnection):
     """A client of a ``TTMSFNCWebSocketServer``: the ``AConnection`` of the server's events.
 
     The object stays usable as a value for every event that names it, ``OnDisconnect``
@@ -109,13 +114,28 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._peer_port = int(address[1]) if address and len(address) > 1 else 0
         self._request: TTMSFNCWebSocketRequest | None = None
         self.OwnsUserData = False
-        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._events: collections.deque[Any] = collections.deque()  # frames, reports, the end
+        self._ev_lock = threading.Lock()
+        self._ready = False  # OnHandshakeResponseSent ran: frames may be dispatched
+        self._pumping = False  # a thread is dispatching events (handlers may be running)
+        self._pumper: threading.Thread | None = None
         self._engine: EngineConnection | None = None
         self._sock: Any = None
         self._thread: threading.Thread | None = None
+        self._outbox: collections.deque[tuple[Any, ...]] = collections.deque()
+        self._writer_active = False
+        self._writing = False
         self._out_lock = threading.Lock()
+        self._out_room = threading.Condition(self._out_lock)  # the queue shrank or ended
+        self._out_ready = threading.Condition(self._out_lock)  # something to write
         self._out_bytes = 0
         self._out_items = 0
+        self._last_progress = time.monotonic()  # a queued message finished writing
+        self._in_lock = threading.Lock()
+        self._in_received = 0  # bytes of frames read (the reader thread adds)
+        self._in_done = 0  # bytes of those handled (the thread that handled them adds)
+        self._in_unmarked = 0  # AutoSyncEvents: handed to the home thread, no marker yet
+        self._reading_paused = False
         self._closing = False
         self._overflowed = False
         self._error_reported = False
@@ -128,6 +148,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         self._msg_text = False
         self._msg_parts: list[Any] = []
         self._id = allocate_connection_id(runtime, self)
+        self._disconnect_reason = ""
 
     # -- read-only state ----------------------------------------------------------------------
 
@@ -162,6 +183,12 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         """The close status the client sent (code 1005 when its close frame had none);
         None when no close frame came from the client."""
         return self._close_status
+
+    @property
+    def DisconnectReason(self) -> str:
+        """Added: set before ``OnDisconnect`` when the connection ended without a closing
+        handshake ('connection lost: ...', with the cause); '' otherwise."""
+        return self._disconnect_reason
 
     @property
     def Server(self) -> Any:
@@ -279,40 +306,6 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             raise EWebsocketServer(
                 f"Connection {self._peer_ip}:{self._peer_port} is closing; cannot send")
 
-    def _queue_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
-        """Queue (or, on the connection thread with nothing queued, write) one message;
-        ``frame_size``: split into frames of that size (None: as SplitMessage says)."""
-        self._check_can_send()
-        n = len(data)
-        if threading.current_thread() is self._thread and self._out_items == 0:
-            self._write_message(text, data, frame_size)  # nothing queued: write in order now
-            return
-        limit = self._runtime.settings.send_queue_limit
-        with self._out_lock:
-            overflow = self._out_bytes > 0 and self._out_bytes + n > limit
-            if overflow:
-                self._overflowed = True
-                pending = self._out_bytes
-            else:
-                self._out_bytes += n
-                self._out_items += 1
-                self._inbox.put((_SEND, text, data, n, frame_size))
-        if overflow:
-            self._fail_async(
-                CLOSE_POLICY_VIOLATION, "client too slow",
-                f"client {self._peer_ip}:{self._peer_port} is not reading: {pending} bytes "
-                f"waiting, a {n}-byte message would exceed SendQueueLimit ({limit}); "
-                "disconnected with close code 1008")
-            raise EWebsocketServer(
-                f"Connection {self._peer_ip}:{self._peer_port} is being dropped: its send queue "
-                f"is full ({pending} bytes waiting, limit {limit})")
-
-    def _enqueue_control(self, item: tuple[Any, ...]) -> None:
-        # Counted like messages, so that a later direct write cannot overtake it.
-        with self._out_lock:
-            self._out_items += 1
-            self._inbox.put(item)
-
     def _can_broadcast(self) -> bool:
         return (self._handshake_completed and not self._closed and not self._closing
                 and not self._close_sent and not self._overflowed)
@@ -325,7 +318,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             if self._closing and self._error_reported:
                 return
             self._closing = True
-        self._inbox.put((_FAIL, code, reason, error))
+            self._error_reported = True
+        self._post_event((_REPORT, error, code))  # dispatched before the end of the stream
+        self._enqueue_control((_FAIL, code, reason))
         self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
 
     def _going_away(self) -> None:
@@ -344,6 +339,9 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         if not self._can_broadcast():
             return
         sent = self._hb_ping_sent
+        if sent is not None and (self._reading_paused or self._pumping):
+            self._hb_ping_sent = now  # we are not reading its pong: not the client's fault
+            return
         if sent is not None:
             if timeout > 0 and now - sent >= timeout:
                 self._fail_async(CLOSE_INTERNAL_ERROR, "heartbeat timeout",
@@ -358,6 +356,8 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         engine = self._engine
         if engine is not None:
             engine.abort()
+            with self._in_lock:
+                self._resume_reading()
             return
         sock = self._sock
         if sock is not None:
@@ -370,116 +370,81 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
 
     # -- the connection thread -------------------------------------------------------------
 
-    def _run(self, sock: Any) -> None:
-        """Body of the connection thread, from TCP accept to ``OnDisconnect``."""
+    def _run_connect(self, pending: Any, acceptor: Any) -> None:
+        """Short-lived thread (named as the connection thread): raise ``OnConnect``, then hand
+        the socket back to the accept thread to wait for the request (or, when the server is
+        stopping meanwhile, end the connection here)."""
+        self._runtime.fire("OnConnect", self)
+        if self._runtime.stopping:
+            self._run(pending.sock, b"", None, 0.0)
+        else:
+            acceptor.park(pending)
+
+    def _run(self, sock: Any, prefix: bytes, failure: str | None, deadline: float) -> None:
+        """Body of the connection thread, from the request's arrival (``prefix``: the bytes
+        read so far) to ``OnDisconnect``. ``failure``: why no request came (reported with
+        OnError, then the connection ends); ``deadline``: the end of the handshake timeout."""
         self._thread = threading.current_thread()
         self._sock = sock
         runtime = self._runtime
         settings = runtime.settings
+        handed_over = False
         try:
-            runtime.fire("OnConnect", self)
             if runtime.stopping:
                 return
-            if settings.ssl_context is not None:
-                try:
-                    sock = tls_accept(settings.ssl_context, sock, settings.handshake_timeout)
-                except OSError as exc:  # ssl.SSLError is an OSError
-                    self._sock = None
-                    if not runtime.stopping:
-                        self._report_error(f"TLS handshake with {self._peer_ip}:"
-                                           f"{self._peer_port} failed: {exc}")
-                    return
-                self._sock = sock
+            if failure is not None:
+                self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} failed: "
+                                   f"{failure}")
+                return
+            sock.setblocking(True)
             self._engine = create_engine(
                 sock, runtime.engine_server, manual_pong=twsoManualPong in self._options,
                 manual_close=twsoManualClose in self._options,
                 compression=settings.compression, max_size=settings.max_message_size,
                 close_timeout=settings.close_timeout,
-                name=f"fnc-ws-server-reader {self._peer_ip}:{self._peer_port}",
-                on_event=self._inbox.put, on_fail=self._on_protocol_fail)
+                name=f"fnc-ws-server-conn {self._peer_ip}:{self._peer_port}",
+                on_event=self._on_engine_event, on_fail=self._on_protocol_fail, prefix=prefix)
+            self._engine.after_read = self._flush_unmarked
             if not self._engine.run_handshake(self._process_request, self._process_response,
-                                              settings.handshake_timeout):
+                                              max(0.5, deadline - time.monotonic())):
                 if self._handshake_completed:  # the 101 could not be written after all
                     self._handshake_completed = False
                     runtime.connection_closed(self)
                 self._report_handshake_failure()
                 return
+            runtime.register_thread(self._engine.recv_events_thread, self)
             runtime.fire("OnHandshakeResponseSent", self)
-            self._serve()
+            # From now on, the reader thread dispatches the frames as it reads them; this
+            # thread only dispatches those that arrived meanwhile (and maybe the end).
+            with self._ev_lock:
+                self._ready = True
+            handed_over = True
+            self._pump()
         except Exception as exc:  # a bug of ours: report it, never lose the thread silently
             log.exception("server connection thread failed")
             self._report_error(f"internal error on {self._peer_ip}:{self._peer_port}: {exc!r}")
+            handed_over = False
         finally:
-            self._finish()
+            if not handed_over:
+                self._finish()
 
-    def _serve(self) -> None:
-        engine = self._engine
-        assert engine is not None
-        inbox = self._inbox
-        deadline: float | None = None
-        while True:
-            timeout = _IDLE_CHECK if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                item = inbox.get(timeout=timeout)
-            except queue.Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    engine.abort()  # the client did not end TCP in time
-                    deadline = None
-                elif not engine.recv_events_thread.is_alive():
-                    return
-                continue
-            if item is END_OF_STREAM:
-                return
-            if type(item) is not tuple:
-                if self._on_frame(item) and deadline is None:
-                    deadline = time.monotonic() + self._runtime.settings.close_timeout
-                continue
-            kind = item[0]
-            if kind == _SEND:
-                with self._out_lock:
-                    self._out_bytes -= item[3]
-                    self._out_items -= 1
-                if not self._overflowed and not self._closed:
-                    self._write_message(item[1], item[2], item[4])
-            elif kind == _CONTROL:
-                with self._out_lock:
-                    self._out_items -= 1
-                try:
-                    engine.send_control(item[1], item[2])
-                except Exception:
-                    pass  # closing: the end of the stream follows
-            elif kind == _CLOSE:
-                with self._out_lock:
-                    self._out_items -= 1
-                self._closing = True
-                engine.close_with(item[1], item[2])
-            elif kind == _FAIL:
-                self._closing = True
-                self._report_error(item[3], close_code=item[1])
-                engine.fail_with(item[1], item[2])
-            elif kind == _FAILED:  # websockets failed the connection (protocol error...)
-                self._closing = True
-                self._report_error(f"connection with {self._peer_ip}:{self._peer_port} failed: "
-                                   f"close {item[1]} ({item[2]})", close_code=item[1])
-                if deadline is None:
-                    deadline = time.monotonic() + self._runtime.settings.close_timeout
+    # -- dispatching events (the connection thread) ------------------------------------------
 
-    def _write_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
-        engine = self._engine
-        if engine is None:
+    def _dispatch(self, item: Any) -> None:
+        if type(item) is not tuple:  # a frame (Frame or DecodedText, a NamedTuple)
+            frame = item[0] if type(item) is DecodedText else item
+            if self._on_frame(item):  # the client's close frame: it has CloseTimeout to end TCP
+                self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
+            self._handled(len(frame.data))
             return
-        runtime = self._runtime
-        if frame_size is None:
-            frame_size = runtime.frame_size() if runtime.split_message() else 0
-        sizes = None
-        if frame_size > 0:
-            sizes = frame_payload_sizes(len(data), frame_size, masked=False)
-        try:
-            engine.send_message(data, text, sizes)
-        except Exception as exc:
-            if not self._closing and not engine.protocol.close_sent:
-                self._report_error(f"sending to {self._peer_ip}:{self._peer_port} failed: "
-                                   f"{exc}")
+        kind = item[0]
+        if kind == _FAILED:  # websockets failed the connection (protocol error...)
+            self._closing = True
+            self._report_error(f"connection with {self._peer_ip}:{self._peer_port} failed: "
+                               f"close {item[1]} ({item[2]})", close_code=item[1])
+            self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
+        elif kind == _REPORT:
+            self._report_error(item[1], close_code=item[2])
 
     def _on_frame(self, event: Any) -> bool:
         """Dispatch one incoming frame; True when it was a close frame."""
@@ -556,7 +521,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
         # On the reader thread (or ours), under the protocol lock: just queue the report.
         if code in (1000, 1001, 1005, 1006) or self._closing:
             return
-        self._inbox.put((_FAILED, code, reason))
+        self._post_event((_FAILED, code, reason))  # dispatched after this read
 
     # -- handshake hooks (connection thread) --------------------------------------------------
 
@@ -578,7 +543,7 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
             self._plain_http = True
             return runtime.answer_http(TTMSFNCWebSocketHTTPRequest(
                 request.path, self._request.RawHeaders, request.method, self._peer_ip,
-                self._peer_port, body))
+                self._peer_port, body), self)
         if body:
             return self._refuse(400, "a WebSocket upgrade request has no body")
         if not headers.get("Host"):
@@ -669,16 +634,44 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                              handshake=handshake)
         self._runtime.fire("OnError", self, error)
 
+    def _lost_cause(self, engine: EngineConnection | None) -> tuple[str, bool] | None:
+        """Why an open connection ended without a closing handshake (the client crashed, the
+        network failed) and whether that was an error (not a plain end of TCP), or None when it
+        did not end that way (or we ended it)."""
+        if engine is None or not self._handshake_completed or self._closing \
+                or self._close_sent or self._runtime.stopping:
+            return None
+        if not engine.join_reader(0):
+            return None  # still reading: ended by us
+        protocol = engine.protocol
+        if protocol.close_rcvd is not None:
+            return None
+        cause = engine.connection_exc or protocol.parser_exc
+        if cause is None or isinstance(cause, EOFError):
+            return "the TCP connection ended without a close frame", False
+        return f"{type(cause).__name__}: {str(cause) or type(cause).__name__}", True
+
     def _finish(self) -> None:
         runtime = self._runtime
         engine = self._engine
+        lost = self._lost_cause(engine)
         self._closing = True
+        with self._in_lock:
+            self._resume_reading()  # the reader must see the end of the stream
+        with self._out_lock:
+            self._out_ready.notify_all()  # an idle writer thread ends
         if engine is not None:
             if not engine.join_reader(0):
                 if self._handshake_completed and not self._close_sent and engine.is_open:
                     engine.close_with(CLOSE_GOING_AWAY, "")
+                elif not self._handshake_completed and not runtime.stopping:
+                    # An HTTP answer went out with "Connection: close": let the client read it
+                    # and close first (closing with unread data would reset the connection).
+                    engine.join_reader(min(runtime.settings.close_timeout, _HTTP_LINGER))
                 engine.abort()
-            engine.join_reader(runtime.settings.close_timeout + 1.0)
+            if not engine.join_reader(runtime.settings.close_timeout + 1.0):
+                engine.close_now()
+                engine.join_reader(1.0)
             if self._close_status is None and engine.protocol.close_rcvd is not None:
                 rcvd = engine.protocol.close_rcvd
                 self._close_status = TCloseStatus(int(rcvd.code), rcvd.reason)
@@ -687,8 +680,20 @@ class TTMSFNCWebSocketServerConnection(TTMSFNCWebSocketConnection):
                 self._sock.close()
             except OSError:
                 pass
+        if lost is not None:
+            text, failed = lost
+            self._disconnect_reason = f"connection lost: {text}"
+            log.info("connection with %s:%d lost: %s", self._peer_ip, self._peer_port, text)
+            if failed:  # a reset or a network error (a plain end of TCP is no error)
+                self._report_error(f"connection with {self._peer_ip}:{self._peer_port} lost: "
+                                   f"{text}", close_code=1006)
         # Frames read after the loop ended (a close reply) still count for CloseStatus.
-        self._closed = True
+        with self._out_lock:
+            self._closed = True
+            self._out_room.notify_all()
+            self._out_ready.notify_all()
+        if engine is not None:
+            runtime.unregister_thread(engine.recv_events_thread)
         if self._slot:
             runtime.release_slot()
             self._slot = False

@@ -18,11 +18,19 @@ this module, so that an upgrade of ``websockets`` has one place to check:
   ``Request.parse`` refuses, so that ``OnCommandGet``/``OnCommandOther`` can see it.
 * ``Protocol.fail`` (extended): reports every failure of the connection (close code and reason).
 * ``ServerConnection.process_event`` and ``recv_events`` (overridden): every frame after the
-  handshake goes to a callback, in arrival order, then an end-of-stream marker. The message
+  handshake goes to a callback, in arrival order, then an end-of-stream marker. The reading
+  loop is ours (blocking ``recv``, no selector and no ``shutdown_watcher`` socketpair, which are
+  closed at once: one descriptor per connection); it follows the sans-I/O protocol's contract
+  (``receive_data``, ``events_received``, ``send_data`` under ``protocol_mutex``,
+  ``close_deadline``, ``set_connection_exc``, ``request_rcvd``), and ``close_socket`` shuts the
+  socket down before closing it so that a blocked ``recv`` returns. The message
   assembler (and with it the ``WEBSOCKETS_MAX_FRAGMENTS`` limit) is not used: fragmented messages
   are reassembled by the component and bounded by their total size (``max_size``) only.
 * ``Connection.send_context``, ``protocol``, ``close_socket``, ``recv_events_thread``: writing
   frames, closing with a timeout, aborting.
+* ``Connection.recv_flow_control`` (the lock ``recv_events`` takes before each read): held to
+  stop reading a socket whose received messages wait for the application (inbound
+  backpressure, ``ReceiveQueueLimit``).
 * ``ServerConnection.handshake(process_request, process_response, server_header, timeout)`` and the
   one attribute it reads from its server object (``socket_closed``: refuse with 503 once set).
 """
@@ -38,7 +46,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any, NamedTuple, cast
 
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed, ProtocolError
+from websockets.exceptions import ConnectionClosed, PayloadTooBig, ProtocolError
 from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
 from websockets.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Close, CloseCode, Frame
 from websockets.http11 import Request, Response
@@ -46,6 +54,7 @@ from websockets.protocol import CLOSED, CLOSING, OPEN
 from websockets.protocol import CONNECTING as CONNECTING_STATE
 from websockets.server import ServerProtocol
 from websockets.sync.server import Server, ServerConnection
+from websockets.sync.utils import Deadline
 
 from fnc_websocket.messages import Utf8FragmentDecoder, decode_text
 
@@ -101,8 +110,9 @@ class EngineProtocol(ServerProtocol):
     """``ServerProtocol`` that validates text as it arrives and may leave pings unanswered."""
 
     def __init__(self, *, manual_pong: bool, manual_close: bool, max_body: int,
-                 on_fail: Callable[[int, str], None], **kwargs: Any) -> None:
+                 max_message: int, on_fail: Callable[[int, str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._max_message = max_message
         self._manual_pong = manual_pong
         self._manual_close = manual_close
         self._on_fail = on_fail
@@ -111,6 +121,9 @@ class EngineProtocol(ServerProtocol):
         self._body_length = 0
         self.request_body = b""
         self.body_too_large = 0  # the Content-Length of a refused body
+        self._upgrade_asked = False
+        self.plain_request_complete = False  # a plain HTTP request was read whole
+        self.ignored_bytes = 0  # bytes after it (a pipelined request, a refused body)
         # Read plain HTTP bodies: wrap read_line, then restart the handshake parser (it started
         # in the base __init__ and already looked read_line up; no data has been fed yet).
         self._read_line = self.reader.read_line
@@ -120,8 +133,23 @@ class EngineProtocol(ServerProtocol):
         self._utf8 = Utf8FragmentDecoder()  # of the fragmented text message being received
         self._in_text = False
 
+    def receive_data(self, data: bytes | bytearray) -> None:
+        if self.plain_request_complete and self.state is CONNECTING_STATE:
+            # After a plain HTTP request, nothing more is read: it is answered with
+            # "Connection: close", so a pipelined request or a refused body is not parsed.
+            self.ignored_bytes += len(data)
+            return
+        super().receive_data(data)
+
     def recv_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
+        limit = self._max_message
+        if limit and opcode in (TEXT, BINARY, CONT):
+            # The limit applies to the message as the application receives it (decompressed);
+            # websockets' own limit is set a little higher, for the compressed frames.
+            before = (self.current_size or 0) if opcode is CONT else 0
+            if before + len(frame.data) > limit:
+                raise PayloadTooBig(len(frame.data), limit - before)
         text: str | None = None
         # Decode only frames in a valid position; the base class rejects the others (1002).
         # A UnicodeDecodeError here makes parse() fail the connection with 1007.
@@ -193,6 +221,8 @@ class EngineProtocol(ServerProtocol):
         line = yield from self._read_line(m, too_long_exc_type)
         if self.state is not CONNECTING_STATE:
             return line
+        if line[:11].lower() == b"connection:" and b"upgrade" in line.lower():
+            self._upgrade_asked = True
         if line[:15].lower() == b"content-length:":
             try:
                 length = int(line[15:].strip())
@@ -206,25 +236,15 @@ class EngineProtocol(ServerProtocol):
                 self._body_length = length
             return _BODY_HEADER.encode() + b":" + line[15:]  # keep Request.parse quiet
         if line in (b"\r\n", b"\n"):
-            if self._body_length:
+            if self._body_length and not self.body_too_large:
                 self.request_body = bytes((yield from self.reader.read_exact(self._body_length)))
                 self._body_length = 0
-            elif self.body_too_large:
-                yield from self._skip(self.body_too_large)
+            if self.body_too_large or not self._upgrade_asked:
+                # Answered at once (a 413 without reading the body); what follows is ignored.
+                self.plain_request_complete = True
+                self.ignored_bytes += len(self.reader.buffer)
+                del self.reader.buffer[:]
         return line
-
-    def _skip(self, n: int) -> Generator[None]:
-        # Consume a refused body without keeping it, so that it is not parsed as frames.
-        reader = self.reader
-        while n:
-            if not reader.buffer:
-                if reader.eof:
-                    raise EOFError(f"stream ends {n} bytes before the end of the body")
-                yield
-                continue
-            take = min(n, len(reader.buffer))
-            del reader.buffer[:take]
-            n -= take
 
     def fail(self, code: int, reason: str = "") -> None:
         super().fail(code, reason)
@@ -250,9 +270,23 @@ class EngineConnection(ServerConnection):
     def __init__(self, sock: socket.socket, protocol: EngineProtocol, server: EngineServer, *,
                  on_event: Callable[[Any], None], close_timeout: float, name: str) -> None:
         self._on_event = on_event
+        self.after_read: Callable[[], None] = _nothing
+        """Called on the reader thread after the events of one read went to ``on_event``."""
         super().__init__(sock, protocol, cast(Server, server), ping_interval=None,
                          ping_timeout=None, close_timeout=close_timeout, max_queue=None)
         self.recv_events_thread.name = name
+        for unused in (self.shutdown_watcher, self.shutdown_notifier):  # see recv_events
+            unused.close()
+        # Bytes read before the reader started (create_engine's ``prefix``) left events behind
+        # and maybe an answer; the reader only looks at events after its own reads.
+        with self.protocol_mutex:
+            events = self.protocol.events_received()
+            try:
+                self.send_data()
+            except OSError:
+                pass  # the reader sees the broken socket
+            for event in events:
+                self.process_event(event)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -263,10 +297,61 @@ class EngineConnection(ServerConnection):
             self._on_event(event)
 
     def recv_events(self) -> None:
+        """The reader thread: blocking reads fed to the protocol, events to ``on_event``.
+
+        Replaces websockets' loop, which waits in a selector with a socketpair to be woken:
+        three descriptors more per connection. This one is woken by ``close_socket``, which
+        shuts the socket down first (a blocked ``recv`` then returns).
+        """
         try:
-            super().recv_events()
+            self._read_until_eof()
+        except Exception as exc:  # a bug: keep the connection's end orderly
+            log.error("server reader failed: %r", exc)
+            with self.protocol_mutex:
+                self.set_connection_exc(exc)
         finally:
+            self.close_socket()
+            self.request_rcvd.set()  # a handshake still waiting gives up
             self._on_event(END_OF_STREAM)
+
+    def _read_until_eof(self) -> None:
+        protocol = self.protocol
+        while True:
+            with self.recv_flow_control:  # held while reading is paused (backpressure)
+                pass
+            try:
+                data = self.socket.recv(self.recv_bufsize)
+            except Exception as exc:
+                with self.protocol_mutex:
+                    self.set_connection_exc(exc)
+                break
+            if not data:
+                break
+            with self.protocol_mutex:
+                protocol.receive_data(data)
+                events = protocol.events_received()
+                try:
+                    self.send_data()  # automatic answers (pong, close reply)
+                except Exception as exc:
+                    self.set_connection_exc(exc)
+                    break
+                if protocol.close_expected() and self.close_deadline is None:
+                    self.close_deadline = Deadline(self.close_timeout)
+            for event in events:
+                self.process_event(event)
+            if events:
+                self.after_read()
+        with self.protocol_mutex:
+            protocol.receive_eof()
+            protocol.events_received()
+            self.send_data()
+
+    def close_socket(self) -> None:
+        try:
+            socket.socket.shutdown(self.socket, socket.SHUT_RDWR)  # wakes a blocked recv
+        except OSError:
+            pass
+        super().close_socket()
 
     # -- handshake --------------------------------------------------------------------------
 
@@ -352,32 +437,70 @@ class EngineConnection(ServerConnection):
             pass
 
     def abort(self) -> None:
-        """Drop the TCP connection now; a write blocked on a full socket returns with an error."""
+        """Drop the TCP connection now; a write blocked on a full socket returns with an error.
+
+        Only shuts the socket down: the reader thread sees the end of the stream and closes it
+        (closing it under the reader's feet would make ``websockets`` log a traceback).
+        """
         try:
             socket.socket.shutdown(self.socket, socket.SHUT_RDWR)
         except OSError:
             pass
+
+    def pause_reading(self) -> None:
+        """Stop reading the socket after the current read (TCP then pushes back on the peer).
+
+        Uses ``recv_flow_control``, the lock ``recv_events`` takes before each read (websockets
+        pauses its message assembler with it; this class does not use the assembler). Call
+        on any thread; :meth:`resume_reading` must follow (it may come from another thread).
+        """
+        self.recv_flow_control.acquire(blocking=False)
+
+    def resume_reading(self) -> None:
+        """Let the reader thread read again (after :meth:`pause_reading`)."""
+        try:
+            self.recv_flow_control.release()
+        except RuntimeError:
+            pass  # not paused
+
+    def close_now(self) -> None:
+        """Close the socket (the reader thread ends); last resort after :meth:`abort`."""
         self.close_socket()
 
     def join_reader(self, timeout: float) -> bool:
-        """Wait for the reader thread to end; True when it did."""
+        """Wait for the reader thread to end; True when it did (or when it is the calling
+        thread, after its reading loop ended: it dispatches the end of the stream)."""
+        if self.recv_events_thread is threading.current_thread():
+            return True
         self.recv_events_thread.join(timeout)
         return not self.recv_events_thread.is_alive()
+
+
+def _nothing() -> None:
+    pass
 
 
 def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: bool,
                   manual_close: bool, compression: bool, max_size: int, close_timeout: float,
                   name: str, on_event: Callable[[Any], None],
-                  on_fail: Callable[[int, str], None]) -> EngineConnection:
+                  on_fail: Callable[[int, str], None], prefix: bytes = b"") -> EngineConnection:
     """Wrap an accepted (and TLS-handshaken) socket; its reader thread starts at once.
 
-    ``max_size`` bounds incoming messages and the body of a plain HTTP request (0: no limit).
+    ``prefix``: bytes already read from the socket (the request head, read while the server
+    waited for it without a thread); they are parsed before anything the reader reads.
+
+    ``max_size`` bounds incoming messages (after decompression) and the body of a plain HTTP
+    request (0: no limit). A compressed frame may be slightly larger than ``max_size``:
+    deflate makes incompressible data a little bigger.
     """
     protocol = EngineProtocol(
         manual_pong=manual_pong, manual_close=manual_close, max_body=max_size,
-        on_fail=on_fail,
+        max_message=max_size, on_fail=on_fail,
         extensions=enable_server_permessage_deflate(None) if compression else None,
-        select_subprotocol=_first_offered, max_size=max_size or None, logger=log)
+        select_subprotocol=_first_offered,
+        max_size=max_size + max_size // 64 + 1024 if max_size else None, logger=log)
+    if prefix:
+        protocol.receive_data(prefix)
     return EngineConnection(sock, protocol, server, on_event=on_event,
                             close_timeout=close_timeout, name=name)
 

@@ -16,11 +16,9 @@ runtime still running (``atexit``).
 from __future__ import annotations
 
 import atexit
-import errno
 import heapq
 import itertools
 import logging
-import selectors
 import socket
 import ssl
 import threading
@@ -32,6 +30,7 @@ import attrs
 
 from fnc.exceptions import EComponentError, ESynchronizeTimeout
 from fnc.threads import synchronize_on
+from fnc_websocket.server.acceptor import MAX_STARTING, Acceptor
 from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
 from fnc_websocket.server.engine import EngineServer, Response, respond
 from fnc_websocket.server.http import (
@@ -39,6 +38,7 @@ from fnc_websocket.server.http import (
     TTMSFNCWebSocketHTTPRequest,
     TTMSFNCWebSocketHTTPResponse,
     default_answer,
+    response_problem,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +51,12 @@ log = logging.getLogger("fnc_websocket.server")
 _JOIN_GRACE = 2.0
 """Seconds a stop waits for a thread after its connection was aborted."""
 
+_KEEPER_TICK = 0.25
+"""Longest sleep of the housekeeper: how late a stalled client may be dropped (seconds)."""
+
+_MAX_STOP_WAIT = 60.0
+"""Longest a stop waits for clients to finish their closing handshakes before aborting them."""
+
 
 @attrs.frozen
 class ServerSettings:
@@ -62,6 +68,8 @@ class ServerSettings:
     close_timeout: float
     handshake_timeout: float
     send_queue_limit: int
+    send_timeout: float
+    receive_queue_limit: int
     ssl_context: ssl.SSLContext | None
 
 
@@ -78,25 +86,23 @@ class ServerRuntime:
         self.stopping = False
         self._stop_started = False
         self._lock = threading.Lock()
-        self._threads: dict[TTMSFNCWebSocketServerConnection, threading.Thread] = {}
+        self._threads: dict[threading.Thread, TTMSFNCWebSocketServerConnection] = {}
         self._open: dict[TTMSFNCWebSocketServerConnection, None] = {}
         self._slots = 0
         self._accepted = 0
-        self._wake_r, self._wake_w = socket.socketpair()
         self._keeper_cond = threading.Condition()
         self._keeper_stop = False
         self._aborts: list[tuple[float, int, TTMSFNCWebSocketServerConnection]] = []
         self._abort_seq = itertools.count()
         name = f"{component.Name or type(component).__name__}:{self.bound_port}"
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"fnc-ws-server-accept {name}", daemon=True)
+        self.acceptor = Acceptor(self, name)
         self._keeper_thread = threading.Thread(
             target=self._keeper_loop, name=f"fnc-ws-server-housekeeper {name}", daemon=True)
 
     def start(self) -> None:
         self.listener.setblocking(False)
         _live_runtimes.add(self)
-        self._accept_thread.start()
+        self.acceptor.start()
         self._keeper_thread.start()
 
     # -- the component, read live -------------------------------------------------------------
@@ -145,12 +151,15 @@ class ServerRuntime:
 
     # -- plain HTTP -----------------------------------------------------------------------------
 
-    def answer_http(self, request: TTMSFNCWebSocketHTTPRequest) -> Response:
+    def answer_http(self, request: TTMSFNCWebSocketHTTPRequest,
+                    conn: TTMSFNCWebSocketServerConnection) -> Response:
         """Answer a plain HTTP request: ``OnCommandGet`` (GET, POST, HEAD, as Indy) or
         ``OnCommandOther`` (any other method) when assigned, else the default answer.
 
         With AutoSyncEvents the handler runs on the home thread and the connection thread waits
-        for it (at most the handshake timeout; then 503).
+        for it (at most the handshake timeout; then 503). A response the handler left unsafe to
+        send (a control character in a header field, a bad header name...) is replaced by a
+        500 that carries nothing of it, and ``OnError`` (on ``conn``) names the field.
         """
         response = TTMSFNCWebSocketHTTPResponse()
         comp = self.component()
@@ -167,6 +176,12 @@ class ServerRuntime:
                 return respond(503, "The server's home thread did not answer in time.\n")
         else:
             slot.fire_inline(comp, request, response)
+        problem = response_problem(response)
+        if problem is not None:
+            conn._report_error(f"the answer to {request.Command} {request.RawDocument[:200]!r} "
+                               f"from {request.RemoteIP}:{request.RemotePort} was not sent: "
+                               f"{problem}; answered 500 instead", status_code=500)
+            return respond(500, "Internal Server Error: the server's answer was invalid.\n")
         headers = dict(response.CustomHeaders)
         result = respond(response.ResponseNo, body=response.body,
                          content_type=response.ContentType, headers=headers,
@@ -247,9 +262,13 @@ class ServerRuntime:
                     conn._abort()
             enabled, interval, timeout = self._heartbeat_settings()
             now = time.monotonic()
-            period = 1.0
+            limit, send_timeout = self.settings.send_queue_limit, self.settings.send_timeout
+            for conn in self.open_connections():
+                conn._check_send_stall(now, limit, send_timeout)
+            period = _KEEPER_TICK
             if enabled and interval > 0:
-                period = max(0.01, min(interval, timeout if timeout > 0 else interval) / 4)
+                period = min(_KEEPER_TICK, max(0.01, min(interval, timeout if timeout > 0 else
+                                                    interval) / 4))
                 if now >= next_beat:
                     for conn in self.open_connections():
                         conn._heartbeat(now, interval, timeout)
@@ -262,64 +281,69 @@ class ServerRuntime:
                     wake = min(wake, self._aborts[0][0])
                 self._keeper_cond.wait(max(0.0, wake - time.monotonic()))
 
-    # -- accepting ----------------------------------------------------------------------------
+    # -- threads ------------------------------------------------------------------------------
 
-    def _accept_loop(self) -> None:
-        selector = selectors.DefaultSelector()
+    def marshal_queue(self, comp: Any) -> Any | None:
+        """The home-thread queue ``comp``'s events go to (AutoSyncEvents), or None when they
+        run on the calling thread. (The one place that asks fnc how events are marshalled.)"""
+        return comp.fnc_event_queue()
+
+    def on_connect_mode(self) -> str:
+        """How OnConnect is raised for a new socket: 'thread' (a short-lived thread: handlers
+        run off the home thread), 'post' (queued to the home thread: AutoSyncEvents) or
+        'skip' (nothing listens to it)."""
+        comp = self.component()
+        if comp is None:
+            return "skip"
         try:
-            selector.register(self.listener, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self.stopping:
-                selector.select()
-                if self.stopping:
-                    return
-                try:
-                    sock, address = self.listener.accept()
-                except BlockingIOError:
-                    continue
-                except OSError as exc:
-                    if self.stopping:
-                        return
-                    log.error("accept failed on port %d: %s", self.bound_port, exc)
-                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                        with self._keeper_cond:  # out of resources: back off a little
-                            self._keeper_cond.wait(0.1)
-                    continue
-                self._start_connection(sock, address)
-        except Exception:
-            log.exception("server accept thread failed")
-        finally:
-            selector.close()
+            if self.marshal_queue(comp) is not None:
+                return "post"
+            assigned = type(comp).OnConnect.assigned(comp)
+        except EComponentError:
+            return "skip"
+        return "thread" if assigned else "skip"
 
-    def _start_connection(self, sock: socket.socket, address: Any) -> None:
-        sock.setblocking(True)
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
-        conn = TTMSFNCWebSocketServerConnection(self, address)
-        thread = threading.Thread(target=self._connection_main, args=(conn, sock),
+    def start_thread(self, conn: TTMSFNCWebSocketServerConnection, target: Any,
+                     args: tuple[Any, ...], semaphore: threading.BoundedSemaphore | None
+                     ) -> bool:
+        """Run ``target(*args)`` on a thread named after ``conn`` (its connection thread),
+        registered so that a stop joins it; ``semaphore`` is released when it ends.
+        False when no thread could be started."""
+        thread = threading.Thread(target=self._thread_main, args=(conn, target, args, semaphore),
                                   name=f"fnc-ws-server-conn {conn.PeerIP}:{conn.PeerPort}",
                                   daemon=True)
         with self._lock:
-            self._accepted += 1
-            if self._accepted % 64 == 0:
-                for old in [c for c, t in self._threads.items() if not t.is_alive()]:
-                    del self._threads[old]
-            self._threads[conn] = thread
+            self._threads[thread] = conn
         try:
             thread.start()
         except RuntimeError as exc:  # cannot start a thread: refuse this client
-            log.error("cannot serve %s: %s", address, exc)
+            log.error("cannot serve %s:%d: %s", conn.PeerIP, conn.PeerPort, exc)
             with self._lock:
-                self._threads.pop(conn, None)
-            sock.close()
+                self._threads.pop(thread, None)
+            return False
+        return True
 
-    def _connection_main(self, conn: TTMSFNCWebSocketServerConnection,
-                         sock: socket.socket) -> None:
+    def register_thread(self, thread: threading.Thread,
+                        conn: TTMSFNCWebSocketServerConnection) -> None:
+        """Count ``thread`` (a reader that became ``conn``'s connection thread) among the
+        threads a stop joins."""
+        with self._lock:
+            self._threads[thread] = conn
+
+    def unregister_thread(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._threads.pop(thread, None)
+
+    def _thread_main(self, conn: TTMSFNCWebSocketServerConnection, target: Any,
+                     args: tuple[Any, ...], semaphore: threading.BoundedSemaphore | None
+                     ) -> None:
         try:
-            conn._run(sock)
+            target(*args)
         finally:
             with self._lock:
-                self._threads.pop(conn, None)
+                self._threads.pop(threading.current_thread(), None)
+            if semaphore is not None:
+                semaphore.release()
 
     # -- stopping -----------------------------------------------------------------------------
 
@@ -336,45 +360,72 @@ class ServerRuntime:
         self.stopping = True
         self.engine_server.socket_closed.set()
         current = threading.current_thread()
+        threads: list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]] = []
         try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
-        if self._accept_thread is not current and self._accept_thread.is_alive():
-            self._accept_thread.join(_JOIN_GRACE)
-        try:
-            self.listener.close()
-        except OSError:
-            pass
-        with self._lock:
-            threads = list(self._threads.items())
-        for conn, _thread in threads:
-            conn._going_away()
-        deadline = time.monotonic() + self.settings.close_timeout + 0.5
-        for _conn, thread in threads:
-            if thread is not current:
-                thread.join(max(0.0, deadline - time.monotonic()))
-        late = [(c, t) for c, t in threads if t.is_alive() and t is not current]
-        for conn, _thread in late:
-            conn._abort()
-        grace = time.monotonic() + _JOIN_GRACE
-        for _conn, thread in late:
-            thread.join(max(0.0, grace - time.monotonic()))
-        with self._keeper_cond:
-            self._keeper_stop = True
-            self._keeper_cond.notify()
-        if self._keeper_thread is not current and self._keeper_thread.is_alive():
-            self._keeper_thread.join(_JOIN_GRACE)
-        for s in (self._wake_r, self._wake_w):
-            try:
-                s.close()
-            except OSError:
-                pass
+            threads = self._stop_connections(current)
+        finally:
+            with self._keeper_cond:
+                self._keeper_stop = True
+                self._keeper_cond.notify()
+            if self._keeper_thread is not current and self._keeper_thread.is_alive():
+                self._keeper_thread.join(_JOIN_GRACE)
+            self.acceptor.close()
+            _live_runtimes.discard(self)
         stuck = [t.name for _c, t in threads if t.is_alive() and t is not current]
         if stuck:
             log.warning("server on port %d: %d connection thread(s) did not end: %s",
                         self.bound_port, len(stuck), ", ".join(stuck))
-        _live_runtimes.discard(self)
+
+    def _stop_connections(self, current: threading.Thread
+                          ) -> list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]]:
+        acceptor = self.acceptor
+        acceptor.wake()
+        if acceptor.thread is not current and acceptor.thread.is_alive():
+            acceptor.thread.join(_JOIN_GRACE)
+        try:
+            self.listener.close()
+        except OSError:
+            pass
+        joined: list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]] = []
+        for _round in range(2):  # then the sockets that OnConnect threads handed back
+            with self._lock:
+                threads = [(c, t) for t, c in self._threads.items()]
+            for conn, _thread in threads:
+                conn._going_away()
+            wait = min(self.settings.close_timeout, _MAX_STOP_WAIT) + 0.5
+            deadline = time.monotonic() + wait
+            for _conn, thread in threads:
+                if thread is not current:
+                    thread.join(max(0.0, deadline - time.monotonic()))
+            late = [(c, t) for c, t in threads if t.is_alive() and t is not current]
+            for conn, _thread in late:
+                conn._abort()
+            grace = time.monotonic() + _JOIN_GRACE
+            for _conn, thread in late:
+                thread.join(max(0.0, grace - time.monotonic()))
+            joined += threads
+            waiting = acceptor.take_pending()
+            if not waiting:
+                break
+            # Sockets still waiting for their request: each gets its OnDisconnect on a thread
+            # of its own (as every connection), a few at a time.
+            gate = threading.BoundedSemaphore(MAX_STARTING)
+            for conn, sock in waiting:
+                gate.acquire(timeout=_JOIN_GRACE)
+                if not self.start_thread(conn, conn._run, (sock, b"", None, 0.0), gate):
+                    gate.release()
+                    try:
+                        sock.close()
+                    except OSError:
+                        pass
+        # Threads started meanwhile (a writer sending the 1001 close, ...): they end with
+        # their connection, which ended or was aborted above.
+        grace = time.monotonic() + _JOIN_GRACE
+        with self._lock:
+            rest = [(c, t) for t, c in self._threads.items() if t is not current]
+        for _conn, thread in rest:
+            thread.join(max(0.0, grace - time.monotonic()))
+        return joined + rest
 
 
 def _release(conn: TTMSFNCWebSocketServerConnection) -> None:

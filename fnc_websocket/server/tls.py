@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import socket
 import ssl
 from collections.abc import Callable
 
-__all__ = ["TLSFiles", "build_server_context", "tls_accept"]
+__all__ = ["TLSFiles", "build_server_context"]
 
 
 class TLSFiles:
@@ -103,20 +102,3 @@ def build_server_context(files: TLSFiles,
             return None
         context.verify_mode = ssl.CERT_REQUIRED
     return context
-
-
-def tls_accept(context: ssl.SSLContext, sock: socket.socket, timeout: float) -> ssl.SSLSocket:
-    """Run the server side of the TLS handshake on an accepted socket, within ``timeout`` s.
-
-    Raises ``ssl.SSLError`` or ``OSError`` (``TimeoutError``) when it fails; the socket is then
-    closed.
-    """
-    tls = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-    try:
-        tls.settimeout(timeout)
-        tls.do_handshake()
-        tls.settimeout(None)
-    except BaseException:
-        tls.close()
-        raise
-    return tls

@@ -51,9 +51,9 @@ def test_free_while_connected_joins_worker_and_drops_queued_events(client_echo):
         c.Send(str(i))
     # let the echoes be queued, then free without pumping
     deadline = time.monotonic() + 5
-    while c._fnc_home.pending_count() < 20 and time.monotonic() < deadline:
+    while c.home_queue.pending_count() < 20 and time.monotonic() < deadline:
         threading.Event().wait(0.001)  # bounded spin on a condition, not a sleep-as-sync
-    queued = c._fnc_home.pending_count()
+    queued = c.home_queue.pending_count()
     assert queued >= 1
     c.Free()
     assert not client_threads()

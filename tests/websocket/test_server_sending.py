@@ -72,7 +72,7 @@ def test_broadcast_and_selector_sends_reach_50_clients_with_nothing_lost():
 
 def test_a_slow_reader_is_dropped_with_1008_and_does_not_stall_the_others():
     limit = 256 * 1024
-    with running_server(SendQueueLimit=limit, CloseTimeout=500) as server:
+    with running_server(SendQueueLimit=limit, CloseTimeout=500, SendTimeout=500) as server:
         log = EventLog(server)
         port = server.BoundPort
         slow = socket.socket()

@@ -1,0 +1,194 @@
+"""The outgoing side of a server connection: its send queue, its writer thread, backpressure.
+
+Mixed into ``TTMSFNCWebSocketServerConnection`` (its attributes are set up there). Messages
+queued from any thread are written in order by a *writer thread* of the connection, started when
+something is queued and ended after ``_WRITER_LINGER`` s with nothing to write, so an idle
+connection has none. A handler's send on the connection's own thread writes directly when
+nothing is queued.
+
+Policy (documented in docs/server.md, "Backpressure"): above ``SendQueueLimit`` a sender from
+another thread waits for room while the client makes progress (a message finished writing
+within ``STALL_GRACE`` s), at most ``SendTimeout``; a client that makes no progress is not
+waited for (the message is queued anyway). The housekeeper drops (1008) a client whose queue
+stays above the limit with no message written for ``SendTimeout``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from fnc_websocket.connection import frame_payload_sizes
+from fnc_websocket.errors import EWebsocketServer
+from fnc_websocket.server.engine import EngineConnection
+from fnc_websocket.types import CLOSE_POLICY_VIOLATION
+
+__all__ = ["STALL_GRACE", "OutgoingQueue"]
+
+log = logging.getLogger("fnc_websocket.server")
+
+_WRITER_LINGER = 1.0
+"""Seconds a connection's writer thread waits for more to send before it ends."""
+
+STALL_GRACE = 0.5
+"""Seconds without a message written after which senders stop waiting for a client's room."""
+
+# Items of the send queue (first element of each tuple); _FAILED and _REPORT are items of the
+# event queue (see ``incoming``).
+_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED, _REPORT = range(6)
+
+
+class OutgoingQueue:
+    """The send queue and writer thread of a server connection (a mixin)."""
+
+    _runtime: Any
+    _engine: EngineConnection | None
+
+    def _queue_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
+        """Queue (or, on the connection thread with nothing queued, write) one message;
+        ``frame_size``: split into frames of that size (None: as SplitMessage says).
+
+        From another thread, while the queue is above SendQueueLimit and the client makes
+        progress, this waits for room (at most SendTimeout); a client that made no progress
+        for ``STALL_GRACE`` s is not waited for (the message is queued anyway). The
+        housekeeper drops a client whose queue stays above the limit for SendTimeout.
+        """
+        self._check_can_send()
+        n = len(data)
+        own_thread = threading.current_thread() is self._pumper
+        if own_thread and self._out_items == 0:
+            self._write_message(text, data, frame_size)  # nothing queued: write in order now
+            return
+        settings = self._runtime.settings
+        with self._out_lock:
+            if not own_thread:
+                self._wait_for_room(n, settings.send_queue_limit, settings.send_timeout)
+            if self._overflowed:
+                raise EWebsocketServer(
+                    f"Connection {self._peer_ip}:{self._peer_port} is being dropped: it made "
+                    f"no progress for SendTimeout with {self._out_bytes} bytes waiting")
+            if self._out_bytes == 0:
+                self._last_progress = time.monotonic()  # the stall clock starts now
+            self._out_bytes += n
+            self._out_items += 1
+            self._outbox.append((_SEND, text, data, n, frame_size))
+            self._kick_writer()
+
+    def _wait_for_room(self, n: int, limit: int, timeout: float) -> None:
+        # Called with _out_lock held.
+        deadline = time.monotonic() + timeout
+        while (self._out_bytes > 0 and self._out_bytes + n > limit and not self._overflowed
+               and not self._closed):
+            now = time.monotonic()
+            stall_end = self._last_progress + STALL_GRACE
+            if now >= stall_end or now >= deadline:
+                return  # not progressing (or waited long enough): queue anyway
+            self._out_room.wait(min(stall_end, deadline) - now)
+
+    @property
+    def SendQueueSize(self) -> int:
+        """Added: bytes of messages queued for this client and not yet fully written."""
+        return self._out_bytes
+
+    def _check_send_stall(self, now: float, limit: int, timeout: float) -> None:
+        """Housekeeper tick: drop the client (1008) when its queue stayed above
+        SendQueueLimit with no message written for SendTimeout."""
+        with self._out_lock:
+            if self._overflowed or self._closed or self._out_bytes <= limit \
+                    or now - self._last_progress < timeout:
+                return
+            self._overflowed = True
+            pending = self._out_bytes
+            self._out_room.notify_all()
+        self._fail_async(
+            CLOSE_POLICY_VIOLATION, "client too slow",
+            f"client {self._peer_ip}:{self._peer_port} is not reading: no progress for "
+            f"SendTimeout ({timeout * 1000:.0f} ms) with {pending} bytes waiting (above "
+            f"SendQueueLimit, {limit}); disconnected with close code 1008")
+        self._abort()  # its writer is blocked on a full socket: unblock it
+
+    def _enqueue_control(self, item: tuple[Any, ...]) -> None:
+        # Counted like messages, so that a later direct write cannot overtake it.
+        with self._out_lock:
+            self._out_items += 1
+            self._outbox.append(item)
+            self._kick_writer()
+
+    def _kick_writer(self) -> None:
+        """Called with _out_lock held: wake the writer thread, or start one."""
+        if self._writer_active:
+            self._out_ready.notify()
+            return
+        if self._closed:
+            return
+        self._writer_active = True
+        if not self._runtime.start_thread(self, self._write_loop, (), None):
+            self._writer_active = False
+
+    def _write_loop(self) -> None:
+        """The writer thread: writes the send queue in order, ends after ``_WRITER_LINGER`` s
+        with nothing to write (an idle connection has none)."""
+        engine = self._engine
+        while True:
+            with self._out_lock:
+                while not self._outbox:
+                    if self._closed or (not self._out_ready.wait(_WRITER_LINGER)
+                                        and not self._outbox):
+                        self._writer_active = False
+                        self._out_room.notify_all()
+                        return
+                item = self._outbox.popleft()
+                self._writing = True
+            try:
+                self._write_item(engine, item)
+            except Exception:
+                log.exception("server writer thread failed")
+            finally:
+                with self._out_lock:
+                    self._writing = False
+                    self._out_items -= 1
+                    if item[0] == _SEND:
+                        self._out_bytes -= item[3]
+                        self._last_progress = time.monotonic()
+                    self._out_room.notify_all()
+
+    def _write_item(self, engine: EngineConnection | None, item: tuple[Any, ...]) -> None:
+        if engine is None:
+            return
+        kind = item[0]
+        if kind == _SEND:
+            if not self._overflowed and not self._closed:
+                self._write_message(item[1], item[2], item[4])
+        elif kind == _CONTROL:
+            try:
+                engine.send_control(item[1], item[2])
+            except Exception:
+                pass  # closing: the end of the stream follows
+        elif kind == _CLOSE:
+            self._closing = True
+            engine.close_with(item[1], item[2])
+        elif kind == _FAIL:
+            self._closing = True
+            engine.fail_with(item[1], item[2])
+
+    def _write_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        runtime = self._runtime
+        if frame_size is None:
+            frame_size = runtime.frame_size() if runtime.split_message() else 0
+        sizes = None
+        if frame_size > 0:
+            sizes = frame_payload_sizes(len(data), frame_size, masked=False)
+        try:
+            engine.send_message(data, text, sizes)
+        except Exception as exc:
+            if not self._closing and not engine.protocol.close_sent:
+                message = f"sending to {self._peer_ip}:{self._peer_port} failed: {exc}"
+                if threading.current_thread() is self._pumper:
+                    self._report_error(message)
+                else:
+                    self._post_event((_REPORT, message, 0))
