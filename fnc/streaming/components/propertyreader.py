@@ -170,6 +170,31 @@ class PropertyAssigner:
     def recoverable(self, exc: EReadError) -> None:
         raise NotImplementedError
 
+    def read_properties_of(self, component: TComponent, properties: tuple[PropertyNode, ...],
+                           scope: Scope) -> None:
+        """Assign a block's ``properties`` to ``component`` in file order, skipping those the
+        on_error hook skips: :meth:`read_property` for each, with its common case (a plain
+        value for a published property of the component itself) taken inline."""
+        table = dispatch(type(component))
+        plain_fields = _PLAIN_FIELDS
+        for prop in properties:
+            try:
+                entry = table.get(prop.path.lower())
+                if entry is None or isinstance(entry, Event):
+                    self.read_property(component, prop, scope)
+                    continue
+                value = prop.value
+                field = plain_fields.get((entry.kind, type(value)))
+                if field is None or entry.read_only:
+                    self.assign(component, component, entry, prop, scope)
+                    continue
+                try:
+                    setattr(component, entry.name, getattr(value, field))
+                except Exception as exc:
+                    self.recoverable(self.error(component, prop.path, str(exc), prop))
+            except Skip:
+                continue
+
     def read_property(self, component: TComponent, prop: PropertyNode, scope: Scope,
                       owner: Any = None, prefix: str = "") -> None:
         """Assign ``prop`` to ``owner`` (the component itself, or a collection item whose path

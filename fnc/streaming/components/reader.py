@@ -467,11 +467,7 @@ class _ReadSession(PropertyAssigner):
             for prop in node.properties:
                 streamed[prop.path] = prop.value
             return
-        for prop in node.properties:
-            try:
-                self.read_property(component, prop, scope)
-            except Skip:
-                continue
+        self.read_properties_of(component, node.properties, scope)
 
     # -- references ------------------------------------------------------------------------
 
