@@ -323,8 +323,7 @@ class _Parser:
             kind = _OBJECT_KEYWORDS.get(header.group("keyword").lower())
         if kind is not None:
             start_offset = header.start("keyword")  # type: ignore[union-attr]
-            name: str = header.group("name")  # type: ignore[union-attr]
-            class_name: str = header.group("cls")  # type: ignore[union-attr]
+            name, class_name = header.group("name", "cls")  # type: ignore[union-attr]
             index = None
             self.pos = header.end()  # type: ignore[union-attr]
         else:
@@ -357,6 +356,8 @@ class _Parser:
                         self.pos = run_from = run.end()
                     else:
                         run_from = run.end()
+            if match_block_word(text, self.pos) is not None:
+                break  # 'end' or a nested block (even as 'end = 1': the token path decides so)
             match = match_property(text, self.pos)
             if match is not None:
                 node = self.simple_property(match, _OBJECT_END_WORDS)
@@ -364,8 +365,6 @@ class _Parser:
                     properties.append(node)
                     self.pos = match.end()
                     continue
-            if match_block_word(text, self.pos) is not None:
-                break  # 'end' or a nested block: as the token path below decides
             token = self.peek()
             if token.kind != "ident":
                 if token.kind == "eof":
