@@ -169,12 +169,18 @@ _LINE_PROPERTY = rf"""
       | (?!{_KEYWORD}) ({_IDENT})
       | (-?[0-9]{{1,100}}\.[0-9]{{1,200}}(?:[eE][+-]?[0-9]{{1,3}})?) ([sSdDcC])? (?![\w.])
     )
+    (?=[ \t]*+\r?\n)
 """
 #: ``end``, ``object``, ``inherited`` or ``inline`` next: the end of a block's properties.
 _BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
+#: The line break before the next line that starts with 'end' or a nested block: where a
+#: block's properties end when they are all one-line properties.
+_SECTION_END_RE = re.compile(rf"\r?\n[ \t]*+{_KEYWORD}")
+_LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
 _LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
 #: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
-#: no position lookup per line: each line is one line below the last).
+#: no position lookup per line: each line is one line below the last). When the whole block is
+#: made of them, ``_SECTION_END_RE`` finds its end and the run is not matched at all.
 _PROPERTY_RUN_RE = re.compile(rf"(?:{_LINE_PROPERTY})+", re.VERBOSE)
 #: Value nodes are immutable: common ones are shared instead of built again for every line.
 _CACHE_LIMIT = 4096
@@ -348,11 +354,25 @@ class _Parser:
         match_run = _PROPERTY_RUN_RE.match
         match_block_word = _BLOCK_WORD_RE.match
         run_from = self.pos  # a run that failed is not tried again line by line
+        section = _SECTION_END_RE.search(text, self.pos)
+        if section is not None and _LINE_END_RE.match(text, self.pos) is not None:
+            stop = section.start()
+            rows = _LINE_PROPERTY_RE.findall(text, self.pos, section.end())
+            # Each row takes exactly one line break and starts at one: as many rows as line
+            # breaks means the rows are all the lines up to the section's end, none skipped.
+            if len(rows) == text.count("\n", self.pos, stop) and self.property_rows(
+                    rows, self.source.position(self.pos)[0], properties):
+                self.pos = run_from = stop
         while True:
             if self.pos >= run_from:
                 run = match_run(text, self.pos)
                 if run is not None:
-                    if self.property_run(run, properties):
+                    # to the end of the run's last line, which its last row looks ahead at
+                    line_end = _LINE_END_RE.match(text, run.end())
+                    row_end = run.end() if line_end is None else line_end.end()
+                    rows = _LINE_PROPERTY_RE.findall(text, run.start(), row_end)
+                    first = self.source.position(run.start())[0]
+                    if self.property_rows(rows, first, properties):
                         self.pos = run_from = run.end()
                     else:
                         run_from = run.end()
@@ -403,15 +423,15 @@ class _Parser:
         return new_object(class_name, name, kind, index, tuple(properties),  # type: ignore[arg-type]
                           tuple(children), line, col)
 
-    def property_run(self, run: re.Match[str], properties: list[PropertyNode]) -> bool:
-        """Append the properties of a ``_PROPERTY_RUN_RE`` match to ``properties``; False (and
-        nothing appended) when one of them needs the checks of the line-by-line path."""
-        line = self.source.position(run.start())[0]
+    def property_rows(self, rows: list[tuple[str, ...]], line: int,
+                      properties: list[PropertyNode]) -> bool:
+        """Append the properties of ``_LINE_PROPERTY_RE`` rows, on the lines after ``line``, to
+        ``properties``; False (and nothing appended) when one of them needs the checks of the
+        line-by-line path."""
         found: list[PropertyNode] = []
         append = found.append
         integers, idents = _INTEGERS, _IDENTS
-        for indent, path, integer, hexa, string, ident, number, suffix in \
-                _LINE_PROPERTY_RE.findall(self.text, run.start(), run.end()):
+        for indent, path, integer, hexa, string, ident, number, suffix in rows:
             line += 1
             value: Value
             if integer:
