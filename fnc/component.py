@@ -335,8 +335,9 @@ class TComponent(TPersistent, ComponentHooks):
             if not hasattr(type(self), name):
                 raise AttributeError(f"{type(self).__name__} has no property or event {name!r}")
             setattr(self, name, value)
-        for hook in list(_creation_hooks):
-            hook(self)
+        if _creation_hooks:
+            for hook in list(_creation_hooks):
+                hook(self)
 
     # -- identity ---------------------------------------------------------------------------
 

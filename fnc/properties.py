@@ -246,7 +246,8 @@ class Property:
                                 f"{type_name(self.type)} to copy its values")
             self.get_stored(obj).Assign(value)
             return
-        if _EXACT_TYPES.get(kind) is not type(value):  # else already what _coerce returns
+        if _EXACT_TYPES.get(kind) is not type(value) and not (  # else what _coerce returns
+                kind is PropertyKind.COMPONENT and (value is None or isinstance(value, self.type))):
             value = self._coerce(value, f"{type(obj).__name__}.{self.name}")
         if self.locked:
             obj.fnc_check_inactive(self.name)

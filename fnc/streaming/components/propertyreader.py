@@ -178,13 +178,17 @@ class PropertyAssigner:
         """Assign a block's ``properties`` to ``component`` in file order, skipping those the
         on_error hook skips: :meth:`read_property` for each, with its common cases (a plain
         value for a published property of the component itself, an integer design-time value)
-        taken inline, with the same outcome."""
+        taken inline, with the same outcome. Also keeps their order for the writer."""
         table = dispatch(type(component))
         plain_fields = _PLAIN_FIELDS
+        order: list[str] = []
+        if properties:
+            component.__dict__[ORDER_KEY] = order
         for prop in properties:
             try:
                 path = prop.path
                 folded = path.lower()
+                order.append(folded)
                 entry = table.get(folded)
                 value = prop.value
                 if entry is None:

@@ -413,7 +413,10 @@ class _ReadSession(PropertyAssigner):
             component.SetParentComponent(parent)
         if node.index is not None:
             set_child_order(component, node.index)
-        self.remember_header(component, node)
+        if node.kind != "object" or node.index is not None:
+            self.remember_header(component, node)
+        else:  # as remember_header does
+            component.__dict__.pop(HEADER_KEY, None)
         self.sequence += 1
         component.__dict__[SEQUENCE_KEY] = self.sequence
         component.SetComponentState(csReading, True)
@@ -460,9 +463,9 @@ class _ReadSession(PropertyAssigner):
     # -- properties ------------------------------------------------------------------------
 
     def read_properties(self, component: TComponent, node: ObjectNode, scope: Scope) -> None:
-        if node.properties:
-            component.__dict__[ORDER_KEY] = [prop.path.lower() for prop in node.properties]
         if isinstance(component, TPlaceholderComponent):
+            if node.properties:
+                component.__dict__[ORDER_KEY] = [prop.path.lower() for prop in node.properties]
             streamed = component.StreamedProperties
             for prop in node.properties:
                 streamed[prop.path] = prop.value
