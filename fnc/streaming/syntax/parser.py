@@ -175,7 +175,7 @@ _LINE_PROPERTY = rf"""
 _BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
 #: The line break before the next line that starts with 'end' or a nested block: where a
 #: block's properties end when they are all one-line properties.
-_SECTION_END_RE = re.compile(rf"\r?\n[ \t]*+{_KEYWORD}")
+_SECTION_END_RE = re.compile(rf"\n[ \t]*+{_KEYWORD}")  # a literal first: a fast search
 _LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
 _LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
 #: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
@@ -357,6 +357,8 @@ class _Parser:
         section = _SECTION_END_RE.search(text, self.pos)
         if section is not None and _LINE_END_RE.match(text, self.pos) is not None:
             stop = section.start()
+            if stop > self.pos and text[stop - 1] == "\r":
+                stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
             rows = _LINE_PROPERTY_RE.findall(text, self.pos, section.end())
             # Each row takes exactly one line break and starts at one: as many rows as line
             # breaks means the rows are all the lines up to the section's end, none skipped.
