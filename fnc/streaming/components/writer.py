@@ -39,7 +39,7 @@ from fnc.events import Event
 from fnc.exceptions import EWriteError
 from fnc.forms import TDataModule, TFrame
 from fnc.properties import Property as PublishedProperty
-from fnc.properties import declared_properties, is_stored
+from fnc.properties import declared_properties
 from fnc.streaming.components.ancestors import (
     ANCESTRY_KEY,
     MISSING_ANCESTOR_KEY,
@@ -348,12 +348,15 @@ class _TreeWriter:
                     elif len(value) or everything:
                         out.append(PropertyNode(prefix + name, self.collection(value, scope)))
                 continue
-            if everything:
-                if not stored or published.read_only:
-                    continue
-            elif not is_stored(obj, name):
+            if not stored or published.read_only:
                 continue
             value = getattr(obj, name)
+            # is_stored's rule (stored, writable, and nodefault or not the default), with the
+            # predicate and the value read once
+            if not everything and not published.nodefault:
+                differs = value != published.default
+                if not differs:
+                    continue
             node = self.value_node(published, value, scope)
             if node is None and everything and published.kind == "component" and value is None:
                 node = Nil()
@@ -418,7 +421,9 @@ def _in_read_order(obj: Any, props: list[PropertyNode]) -> list[PropertyNode]:
     if order:
         rank = {path: i for i, path in enumerate(order)}
         last = len(rank)
-        props.sort(key=lambda prop: rank.get(prop.path.lower(), last))
+        ranks = [rank.get(prop.path.lower(), last) for prop in props]
+        if ranks != sorted(ranks):  # else already in that order
+            props[:] = [props[i] for i in sorted(range(len(props)), key=ranks.__getitem__)]
     return props
 
 
