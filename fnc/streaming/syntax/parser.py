@@ -350,52 +350,8 @@ class _Parser:
             index = self.expect_index() if self.is_sym(self.peek(), "[") else None
         line, col = self.source.position(start_offset)
         properties: list[PropertyNode] = []
-        match_property = _SIMPLE_PROPERTY_RE.match
-        match_run = _PROPERTY_RUN_RE.match
-        match_block_word = _BLOCK_WORD_RE.match
-        run_from = self.pos  # a run that failed is not tried again line by line
-        section = _SECTION_END_RE.search(text, self.pos)
-        if section is not None and _LINE_END_RE.match(text, self.pos) is not None:
-            stop = section.start()
-            if stop > self.pos and text[stop - 1] == "\r":
-                stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
-            rows = _LINE_PROPERTY_RE.findall(text, self.pos, section.end())
-            # Each row takes exactly one line break and starts at one: as many rows as line
-            # breaks means the rows are all the lines up to the section's end, none skipped.
-            if len(rows) == text.count("\n", self.pos, stop) and self.property_rows(
-                    rows, self.source.position(self.pos)[0], properties):
-                self.pos = run_from = stop
-        while True:
-            if self.pos >= run_from:
-                run = match_run(text, self.pos)
-                if run is not None:
-                    # to the end of the run's last line, which its last row looks ahead at
-                    line_end = _LINE_END_RE.match(text, run.end())
-                    row_end = run.end() if line_end is None else line_end.end()
-                    rows = _LINE_PROPERTY_RE.findall(text, run.start(), row_end)
-                    first = self.source.position(run.start())[0]
-                    if self.property_rows(rows, first, properties):
-                        self.pos = run_from = run.end()
-                    else:
-                        run_from = run.end()
-            if match_block_word(text, self.pos) is not None:
-                break  # 'end' or a nested block (even as 'end = 1': the token path decides so)
-            match = match_property(text, self.pos)
-            if match is not None:
-                node = self.simple_property(match, _OBJECT_END_WORDS)
-                if node is not None:
-                    properties.append(node)
-                    self.pos = match.end()
-                    continue
-            token = self.peek()
-            if token.kind != "ident":
-                if token.kind == "eof":
-                    raise self.expected(f"'end' of {name or class_name}", token)
-                raise self.expected("property name, nested object or 'end'", token)
-            word = token.value.lower()  # type: ignore[union-attr]
-            if word == "end" or word in _OBJECT_KEYWORDS:
-                break
-            properties.append(self.parse_property(depth))
+        if not self.property_section(properties):
+            self.parse_properties(properties, depth, name or class_name)
         children: list[ObjectNode] = []
         match_end = _END_RE.match
         match_header = _SIMPLE_HEADER_RE.match
@@ -424,6 +380,66 @@ class _Parser:
             raise self.expected("nested object or 'end'", token)
         return new_object(class_name, name, kind, index, tuple(properties),  # type: ignore[arg-type]
                           tuple(children), line, col)
+
+    def property_section(self, properties: list[PropertyNode]) -> bool:
+        """Read the block's properties when they are all one-line properties, each on its own
+        line, up to the line of 'end' or a nested block: one search, one findall. False (and
+        nothing read) otherwise."""
+        text, pos = self.text, self.pos
+        section = _SECTION_END_RE.search(text, pos)
+        if section is None or _LINE_END_RE.match(text, pos) is None:
+            return False
+        stop = section.start()
+        if stop > pos and text[stop - 1] == "\r":
+            stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
+        rows = _LINE_PROPERTY_RE.findall(text, pos, section.end())
+        # Each row takes exactly one line break and starts at one: as many rows as line
+        # breaks means the rows are all the lines up to the section's end, none skipped.
+        if len(rows) != text.count("\n", pos, stop) or not self.property_rows(
+                rows, self.source.position(pos)[0], properties):
+            return False
+        self.pos = stop
+        return True
+
+    def parse_properties(self, properties: list[PropertyNode], depth: int, owner: str) -> None:
+        """Read the block's properties up to 'end' or a nested block, line by line (runs of
+        one-line properties in one go)."""
+        text = self.text
+        match_property = _SIMPLE_PROPERTY_RE.match
+        match_run = _PROPERTY_RUN_RE.match
+        match_block_word = _BLOCK_WORD_RE.match
+        run_from = self.pos  # a run that failed is not tried again line by line
+        while True:
+            if self.pos >= run_from:
+                run = match_run(text, self.pos)
+                if run is not None:
+                    # to the end of the run's last line, which its last row looks ahead at
+                    line_end = _LINE_END_RE.match(text, run.end())
+                    row_end = run.end() if line_end is None else line_end.end()
+                    rows = _LINE_PROPERTY_RE.findall(text, run.start(), row_end)
+                    first = self.source.position(run.start())[0]
+                    if self.property_rows(rows, first, properties):
+                        self.pos = run_from = run.end()
+                    else:
+                        run_from = run.end()
+            if match_block_word(text, self.pos) is not None:
+                break  # 'end' or a nested block (even as 'end = 1': the token path decides so)
+            match = match_property(text, self.pos)
+            if match is not None:
+                node = self.simple_property(match, _OBJECT_END_WORDS)
+                if node is not None:
+                    properties.append(node)
+                    self.pos = match.end()
+                    continue
+            token = self.peek()
+            if token.kind != "ident":
+                if token.kind == "eof":
+                    raise self.expected(f"'end' of {owner}", token)
+                raise self.expected("property name, nested object or 'end'", token)
+            word = token.value.lower()  # type: ignore[union-attr]
+            if word == "end" or word in _OBJECT_KEYWORDS:
+                break
+            properties.append(self.parse_property(depth))
 
     def property_rows(self, rows: list[tuple[str, ...]], line: int,
                       properties: list[PropertyNode]) -> bool:
