@@ -413,10 +413,7 @@ class _ReadSession(PropertyAssigner):
             component.SetParentComponent(parent)
         if node.index is not None:
             set_child_order(component, node.index)
-        if node.kind != "object" or node.index is not None:
-            self.remember_header(component, node)
-        else:  # as remember_header does
-            component.__dict__.pop(HEADER_KEY, None)
+        self.remember_header(component, node)
         self.sequence += 1
         component.__dict__[SEQUENCE_KEY] = self.sequence
         component.SetComponentState(csReading, True)
