@@ -61,6 +61,10 @@ class TComponentState(enum.Enum):
     csInline = 9
     csDesignInstance = 10
 
+    # Members are singletons compared by identity: hashing by identity (in C) instead of
+    # Enum's hash of the name keeps the state-set checks of every component operation cheap.
+    __hash__ = object.__hash__
+
 
 csLoading = TComponentState.csLoading
 csReading = TComponentState.csReading
@@ -80,6 +84,8 @@ class TComponentStyle(enum.Enum):
     csCheckPropAvail = 1
     csSubComponent = 2
     csTransient = 3
+
+    __hash__ = object.__hash__  # as TComponentState's
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -329,8 +335,9 @@ class TComponent(TPersistent, ComponentHooks):
             if not hasattr(type(self), name):
                 raise AttributeError(f"{type(self).__name__} has no property or event {name!r}")
             setattr(self, name, value)
-        for hook in list(_creation_hooks):
-            hook(self)
+        if _creation_hooks:
+            for hook in list(_creation_hooks):
+                hook(self)
 
     # -- identity ---------------------------------------------------------------------------
 

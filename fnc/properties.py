@@ -89,6 +89,9 @@ _EXACT_TYPES: dict[PropertyKind, type] = {
     PropertyKind.BOOL: bool, PropertyKind.INT: int, PropertyKind.FLOAT: float,
     PropertyKind.STR: str}
 
+#: Attributes of a :class:`Property` that decide whether ``__set__`` may store directly.
+_DIRECT_INPUTS = frozenset(("read_only", "locked", "fset", "kind"))
+
 _DELPHI_NAMES = {bool: "Boolean", int: "Integer", float: "Double", str: "string",
                  bytes: "TBytes"}
 
@@ -140,6 +143,8 @@ class Property:
     :param validator: ``(instance, value) -> problem text or None``; run by ``Validate()``.
     :param doc: one line for docs and the inspector.
     """
+
+    _direct: type | None = None
 
     def __init__(self, type_: Any, default: Any = _MISSING, *, stored: bool | Callable[[Any], bool]
                  = True, nodefault: bool = False, read_only: bool = False, locked: bool = False,
@@ -212,7 +217,24 @@ class Property:
         """Forget a component reference without the change hook (its target is being freed)."""
         obj.__dict__[self.key] = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _DIRECT_INPUTS:
+            object.__setattr__(self, "_direct", self._direct_type())
+
+    def _direct_type(self) -> type | None:
+        """The type whose values ``__set__`` may store as they are, with no check, hook or
+        conversion to run (a plain, writable, unlocked property without a custom setter)."""
+        d = self.__dict__
+        if d.get("read_only", True) or d.get("locked", True) or d.get("fset", 1) is not None:
+            return None
+        kind = d.get("kind")
+        return None if kind is None else _EXACT_TYPES.get(kind)
+
     def __set__(self, obj: Any, value: Any) -> None:
+        if type(value) is self._direct:  # the common case: what the checks below come to
+            obj.__dict__[self.key] = value
+            return
         kind = self.kind
         if self.read_only:
             raise EPropertyError(f"{type(obj).__name__}.{self.name} is a read-only property")
@@ -224,7 +246,8 @@ class Property:
                                 f"{type_name(self.type)} to copy its values")
             self.get_stored(obj).Assign(value)
             return
-        if _EXACT_TYPES.get(kind) is not type(value):  # else already what _coerce returns
+        if _EXACT_TYPES.get(kind) is not type(value) and not (  # else what _coerce returns
+                kind is PropertyKind.COMPONENT and (value is None or isinstance(value, self.type))):
             value = self._coerce(value, f"{type(obj).__name__}.{self.name}")
         if self.locked:
             obj.fnc_check_inactive(self.name)

@@ -24,6 +24,7 @@ from fnc.streaming.components.reader import FormReader
 from fnc.streaming.components.writer import component_to_tree
 from fnc.streaming.syntax.binary import write_binary
 from fnc.streaming.syntax.formfile import read_tree_file
+from fnc.streaming.syntax.gcpause import paused_gc
 from fnc.streaming.syntax.parser import parse_text
 from fnc.streaming.syntax.text_writer import TextFlavour, write_text
 
@@ -39,16 +40,20 @@ def ReadComponentResFile(FileName: str | os.PathLike[str], Instance: TComponent 
                          **options: Any) -> TComponent:
     """Read the form file ``FileName`` (text or binary) into ``Instance`` (or a new root)."""
     path = os.fspath(FileName)
-    tree = read_tree_file(path)
-    return FormReader(filename=path, **options).read(tree, Instance)
+    reader = FormReader(filename=path, **options)
+    # One pause of the garbage collector over both steps, ended after the syntax tree is
+    # freed: resuming in between would make the next collection scan the whole tree.
+    with paused_gc():
+        return reader.read(read_tree_file(path), Instance)
 
 
 def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
                       **options: Any) -> TComponent:
     """Read form text into ``Instance`` (or a new root of the registered class)."""
     filename = options.get("filename")
-    tree = parse_text(Text, filename)
-    return FormReader(**options).read(tree, Instance)
+    reader = FormReader(**options)
+    with paused_gc():  # as in ReadComponentResFile
+        return reader.read(parse_text(Text, filename), Instance)
 
 
 def ComponentToString(Instance: TComponent, flavour: TextFlavour | str = TextFlavour.DFM, *,

@@ -49,6 +49,9 @@ DESIGN_TIME_PROPERTIES = frozenset(p.lower() for p in (
     "Size.Width", "Size.Height", "Size.PlatformDefault", "Position.X", "Position.Y",
 ))
 
+#: Those of them that are not a path (a dotted one may name a nested property the component has).
+_UNDOTTED_DESIGN_TIME = frozenset(p for p in DESIGN_TIME_PROPERTIES if "." not in p)
+
 #: Header details (``inherited``/``inline``, ``[n]``) kept for the writer.
 HEADER_KEY = "_fnc_form_header"
 #: Lower-case property paths in the order the form file gave them, kept for the writer.
@@ -170,6 +173,51 @@ class PropertyAssigner:
     def recoverable(self, exc: EReadError) -> None:
         raise NotImplementedError
 
+    def read_properties_of(self, component: TComponent, properties: tuple[PropertyNode, ...],
+                           scope: Scope) -> None:
+        """Assign a block's ``properties`` to ``component`` in file order, skipping those the
+        on_error hook skips: :meth:`read_property` for each, with its common cases (a plain
+        value for a published property of the component itself, an integer design-time value)
+        taken inline, with the same outcome. Also keeps their order for the writer."""
+        table = dispatch(type(component))
+        plain_fields = _PLAIN_FIELDS
+        order: list[str] = []
+        if properties:
+            component.__dict__[ORDER_KEY] = order
+        for prop in properties:
+            try:
+                path = prop.path
+                folded = path.lower()
+                order.append(folded)
+                entry = table.get(folded)
+                value = prop.value
+                if entry is None:
+                    if folded in _UNDOTTED_DESIGN_TIME and type(value) is Integer:
+                        component.DesignInfo[path] = value.value
+                    else:
+                        self.read_property(component, prop, scope)
+                    continue
+                if isinstance(entry, Event):
+                    self.bind_event(component, component, entry, prop, scope)
+                    continue
+                field = plain_fields.get((entry.kind, type(value)))
+                if field is not None:
+                    plain = getattr(value, field)
+                elif type(value) is Float and entry.kind == "float" and value.suffix != "c":
+                    plain = float(value.value)
+                else:
+                    self.assign(component, component, entry, prop, scope)
+                    continue
+                if entry.read_only:
+                    self.assign(component, component, entry, prop, scope)
+                    continue
+                try:
+                    setattr(component, entry.name, plain)
+                except Exception as exc:
+                    self.recoverable(self.error(component, path, str(exc), prop))
+            except Skip:
+                continue
+
     def read_property(self, component: TComponent, prop: PropertyNode, scope: Scope,
                       owner: Any = None, prefix: str = "") -> None:
         """Assign ``prop`` to ``owner`` (the component itself, or a collection item whose path
@@ -224,20 +272,20 @@ class PropertyAssigner:
     def bind_event(self, component: TComponent, owner: Any, event: Event, prop: PropertyNode,
                    scope: Scope, prefix: str = "") -> None:
         state = owner.__dict__
-        match prop.value:
-            case Nil():
-                setattr(owner, event.name, None)
-                state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
-                state.get(HANDLER_NAMES_KEY, {}).pop(event.name, None)
-                return
-            case Ident(method_name) if "." not in method_name:
-                pass
-            case other:
-                self.recoverable(self.error(
-                    component, prefix + prop.path,
-                    f"Invalid property value: {describe_value(other)} (an event takes a method "
-                    "name)", prop))
-                return
+        value = prop.value
+        if isinstance(value, Ident) and "." not in value.value:
+            method_name = value.value
+        elif isinstance(value, Nil):
+            setattr(owner, event.name, None)
+            state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
+            state.get(HANDLER_NAMES_KEY, {}).pop(event.name, None)
+            return
+        else:
+            self.recoverable(self.error(
+                component, prefix + prop.path,
+                f"Invalid property value: {describe_value(value)} (an event takes a method "
+                "name)", prop))
+            return
         handler: Any = None
         folded = method_name.lower()
         for instance, methods in scope.handlers:

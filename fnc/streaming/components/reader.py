@@ -460,18 +460,14 @@ class _ReadSession(PropertyAssigner):
     # -- properties ------------------------------------------------------------------------
 
     def read_properties(self, component: TComponent, node: ObjectNode, scope: Scope) -> None:
-        if node.properties:
-            component.__dict__[ORDER_KEY] = [prop.path.lower() for prop in node.properties]
         if isinstance(component, TPlaceholderComponent):
+            if node.properties:
+                component.__dict__[ORDER_KEY] = [prop.path.lower() for prop in node.properties]
             streamed = component.StreamedProperties
             for prop in node.properties:
                 streamed[prop.path] = prop.value
             return
-        for prop in node.properties:
-            try:
-                self.read_property(component, prop, scope)
-            except Skip:
-                continue
+        self.read_properties_of(component, node.properties, scope)
 
     # -- references ------------------------------------------------------------------------
 

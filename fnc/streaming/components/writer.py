@@ -39,7 +39,7 @@ from fnc.events import Event
 from fnc.exceptions import EWriteError
 from fnc.forms import TDataModule, TFrame
 from fnc.properties import Property as PublishedProperty
-from fnc.properties import declared_properties, is_stored
+from fnc.properties import declared_properties
 from fnc.streaming.components.ancestors import (
     ANCESTRY_KEY,
     MISSING_ANCESTOR_KEY,
@@ -63,9 +63,7 @@ from fnc.streaming.syntax.tree import (
     Bool,
     Collection,
     CollectionItem,
-    Float,
     Ident,
-    Integer,
     Nil,
     ObjectKind,
     ObjectNode,
@@ -73,6 +71,12 @@ from fnc.streaming.syntax.tree import (
     Set,
     String,
     Value,
+    new_float,
+    new_ident,
+    new_integer,
+    new_object,
+    new_property,
+    new_string,
 )
 from fnc.streaming.syntax.values import node_from_plain
 
@@ -216,8 +220,8 @@ class _TreeWriter:
                 children = self.children(component, context, context.children.get(key, []))
         finally:
             component.SetComponentState(csWriting, False)
-        return ObjectNode(type(component).__name__, component.Name, kind, index, properties,
-                          children)
+        return new_object(type(component).__name__, component.Name, kind, index,
+                          tuple(properties), tuple(children), None, None)
 
     def children(self, parent: TComponent, context: _Context, components: list[TComponent]
                  ) -> list[ObjectNode]:
@@ -256,7 +260,7 @@ class _TreeWriter:
             result = [p for p in self.full(component, context, False)
                       if inherited.get(p.path.lower(), _ABSENT) != p.value]
             return _in_read_order(component, result)
-        result = [PropertyNode(path, self.plain(component, path, value))
+        result = [new_property(path, self.plain(component, path, value), None, None)
                   for path, value in component.DesignInfo.items()]
         if isinstance(component, TPlaceholderComponent):
             result.extend(PropertyNode(path, value)
@@ -276,7 +280,7 @@ class _TreeWriter:
     def full(self, component: TComponent, context: _Context, is_ancestor: bool
              ) -> list[PropertyNode]:
         """Every value of ``component`` that a form file can state, defaults included."""
-        result = [PropertyNode(path, self.plain(component, path, value))
+        result = [new_property(path, self.plain(component, path, value), None, None)
                   for path, value in component.DesignInfo.items()]
         if isinstance(component, TPlaceholderComponent):
             result.extend(PropertyNode(path, value)
@@ -307,7 +311,7 @@ class _TreeWriter:
                 if (event.name in ancestor and ancestor[event.name] == handler
                         and event.name.lower() not in streamed):
                     continue  # still the ancestor's handler: inherited, not written
-                out.append(PropertyNode(event.name, Ident(name)))
+                out.append(new_property(event.name, new_ident(name), None, None))
             elif handler is None and event.name in nil_events:
                 out.append(PropertyNode(event.name, Nil()))
 
@@ -344,28 +348,31 @@ class _TreeWriter:
                     elif len(value) or everything:
                         out.append(PropertyNode(prefix + name, self.collection(value, scope)))
                 continue
-            if everything:
-                if not stored or published.read_only:
-                    continue
-            elif not is_stored(obj, name):
+            if not stored or published.read_only:
                 continue
             value = getattr(obj, name)
+            # is_stored's rule (stored, writable, and nodefault or not the default), with the
+            # predicate and the value read once
+            if not everything and not published.nodefault:
+                differs = value != published.default
+                if not differs:
+                    continue
             node = self.value_node(published, value, scope)
             if node is None and everything and published.kind == "component" and value is None:
                 node = Nil()
             if node is not None:
-                out.append(PropertyNode(prefix + name, node))
+                out.append(new_property(prefix + name, node, None, None))
 
     def value_node(self, published: PublishedProperty, value: Any, scope: Any) -> Value | None:
         kind = published.kind
         if kind == "bool":
             return Bool(bool(value))
         if kind == "int":
-            return Integer(int(value))
+            return new_integer(int(value))
         if kind == "float":
-            return Float(float(value))
+            return new_float(float(value), "")
         if kind == "str":
-            return String(value)
+            return String(value) if type(value) is not str else new_string(value)
         if kind == "bytes":
             return Binary(bytes(value))
         if kind == "enum":
@@ -378,7 +385,7 @@ class _TreeWriter:
                 return None
             root = scope if scope is not None and scope.Owner is None else self.root
             name = reference_name(value, root, scope)
-            return Ident(name) if name is not None else None
+            return new_ident(name) if name is not None else None
         if isinstance(value, enum.Enum):
             return Ident(value.name)
         return None  # other object-valued properties have no text form
@@ -414,7 +421,9 @@ def _in_read_order(obj: Any, props: list[PropertyNode]) -> list[PropertyNode]:
     if order:
         rank = {path: i for i, path in enumerate(order)}
         last = len(rank)
-        props.sort(key=lambda prop: rank.get(prop.path.lower(), last))
+        ranks = [rank.get(prop.path.lower(), last) for prop in props]
+        if ranks != sorted(ranks):  # else already in that order
+            props[:] = [props[i] for i in sorted(range(len(props)), key=ranks.__getitem__)]
     return props
 
 

@@ -42,6 +42,21 @@ def _split(value: float, digits: int) -> tuple[str, str, int]:
 
 def fixed18(value: float) -> str:
     """Delphi's ``FloatToStrF(value, ffFixed, 16, 18)``."""
+    if 1e-2 <= abs(value) < 1e15:
+        # Python's own formatting rounds the exact value to 16 digits the same way (half
+        # even), and in this range 18 decimals hold all of them: place them directly.
+        mantissa, _, power = format(value, ".15e").partition("e")
+        exponent = int(power)
+        if -2 <= exponent < 15:
+            sign = "-" if mantissa[0] == "-" else ""
+            digits = mantissa.lstrip("-").replace(".", "")
+            if exponent >= 0:
+                return f"{sign}{digits[:exponent + 1]}.{digits[exponent + 1:]:0<18}"
+            return f"{sign}0.{'0' * (-exponent - 1)}{digits:0<{19 + exponent}}"
+    return _fixed18(value)
+
+
+def _fixed18(value: float) -> str:
     _check_finite(value)
     sign, digits, exponent = _split(value, 16)
     exponent_form = f"{sign}{digits[0]}.{digits[1:]}E{'+' if exponent >= 0 else '-'}" \

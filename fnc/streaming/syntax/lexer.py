@@ -111,21 +111,36 @@ def join_surrogates(text: str) -> str:
 def decode_string(token: str, source: Source, offset: int) -> str:
     """The value of a string token (quoted pieces and ``#nnn`` codes) starting at ``offset``."""
     parts: list[str] = []
-    for match in _PIECE_RE.finditer(token):
-        quoted, decimal, hexa = match.groups()
-        if quoted is not None:
-            parts.append(quoted.replace("''", "'"))
-            continue
-        digits = decimal if decimal is not None else hexa
-        if len(digits) > 8:
-            raise source.error(f"Invalid character code #{digits}: out of range",
-                               offset + match.start())
-        code = int(digits, 10 if decimal is not None else 16)
-        if code > 0x10FFFF:
-            raise source.error(f"Invalid character code #{digits}: out of range",
-                               offset + match.start())
-        parts.append(chr(code))
+    append = parts.append
+    codes = _CODES
+    # findall leaves '' for a group that did not take part: only the quoted piece can be empty
+    for quoted, decimal, hexa in _PIECE_RE.findall(token):
+        if decimal:
+            char = codes.get(decimal)
+            if char is None:
+                char = _code_char(decimal, 10, token, source, offset)
+        elif hexa:
+            char = _code_char(hexa, 16, token, source, offset)
+        else:
+            char = quoted.replace("''", "'") if "''" in quoted else quoted
+        append(char)
     return join_surrogates("".join(parts))
+
+
+#: ``#nnn`` digits -> character, for the codes most files use.
+_CODES = {str(code): chr(code) for code in range(256)}
+
+
+def _code_char(digits: str, base: int, token: str, source: Source, offset: int) -> str:
+    code = int(digits, base) if len(digits) <= 8 else -1
+    if not 0 <= code <= 0x10FFFF:
+        # where in the token: the first code piece with these digits that is out of range
+        group = 2 if base == 10 else 3
+        for match in _PIECE_RE.finditer(token):
+            if match.group(group) == digits:
+                raise source.error(f"Invalid character code #{digits}: out of range",
+                                   offset + match.start())
+    return chr(code)
 
 
 def _describe_char(char: str) -> str:

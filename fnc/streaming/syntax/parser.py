@@ -44,6 +44,12 @@ from fnc.streaming.syntax.tree import (
     Set,
     String,
     Value,
+    new_float,
+    new_ident,
+    new_integer,
+    new_object,
+    new_property,
+    new_string,
 )
 
 __all__ = ["MAX_DEPTH", "decode_form_text", "parse_text"]
@@ -148,6 +154,34 @@ _SIMPLE_HEADER_RE = re.compile(
     re.VERBOSE,
 )
 _INF = (float("inf"), float("-inf"))
+#: Words that end a block's properties; a value that is one of them is an error.
+_KEYWORD = r"(?i:end|object|inherited|inline)(?![\w.])"
+#: One property on a line of its own, the way form files are written: after the line break
+#: before it (spaces or tabs around), ``Path = value`` with the values of
+#: ``_SIMPLE_PROPERTY_RE``; groups: indent, path, int, hex, string, ident, float, suffix.
+_LINE_PROPERTY = rf"""
+    [ \t]*+ \r?\n ([ \t]*+) (?!{_KEYWORD}) ({_IDENT}) [ \t]*+ = [ \t]*+
+    (?:
+        (-?[0-9]{{1,18}}) (?![\w.])
+      | \$ ([0-9A-Fa-f]{{1,16}}) (?![\w.])
+      | ((?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:[0-9]++|\$[0-9A-Fa-f]++))++))
+        (?!{_WS}\+)
+      | (?!{_KEYWORD}) ({_IDENT})
+      | (-?[0-9]{{1,100}}\.[0-9]{{1,200}}(?:[eE][+-]?[0-9]{{1,3}})?) ([sSdDcC])? (?![\w.])
+    )
+    (?=[ \t]*+\r?\n)
+"""
+#: ``end``, ``object``, ``inherited`` or ``inline`` next: the end of a block's properties.
+_BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
+#: The line break before the next line that starts with 'end' or a nested block: where a
+#: block's properties end when they are all one-line properties.
+_SECTION_END_RE = re.compile(rf"\n[ \t]*+{_KEYWORD}")  # a literal first: a fast search
+_LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
+_LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
+#: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
+#: no position lookup per line: each line is one line below the last). When the whole block is
+#: made of them, ``_SECTION_END_RE`` finds its end and the run is not matched at all.
+_PROPERTY_RUN_RE = re.compile(rf"(?:{_LINE_PROPERTY})+", re.VERBOSE)
 #: Value nodes are immutable: common ones are shared instead of built again for every line.
 _CACHE_LIMIT = 4096
 _INTEGERS: dict[str, Integer] = {str(i): Integer(i) for i in range(-1, 1025)}
@@ -284,16 +318,18 @@ class _Parser:
                 f"Unexpected {_describe(trailing)} after the root object's 'end'", trailing)
         return root
 
-    def parse_object(self, depth: int) -> ObjectNode:
+    def parse_object(self, depth: int, header: re.Match[str] | None = None) -> ObjectNode:
+        """The block at ``self.pos``; ``header`` is its ``_SIMPLE_HEADER_RE`` match when the
+        caller has it."""
         text = self.text
-        header = _SIMPLE_HEADER_RE.match(text, self.pos)
+        if header is None:
+            header = _SIMPLE_HEADER_RE.match(text, self.pos)
         kind = None
         if header is not None and depth < MAX_DEPTH:
             kind = _OBJECT_KEYWORDS.get(header.group("keyword").lower())
         if kind is not None:
             start_offset = header.start("keyword")  # type: ignore[union-attr]
-            name: str = header.group("name")  # type: ignore[union-attr]
-            class_name: str = header.group("cls")  # type: ignore[union-attr]
+            name, class_name = header.group("name", "cls")  # type: ignore[union-attr]
             index = None
             self.pos = header.end()  # type: ignore[union-attr]
         else:
@@ -312,32 +348,22 @@ class _Parser:
                 name = class_name
                 class_name = self.expect_plain_ident("class name").value  # type: ignore[assignment]
             index = self.expect_index() if self.is_sym(self.peek(), "[") else None
+        line, col = self.source.position(start_offset)
         properties: list[PropertyNode] = []
-        match_property = _SIMPLE_PROPERTY_RE.match
-        while True:
-            match = match_property(text, self.pos)
-            if match is not None:
-                node = self.simple_property(match, _OBJECT_END_WORDS)
-                if node is not None:
-                    properties.append(node)
-                    self.pos = match.end()
-                    continue
-            token = self.peek()
-            if token.kind != "ident":
-                if token.kind == "eof":
-                    raise self.expected(f"'end' of {name or class_name}", token)
-                raise self.expected("property name, nested object or 'end'", token)
-            word = token.value.lower()  # type: ignore[union-attr]
-            if word == "end" or word in _OBJECT_KEYWORDS:
-                break
-            properties.append(self.parse_property(depth))
+        if not self.property_section(properties):
+            self.parse_properties(properties, depth, name or class_name)
         children: list[ObjectNode] = []
         match_end = _END_RE.match
+        match_header = _SIMPLE_HEADER_RE.match
         while True:
             end = match_end(text, self.pos)
             if end is not None:
                 self.pos = end.end()
                 break
+            child = match_header(text, self.pos)
+            if child is not None and child.group("keyword").lower() in _OBJECT_KEYWORDS:
+                children.append(self.parse_object(depth + 1, child))
+                continue
             token = self.peek()
             if self.is_keyword(token, "end"):
                 self.next()
@@ -352,9 +378,114 @@ class _Parser:
                     f"PropertyNode '{token.value}' after a nested object: properties must come "
                     "before nested objects", token)
             raise self.expected("nested object or 'end'", token)
-        line, col = self.source.position(start_offset)
-        return ObjectNode(class_name=class_name, name=name, kind=kind, index=index,  # type: ignore[arg-type]
-                          properties=properties, children=children, line=line, col=col)
+        return new_object(class_name, name, kind, index, tuple(properties),  # type: ignore[arg-type]
+                          tuple(children), line, col)
+
+    def property_section(self, properties: list[PropertyNode]) -> bool:
+        """Read the block's properties when they are all one-line properties, each on its own
+        line, up to the line of 'end' or a nested block: one search, one findall. False (and
+        nothing read) otherwise."""
+        text, pos = self.text, self.pos
+        section = _SECTION_END_RE.search(text, pos)
+        if section is None or _LINE_END_RE.match(text, pos) is None:
+            return False
+        stop = section.start()
+        if stop > pos and text[stop - 1] == "\r":
+            stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
+        rows = _LINE_PROPERTY_RE.findall(text, pos, section.end())
+        # Each row takes exactly one line break and starts at one: as many rows as line
+        # breaks means the rows are all the lines up to the section's end, none skipped.
+        if len(rows) != text.count("\n", pos, stop) or not self.property_rows(
+                rows, self.source.position(pos)[0], properties):
+            return False
+        self.pos = stop
+        return True
+
+    def parse_properties(self, properties: list[PropertyNode], depth: int, owner: str) -> None:
+        """Read the block's properties up to 'end' or a nested block, line by line (runs of
+        one-line properties in one go)."""
+        text = self.text
+        match_property = _SIMPLE_PROPERTY_RE.match
+        match_run = _PROPERTY_RUN_RE.match
+        match_block_word = _BLOCK_WORD_RE.match
+        run_from = self.pos  # a run that failed is not tried again line by line
+        while True:
+            if self.pos >= run_from:
+                run = match_run(text, self.pos)
+                if run is not None:
+                    # to the end of the run's last line, which its last row looks ahead at
+                    line_end = _LINE_END_RE.match(text, run.end())
+                    row_end = run.end() if line_end is None else line_end.end()
+                    rows = _LINE_PROPERTY_RE.findall(text, run.start(), row_end)
+                    first = self.source.position(run.start())[0]
+                    if self.property_rows(rows, first, properties):
+                        self.pos = run_from = run.end()
+                    else:
+                        run_from = run.end()
+            if match_block_word(text, self.pos) is not None:
+                break  # 'end' or a nested block (even as 'end = 1': the token path decides so)
+            match = match_property(text, self.pos)
+            if match is not None:
+                node = self.simple_property(match, _OBJECT_END_WORDS)
+                if node is not None:
+                    properties.append(node)
+                    self.pos = match.end()
+                    continue
+            token = self.peek()
+            if token.kind != "ident":
+                if token.kind == "eof":
+                    raise self.expected(f"'end' of {owner}", token)
+                raise self.expected("property name, nested object or 'end'", token)
+            word = token.value.lower()  # type: ignore[union-attr]
+            if word == "end" or word in _OBJECT_KEYWORDS:
+                break
+            properties.append(self.parse_property(depth))
+
+    def property_rows(self, rows: list[tuple[str, ...]], line: int,
+                      properties: list[PropertyNode]) -> bool:
+        """Append the properties of ``_LINE_PROPERTY_RE`` rows, on the lines after ``line``, to
+        ``properties``; False (and nothing appended) when one of them needs the checks of the
+        line-by-line path."""
+        found: list[PropertyNode] = []
+        append = found.append
+        integers, idents = _INTEGERS, _IDENTS
+        for indent, path, integer, hexa, string, ident, number, suffix in rows:
+            line += 1
+            value: Value
+            if integer:
+                value = integers.get(integer) or new_integer(int(integer))
+            elif string:
+                if "#" in string or "''" in string or string.count("'") != 2:
+                    try:
+                        value = new_string(decode_string(string, self.source, 0))
+                    except EParserError:
+                        return False  # reported with its position by the line-by-line path
+                else:
+                    value = new_string(string[1:-1])
+            elif ident:
+                value = idents.get(ident)  # type: ignore[assignment]
+                if value is None:
+                    folded = ident.lower()
+                    if folded == "true":
+                        value = _TRUE
+                    elif folded == "false":
+                        value = _FALSE
+                    elif folded == "nil":
+                        value = _NIL
+                    else:
+                        value = new_ident(ident)
+                        if len(idents) < _CACHE_LIMIT:
+                            idents[ident] = value
+            elif hexa:
+                value = new_integer(int(hexa, 16))
+            else:
+                fvalue = float(number)
+                if fvalue in _INF:
+                    return False
+                value = new_float(fvalue, suffix.lower() if suffix else "")  # type: ignore[arg-type]
+            append(new_property(path, value, line, len(indent) + 1))
+        properties += found
+        return True
 
     def parse_property(self, depth: int) -> PropertyNode:
         name = self.next()  # caller checked: an identifier

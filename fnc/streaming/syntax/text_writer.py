@@ -134,8 +134,25 @@ class _TextWriter:
         if node.index is not None:
             header += f" [{int(node.index)}]"
         out = self.out
-        out.append(header + self.nl)
+        nl = self.nl
+        out.append(header + nl)
+        indent = "  " * (level + 1)
+        checked = _CHECKED.get(_PATH_RE, ())
         for prop in node.properties:
+            # The usual line (a path already checked, an integer or identifier value) in one
+            # piece; anything else, errors included, through write_property.
+            if type(prop) is PropertyNode:
+                path, value = prop.path, prop.value
+                if type(path) is str and path in checked and path.lower() not in _BLOCK_WORDS:
+                    if type(value) is Integer:
+                        out.append(f"{indent}{path} = {int(value.value)}{nl}")
+                        continue
+                    if type(value) is Ident:
+                        name = value.value
+                        if type(name) is str and name in checked \
+                                and name.lower() not in _KEYWORDS:
+                            out.append(f"{indent}{path} = {name}{nl}")
+                            continue
             self.write_property(prop, level + 1)
         for child in node.children:
             self.write_object(child, level + 1)

@@ -30,8 +30,8 @@ the amount times 10000, as Delphi writes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal, TypeAlias
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeAlias
 
 import attrs
 
@@ -191,3 +191,80 @@ class ObjectNode:
             if node is not self and node.name.lower() == wanted:
                 return node
         return None
+
+
+# -- fast construction for the parsers ------------------------------------------------------
+# attrs' frozen ``__init__`` sets each field through ``object.__setattr__``; a form file of
+# 10,000 components builds ~100,000 nodes, so the parsers use these instead. Each returns the
+# same immutable node as the class call with the same (already converted) fields.
+
+_new = object.__new__
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    setter: Callable[[Any, Any], None] = vars(cls)[name].__set__
+    return setter
+
+
+_set_path = _slot_setter(PropertyNode, "path")
+_set_value = _slot_setter(PropertyNode, "value")
+_set_line = _slot_setter(PropertyNode, "line")
+_set_col = _slot_setter(PropertyNode, "col")
+_set_string = _slot_setter(String, "value")
+_set_float = _slot_setter(Float, "value")
+_set_suffix = _slot_setter(Float, "suffix")
+_set_integer = _slot_setter(Integer, "value")
+_set_ident = _slot_setter(Ident, "value")
+_object_setters = tuple(_slot_setter(ObjectNode, name) for name in (
+    "class_name", "name", "kind", "index", "properties", "children", "line", "col"))
+
+
+def new_property(path: str, value: Value, line: int | None, col: int | None) -> PropertyNode:
+    """``PropertyNode(path, value, line, col)``, built faster."""
+    node = _new(PropertyNode)
+    _set_path(node, path)
+    _set_value(node, value)
+    _set_line(node, line)
+    _set_col(node, col)
+    return node
+
+
+def new_string(value: str) -> String:
+    """``String(value)``, built faster."""
+    node = _new(String)
+    _set_string(node, value)
+    return node
+
+
+def new_float(value: float, suffix: FloatSuffix) -> Float:
+    """``Float(value, suffix)``, built faster."""
+    node = _new(Float)
+    _set_float(node, value)
+    _set_suffix(node, suffix)
+    return node
+
+
+def new_integer(value: int) -> Integer:
+    """``Integer(value)``, built faster."""
+    node = _new(Integer)
+    _set_integer(node, value)
+    return node
+
+
+def new_ident(value: str) -> Ident:
+    """``Ident(value)``, built faster."""
+    node = _new(Ident)
+    _set_ident(node, value)
+    return node
+
+
+def new_object(class_name: str, name: str, kind: ObjectKind, index: int | None,
+               properties: tuple[PropertyNode, ...], children: tuple[ObjectNode, ...],
+               line: int | None, col: int | None) -> ObjectNode:
+    """``ObjectNode(...)`` with every field given (``properties`` and ``children`` as tuples),
+    built faster."""
+    node = _new(ObjectNode)
+    for setter, value in zip(_object_setters, (class_name, name, kind, index, properties,
+                                                children, line, col), strict=True):
+        setter(node, value)
+    return node
