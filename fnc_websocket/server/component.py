@@ -2,7 +2,7 @@
 
 Set the properties, assign handlers, then ``Active = True``; ``Active = False`` (or ``Free()``)
 closes every client with 1001 and joins every thread. Each client is served on its own
-*connection thread* (see ``server_connection``). With ``AutoSyncEvents`` False (the default, as
+*connection thread* (see ``server.connection``). With ``AutoSyncEvents`` False (the default, as
 TMS's source) events run on that thread; with True every event except ``OnAllow`` and
 ``OnGetSSLPassword`` is queued to the component's home thread, in order.
 """
@@ -100,7 +100,8 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     """TMS's ``TTMSFNCCustomWebSocketServer``: a WebSocket server on one TCP port.
 
     Threads: ``Active = True`` starts an accept thread, a housekeeper thread (heartbeat and close
-    deadlines) and, per client, a connection thread plus a ``websockets`` reader thread. All are
+    deadlines) and, per client, a connection thread (plus a writer thread while messages wait to
+    be sent to that client; see docs/server.md, "Threads"). All are
     stopped and joined by ``Active = False``, ``Free()``, the owner's destruction, garbage
     collection of a component that was never freed, and interpreter exit.
 

@@ -1,12 +1,13 @@
 """``TTMSFNCWebSocketServerConnection``: one client of the server, and the thread that serves it.
 
-Each accepted TCP connection gets one *connection thread* (TMS: the Indy thread). It fires
-``OnConnect``, runs the TLS and WebSocket handshakes (``OnAllow`` on this thread), fires
-``OnHandshakeResponseSent``, then loops over one queue that holds, in order, the frames read by
-the ``websockets`` reader thread and the messages other threads asked to send. It dispatches the
-first as events and writes the second, and ends with ``OnDisconnect``. So a connection's events
-happen in the order its frames arrived, ``OnDisconnect`` last, and only this thread ever writes
-to its socket: a slow client blocks nobody else.
+Each accepted TCP connection gets one *connection thread* (TMS: the Indy thread) once the
+acceptor has its request head (``OnConnect`` fired before, see ``server.acceptor``). It runs the
+WebSocket handshake (``OnAllow`` on this thread), fires ``OnHandshakeResponseSent``, then reads
+the client's frames and dispatches their events itself (``server.incoming``), in arrival order,
+and ends with ``OnDisconnect``. Messages other threads send are written by the connection's
+*writer thread*, which exists only while something waits to be sent (``server.outgoing``). A
+handler that blocks stops the reading of its own connection only: a slow client or handler
+blocks nobody else.
 """
 
 from __future__ import annotations
@@ -98,10 +99,11 @@ class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents,
     close raise :class:`EWebSocket` saying why.
 
     ``Send``/``SendBytes``/``SendClose``/``SendSimpleFrame``/``Disconnect`` may be called from
-    any thread and never wait for the client: the message is queued and written by the
-    connection's thread. A client that does not read until more than the server's
-    ``SendQueueLimit`` bytes are waiting is disconnected with close code 1008 (policy violation)
-    and an ``OnError``.
+    any thread: the message is queued and written by the connection's writer thread. Above the
+    server's ``SendQueueLimit`` a sender waits (at most ``SendTimeout``) while the client makes
+    progress; a client whose queue stays above the limit with nothing written for
+    ``SendTimeout`` is disconnected with close code 1008 (policy violation) and an ``OnError``
+    (docs/server.md, "Backpressure").
     """
 
     def __init__(self, runtime: ServerRuntime, address: Any) -> None:

@@ -3,10 +3,13 @@
 One :class:`ServerRuntime` exists per activation (``Active = True`` … ``Active = False``). It owns
 three kinds of thread, all joined (bounded) by :meth:`ServerRuntime.stop`:
 
-* the *accept thread*: accepts TCP connections and starts one connection thread for each;
-* the *connection threads* (see ``server_connection``), each with a ``websockets`` reader thread;
-* the *housekeeper*: heartbeat pings and the deadlines after which a connection that should have
-  closed is dropped.
+* the *accept thread* (see ``server.acceptor``): accepts TCP connections and waits, without a
+  thread each, for their TLS handshake and request head; then starts one connection thread each;
+* the *connection threads* (see ``server.connection``), each reading its socket and dispatching
+  its events, plus a *writer thread* while that connection has messages to send
+  (``server.outgoing``);
+* the *housekeeper*: heartbeat pings, ``SendTimeout`` and the deadlines after which a connection
+  that should have closed is dropped.
 
 The runtime holds its component weakly, so a component dropped without ``Free()`` is still
 collected, and its ``fnc_release_unfreed`` hook stops the runtime. Interpreter exit stops every
