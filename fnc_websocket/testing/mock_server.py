@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import select
 import socket
 import ssl
 import threading
@@ -23,6 +22,7 @@ from typing import Any
 
 from fnc_websocket.testing import _hints
 from fnc_websocket.testing._frames import Opcode
+from fnc_websocket.testing._listener import Listener
 from fnc_websocket.testing._waiting import MockTimeoutError, wait_consume, wait_until
 from fnc_websocket.testing.actions import (
     Action,
@@ -151,10 +151,7 @@ class MockWebSocketServer:
         self._script = Script(self._cond)
         self._stopping = threading.Event()
         self._started = False
-        self._listener: socket.socket | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
+        self._listener: Listener | None = None
         self._ids = itertools.count(1)
         self._all: list[MockConnection] = []
         self._opened: list[MockConnection] = []
@@ -221,25 +218,14 @@ class MockWebSocketServer:
         elif self._tls:
             self._certificates = MockCertificates()
             self._ssl_context = self._certificates.server_context()
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener = Listener("fnc-ws-mock-accept", self._accepted, lambda: self.io_timeout)
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if self.recv_buffer_size is not None:
-                listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.recv_buffer_size)
-            listener.bind((self._host, self._requested_port))
-            listener.listen(64)
+            self._port = self._listener.open(self._host, self._requested_port,
+                                             self.recv_buffer_size)
         except OSError as exc:
-            listener.close()
             raise OSError(
                 f"MockWebSocketServer cannot listen on {self._host}:{self._requested_port}: {exc}"
             ) from exc
-        self._listener = listener
-        self._port = listener.getsockname()[1]
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"fnc-ws-mock-accept-{self._port}", daemon=True
-        )
-        self._accept_thread.start()
         self._hint_token = _hints.register(self._timeout_hints)
         return self
 
@@ -263,28 +249,24 @@ class MockWebSocketServer:
         with self._cond:
             self._cond.notify_all()
             connections = list(self._all)
-        if self._wake_w is not None:
-            try:
-                self._wake_w.send(b"x")
-            except OSError:
-                pass
+        if self._listener is not None:
+            self._listener.stop_accepting()
         for connection in connections:
             connection.drop()
         deadline = time.monotonic() + timeout
         alive = []
-        if self._accept_thread is not None:
-            self._accept_thread.join(max(0.0, deadline - time.monotonic()))
-            if self._accept_thread.is_alive():
-                alive.append(self._accept_thread.name)
+        if self._listener is not None:
+            late = self._listener.join(deadline - time.monotonic())
+            if late is not None:
+                alive.append(late)
         with self._cond:
             connections = list(self._all)  # the accept thread may have added one meanwhile
         for connection in connections:
             connection.drop()
             if not connection._join(deadline - time.monotonic()):
                 alive.append(connection._thread.name)
-        for sock in (self._listener, self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
+        if self._listener is not None:
+            self._listener.close()
         if self._certificates is not None:
             self._certificates.cleanup()
         if alive:
@@ -358,27 +340,16 @@ class MockWebSocketServer:
 
     # ----------------------------------------------------------------- accept thread
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None and self._wake_r is not None
-        while not self._stopping.is_set():
-            readable, _, _ = select.select([self._listener, self._wake_r], [], [], 1.0)
-            if self._stopping.is_set() or self._wake_r in readable:
-                return
-            if self._listener not in readable:
-                continue
-            try:
-                sock, address = self._listener.accept()
-            except OSError:
-                continue
-            sock.settimeout(self.io_timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._cond:
-                if self._stopping.is_set():
-                    sock.close()
-                    return
-                connection = self._make_connection_locked(sock, address)
-                self._all.append(connection)
-            connection._start()
+    def _accepted(self, sock: socket.socket, address: tuple[str, int]) -> bool:
+        """(accept thread) Serve a new socket; False once the server is stopping."""
+        with self._cond:
+            if self._stopping.is_set():
+                sock.close()
+                return False
+            connection = self._make_connection_locked(sock, address)
+            self._all.append(connection)
+        connection._start()
+        return True
 
     def _make_connection_locked(
         self, sock: socket.socket, address: tuple[str, int]
