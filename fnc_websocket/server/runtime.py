@@ -18,7 +18,6 @@ runtime still running (``atexit``).
 
 from __future__ import annotations
 
-import atexit
 import heapq
 import itertools
 import logging
@@ -43,6 +42,7 @@ from fnc_websocket.server.http import (
     default_answer,
     response_problem,
 )
+from fnc_websocket.server.lifetime import StopAtExit, join_thread
 
 if TYPE_CHECKING:
     from fnc_websocket.server.component import TTMSFNCCustomWebSocketServer
@@ -370,8 +370,7 @@ class ServerRuntime:
             with self._keeper_cond:
                 self._keeper_stop = True
                 self._keeper_cond.notify()
-            if self._keeper_thread is not current and self._keeper_thread.is_alive():
-                self._keeper_thread.join(_JOIN_GRACE)
+            join_thread(self._keeper_thread, _JOIN_GRACE)
             self.acceptor.close()
             _live_runtimes.discard(self)
         stuck = [t.name for _c, t in threads if t.is_alive() and t is not current]
@@ -383,8 +382,7 @@ class ServerRuntime:
                           ) -> list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]]:
         acceptor = self.acceptor
         acceptor.wake()
-        if acceptor.thread is not current and acceptor.thread.is_alive():
-            acceptor.thread.join(_JOIN_GRACE)
+        join_thread(acceptor.thread, _JOIN_GRACE)
         try:
             self.listener.close()
         except OSError:
@@ -446,16 +444,7 @@ def _release(conn: TTMSFNCWebSocketServerConnection) -> None:
             return
 
 
-_live_runtimes: weakref.WeakSet[ServerRuntime] = weakref.WeakSet()
+_live_runtimes: StopAtExit[ServerRuntime] = StopAtExit("server", log)
 
-
-def stop_all_servers() -> None:
-    """Stop every server still running (registered with ``atexit``)."""
-    for runtime in list(_live_runtimes):
-        try:
-            runtime.stop()
-        except Exception:
-            log.exception("stopping a server at exit failed")
-
-
-atexit.register(stop_all_servers)
+stop_all_servers = _live_runtimes.stop_all
+"""Stop every server still running (runs at interpreter exit)."""
