@@ -22,6 +22,7 @@ from typing import Any
 
 from fnc.application import Application
 from fnc.exceptions import EComponentError
+from fnc_websocket.messages import frame_types
 from fnc_websocket.server.engine import (
     BINARY,
     CLOSE,
@@ -37,18 +38,15 @@ from fnc_websocket.server.outgoing import _FAILED, _REPORT
 from fnc_websocket.types import (
     TCloseStatus,
     TransformCloseData,
-    ftContinuation,
-    ftFirst,
-    ftLast,
     twsoFrameByFrame,
 )
 
 __all__ = ["IncomingEvents"]
 
-_SINGLE = frozenset({ftFirst, ftLast})
-_REASSEMBLED = frozenset({ftContinuation, ftLast})
-_FIRST = frozenset({ftFirst})
-_MIDDLE = frozenset({ftContinuation})
+_SINGLE = frame_types(first=True, last=True)
+_REASSEMBLED = frame_types(first=False, last=True)
+_FIRST = frame_types(first=True, last=False)
+_MIDDLE = frame_types(first=False, last=False)
 
 
 class IncomingEvents:
