@@ -168,7 +168,7 @@ class ServerRuntime:
         comp = self.component()
         event = "OnCommandGet" if request.Command in GET_COMMANDS else "OnCommandOther"
         slot = getattr(type(comp), event) if comp is not None else None
-        queue = comp.fnc_event_queue() if comp is not None else None
+        queue = self.marshal_queue(comp) if comp is not None else None
         if slot is None or not slot.assigned(comp):
             default_answer(request, response)
         elif queue is not None and threading.get_ident() != queue.ident:
@@ -224,7 +224,7 @@ class ServerRuntime:
     def release_user_data(self, conn: TTMSFNCWebSocketServerConnection) -> None:
         """Free ``UserData`` of a connection that owns it, after its ``OnDisconnect`` ran."""
         comp = self.component()
-        queue = comp.fnc_event_queue() if comp is not None else None
+        queue = self.marshal_queue(comp) if comp is not None else None
         if queue is not None and threading.get_ident() != queue.ident:
             # Decide on the home thread, after the queued events: their handlers may only now
             # set UserData/OwnsUserData.
