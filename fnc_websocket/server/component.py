@@ -1,4 +1,4 @@
-"""``TTMSFNCWebSocketServer``: TMS's WebSocket server component on ``websockets``' threading server.
+"""``TTMSFNCWebSocketServer``: TMS's WebSocket server component on the ``websockets`` protocol.
 
 Set the properties, assign handlers, then ``Active = True``; ``Active = False`` (or ``Free()``)
 closes every client with 1001 and joins every thread. Each client is served on its own

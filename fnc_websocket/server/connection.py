@@ -2,12 +2,13 @@
 
 Each accepted TCP connection gets one *connection thread* (TMS: the Indy thread) once the
 acceptor has its request head (``OnConnect`` fired before, see ``server.acceptor``). It runs the
-WebSocket handshake (``OnAllow`` on this thread), fires ``OnHandshakeResponseSent``, then reads
-the client's frames and dispatches their events itself (``server.incoming``), in arrival order,
-and ends with ``OnDisconnect``. Messages other threads send are written by the connection's
-*writer thread*, which exists only while something waits to be sent (``server.outgoing``). A
-handler that blocks stops the reading of its own connection only: a slow client or handler
-blocks nobody else.
+WebSocket handshake (``OnAllow`` on this thread, see ``server.upgrade``) and fires
+``OnHandshakeResponseSent``; from then on the engine's reader thread reads the client's frames
+and dispatches their events itself (``server.incoming``), in arrival order, ``OnDisconnect``
+last, and the thread that ran the handshake ends (an idle connection holds one thread).
+Messages other threads send are written by the connection's *writer thread*, which exists
+only while something waits to be sent (``server.outgoing``). A handler that blocks stops the
+reading of its own connection only: a slow client or handler blocks nobody else.
 """
 
 from __future__ import annotations
