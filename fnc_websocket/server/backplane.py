@@ -37,7 +37,7 @@ from fnc_websocket.server.backplane_settings import (
     redacted_url,
 )
 from fnc_websocket.server.identity import node_of
-from fnc_websocket.server.lifetime import StopAtExit, join_thread
+from fnc_websocket.server.lifetime import StopAtExit, fire_event, join_thread
 
 if TYPE_CHECKING:
     from fnc_websocket.server.component import TTMSFNCCustomWebSocketServer
@@ -177,13 +177,7 @@ class BackplaneRuntime:
     # -- events ---------------------------------------------------------------------------
 
     def _fire(self, event: str, *args: Any) -> None:
-        comp = self._component()
-        if comp is None:
-            return
-        try:
-            getattr(type(comp), event).fire(comp, *args)
-        except EComponentError:
-            pass  # freed meanwhile
+        fire_event(self._component(), event, *args)
 
     def _set_connected(self, connected: bool) -> None:
         with self._state_lock:

@@ -1,4 +1,5 @@
-"""What the server's runtimes share about ending: bounded joins, and stopping at exit.
+"""What the server's runtimes share: events raised on a component that may be gone, bounded
+joins, and stopping at exit.
 
 Used by :class:`~fnc_websocket.server.runtime.ServerRuntime` (one per ``Active = True``) and
 :class:`~fnc_websocket.server.backplane.BackplaneRuntime` (one per enabled backplane).
@@ -10,9 +11,22 @@ import atexit
 import logging
 import threading
 import weakref
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["StopAtExit", "join_thread"]
+from fnc.exceptions import EComponentError
+
+__all__ = ["StopAtExit", "fire_event", "join_thread"]
+
+
+def fire_event(comp: Any, event: str, *args: Any) -> None:
+    """Raise ``comp``'s event ``event`` (thread rules of fnc.events); nothing when ``comp`` is
+    None (collected) or has been freed meanwhile."""
+    if comp is None:
+        return
+    try:
+        getattr(type(comp), event).fire(comp, *args)
+    except EComponentError:
+        pass  # freed meanwhile
 
 
 def join_thread(thread: threading.Thread, timeout: float) -> bool:

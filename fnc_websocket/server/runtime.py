@@ -42,7 +42,7 @@ from fnc_websocket.server.http import (
     default_answer,
     response_problem,
 )
-from fnc_websocket.server.lifetime import StopAtExit, join_thread
+from fnc_websocket.server.lifetime import StopAtExit, fire_event, join_thread
 
 if TYPE_CHECKING:
     from fnc_websocket.server.component import TTMSFNCCustomWebSocketServer
@@ -144,13 +144,7 @@ class ServerRuntime:
 
     def fire(self, event: str, *args: Any) -> None:
         """Raise the component's event ``event`` (thread rules of fnc.events)."""
-        comp = self.component()
-        if comp is None:
-            return
-        try:
-            getattr(type(comp), event).fire(comp, *args)
-        except EComponentError:
-            pass  # freed meanwhile
+        fire_event(self.component(), event, *args)
 
     # -- plain HTTP -----------------------------------------------------------------------------
 
