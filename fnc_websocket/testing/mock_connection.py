@@ -17,6 +17,7 @@ from fnc_websocket.testing._frames import (
     close_payload,
     encode_frame,
 )
+from fnc_websocket.testing._sockets import shutdown_socket
 from fnc_websocket.testing._waiting import wait_consume, wait_until
 from fnc_websocket.testing.actions import (
     INVALID_UTF8,
@@ -44,13 +45,6 @@ if TYPE_CHECKING:
     from fnc_websocket.testing.mock_server import MockWebSocketServer
 
 __all__ = ["MockConnection"]
-
-def _os_shutdown(sock: socket.socket, how: int) -> None:
-    try:
-        socket.socket.shutdown(sock, how)  # bypasses SSLSocket.shutdown, which drops the SSL object
-    except OSError:
-        pass
-
 
 class MockConnection(FrameReader):
     """A client connection accepted by a :class:`MockWebSocketServer`.
@@ -348,7 +342,7 @@ class MockConnection(FrameReader):
         if self._teardown is None:
             self._teardown = reset
         self._cond.notify_all()
-        _os_shutdown(self._sock, socket.SHUT_RD)  # wakes the reader's select()/recv()
+        shutdown_socket(self._sock, socket.SHUT_RD)  # wakes the reader's select()/recv()
 
     def _start(self) -> None:
         self._thread.start()
@@ -487,7 +481,7 @@ class MockConnection(FrameReader):
             except OSError:
                 pass
         else:
-            _os_shutdown(sock, socket.SHUT_RDWR)  # also unblocks a sender stuck in sendall
+            shutdown_socket(sock, socket.SHUT_RDWR)  # also unblocks a sender stuck in sendall
         with self._send_lock:
             with self._cond:
                 self._state = "closed"

@@ -22,7 +22,7 @@ from typing import Any
 
 from fnc_websocket.testing import _hints
 from fnc_websocket.testing._frames import Opcode
-from fnc_websocket.testing._listener import Listener
+from fnc_websocket.testing._sockets import Listener
 from fnc_websocket.testing._waiting import MockTimeoutError, wait_consume, wait_until
 from fnc_websocket.testing.actions import (
     Action,

@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from fnc_websocket.testing._listener import Listener
-from fnc_websocket.testing._relay import Relay, shutdown_socket
+from fnc_websocket.testing._relay import Relay
+from fnc_websocket.testing._sockets import Listener, shutdown_socket
 from fnc_websocket.testing._waiting import MockTimeoutError, wait_until
 from fnc_websocket.testing.cassette import DEFAULT_REDACTED_HEADERS, Cassette, RecordedConnection
 

@@ -1,4 +1,5 @@
-"""The listening socket and accept thread shared by the mock server and the recorder.
+"""Sockets the mock server and the recorder share: a listening socket with its accept thread,
+and the shutdown helpers.
 
 :class:`Listener` binds ``host:port``, then its accept thread hands every accepted socket to
 ``on_accept`` (with the timeout ``io_timeout()`` returns at that moment, and Nagle off), which
@@ -15,7 +16,7 @@ import socket
 import threading
 from collections.abc import Callable
 
-__all__ = ["Listener"]
+__all__ = ["Listener", "close_socket", "shutdown_socket"]
 
 _POLL = 1.0
 """Longest wait of the accept thread's ``select`` before it looks at the stop flag again."""
@@ -96,3 +97,21 @@ class Listener:
         for sock in (self._listener, self._wake_r, self._wake_w):
             if sock is not None:
                 sock.close()
+
+
+def shutdown_socket(sock: socket.socket, how: int = socket.SHUT_RDWR) -> None:
+    """Shut ``sock`` down (``how``), ignoring errors, so that a thread blocked on it returns.
+    Bypasses ``SSLSocket.shutdown``, which would drop the SSL object."""
+    try:
+        socket.socket.shutdown(sock, how)
+    except OSError:
+        pass
+
+
+def close_socket(sock: socket.socket) -> None:
+    """Shut ``sock`` down, then close it, ignoring errors."""
+    shutdown_socket(sock)
+    try:
+        sock.close()
+    except OSError:
+        pass
