@@ -32,7 +32,6 @@ from fnc_websocket.server.cluster import ClusterServerMixin
 from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
 from fnc_websocket.server.properties import (
-    MAX_HEARTBEAT_S,
     binding_ip_problem,
     frame_size_problem,
     positive_problem,
@@ -265,11 +264,6 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
                              self.RootCertificateFile,
                              self._ask_password if self._has_password_handler() else None)
             self._ssl_context = build_server_context(files, problems)
-        for name in ("Interval", "Timeout"):
-            value = getattr(self.HeartBeat, name)
-            if value > MAX_HEARTBEAT_S:
-                problems.append((f"HeartBeat.{name}",
-                                 f"{value!r} s is above the maximum {MAX_HEARTBEAT_S:g} (one day)"))
 
     def _has_password_handler(self) -> bool:
         return type(self).OnGetSSLPassword.assigned(self)

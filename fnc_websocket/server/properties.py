@@ -9,14 +9,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-__all__ = ["MAX_HEARTBEAT_S", "MAX_TIMEOUT_MS", "binding_ip_problem", "frame_size_problem",
+__all__ = ["MAX_TIMEOUT_MS", "binding_ip_problem", "frame_size_problem",
            "positive_problem", "timeout_ms_problem"]
 
 MAX_TIMEOUT_MS = 86_400_000
 """Upper bound of every millisecond timeout property (one day), checked at activation."""
-
-MAX_HEARTBEAT_S = 86_400.0
-"""Upper bound of ``HeartBeat.Interval`` and ``HeartBeat.Timeout`` (seconds)."""
 
 
 def positive_problem(_obj: Any, value: float) -> str | None:
