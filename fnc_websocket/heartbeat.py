@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from fnc import Property, TNestedPersistent
-from fnc.properties import at_least
+from fnc.properties import in_range
 
-__all__ = ["THeartBeat"]
+__all__ = ["MAX_HEARTBEAT_SECONDS", "THeartBeat"]
+
+MAX_HEARTBEAT_SECONDS = 86_400.0
+"""Upper bound of ``Interval`` and ``Timeout``: one day (checked at ``Connect``/activation)."""
 
 
 class THeartBeat(TNestedPersistent):
@@ -17,8 +20,9 @@ class THeartBeat(TNestedPersistent):
     """
 
     Enabled = Property(bool, False, doc="Send keep-alive pings.")
-    Interval = Property(float, 30.0, validator=lambda _o, v: None if v > 0 else
-                        f"{v!r} must be above 0", doc="Seconds between pings.")
-    Timeout = Property(float, 10.0, validator=at_least(0.0),
+    Interval = Property(float, 30.0, validator=lambda _o, v: None if 0 < v <= MAX_HEARTBEAT_SECONDS
+                        else f"{v!r} must be above 0 and at most {MAX_HEARTBEAT_SECONDS:g} s "
+                        "(one day)", doc="Seconds between pings.")
+    Timeout = Property(float, 10.0, validator=in_range(0.0, MAX_HEARTBEAT_SECONDS),
                        doc="Seconds to wait for the pong; 0 = never declare the peer dead.")
 

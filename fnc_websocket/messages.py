@@ -1,4 +1,8 @@
-"""What both sides share about WebSocket messages, written once (client, server, testing kit).
+"""What the two sides share about WebSocket messages, written once.
+
+The client uses all of it; the server (whose protocol comes from ``websockets``) uses the strict
+UTF-8 decoding and the frame-type sets. The testing kit has its own framing (it must be able to
+misbehave) and takes opcodes and close payloads from ``types``.
 
 Pure computation, no I/O, no threads of its own: every object here belongs to one connection's
 reader (the thread that reads frames) and is used only there.

@@ -30,7 +30,7 @@ DEFAULT_SEND_QUEUE_LIMIT = 16 * 1024 * 1024
 MAX_TIMEOUT_MS = 600_000
 """Upper bound of the millisecond timeouts (ConnectTimeout, CloseTimeout, CheckTimeout): 10 min."""
 MAX_SECONDS = 86_400.0
-"""Upper bound of HeartBeat.Interval/Timeout and WatchDog.Interval: one day."""
+"""Upper bound of WatchDog.Interval: one day (as HeartBeat's, see ``heartbeat``)."""
 _WATCHDOG_MAX_DELAY = 60.0
 
 
@@ -111,11 +111,6 @@ def client_problems(client: Any, prefix: str) -> list[tuple[str, str]]:
     if heartbeat.Enabled and not client.AutoCheckMessages:
         problems.append((prefix + "HeartBeat.Enabled",
                          "needs AutoCheckMessages = True (the worker sends the pings)"))
-    for name in ("Interval", "Timeout"):
-        value = getattr(heartbeat, name)
-        if value > MAX_SECONDS:
-            problems.append((f"{prefix}HeartBeat.{name}",
-                             f"{value!r} is above the maximum {MAX_SECONDS:g} s"))
     if (client.Proxy.Enabled or client.Proxy.FromEnvironment) and client.BoundIP:
         problems.append((prefix + "BoundIP", "cannot be used with Proxy.Enabled or "
                                              "Proxy.FromEnvironment (websocket-client connects "

@@ -19,7 +19,6 @@ at-most-once, in order per publishing node, as Redis pub/sub gives.
 
 from __future__ import annotations
 
-import atexit
 import collections
 import logging
 import secrets
@@ -38,6 +37,7 @@ from fnc_websocket.server.backplane_settings import (
     redacted_url,
 )
 from fnc_websocket.server.identity import node_of
+from fnc_websocket.server.lifetime import StopAtExit, fire_event, join_thread
 
 if TYPE_CHECKING:
     from fnc_websocket.server.component import TTMSFNCCustomWebSocketServer
@@ -111,20 +111,17 @@ class BackplaneRuntime:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        current = threading.current_thread()
         bound = self.config.timeout * 2 + POLL + 1.0
         # The publisher first: its farewell goes out while the subscriber still holds Redis.
-        self._join(self._publisher, current, bound)
+        self._join(self._publisher, bound)
         self._stop_subscriber.set()
-        self._join(self._subscriber, current, bound)
+        self._join(self._subscriber, bound)
         _live.discard(self)
 
     @staticmethod
-    def _join(thread: threading.Thread, current: threading.Thread, bound: float) -> None:
-        if thread is not current and thread.is_alive():
-            thread.join(bound)
-            if thread.is_alive():
-                log.warning("backplane thread %s did not end within %.1f s", thread.name, bound)
+    def _join(thread: threading.Thread, bound: float) -> None:
+        if not join_thread(thread, bound):
+            log.warning("backplane thread %s did not end within %.1f s", thread.name, bound)
 
     @property
     def threads(self) -> tuple[threading.Thread, ...]:
@@ -180,13 +177,7 @@ class BackplaneRuntime:
     # -- events ---------------------------------------------------------------------------
 
     def _fire(self, event: str, *args: Any) -> None:
-        comp = self._component()
-        if comp is None:
-            return
-        try:
-            getattr(type(comp), event).fire(comp, *args)
-        except EComponentError:
-            pass  # freed meanwhile
+        fire_event(self._component(), event, *args)
 
     def _set_connected(self, connected: bool) -> None:
         with self._state_lock:
@@ -445,16 +436,7 @@ class BackplaneRuntime:
                 self._dropped += lost
 
 
-_live: weakref.WeakSet[BackplaneRuntime] = weakref.WeakSet()
+_live: StopAtExit[BackplaneRuntime] = StopAtExit("backplane", log)
 
-
-def stop_all_backplanes() -> None:
-    """Stop every backplane still running (registered with ``atexit``)."""
-    for runtime in list(_live):
-        try:
-            runtime.stop()
-        except Exception:
-            log.exception("stopping a backplane at exit failed")
-
-
-atexit.register(stop_all_backplanes)
+stop_all_backplanes = _live.stop_all
+"""Stop every backplane still running (runs at interpreter exit)."""

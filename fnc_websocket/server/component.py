@@ -1,8 +1,8 @@
-"""``TTMSFNCWebSocketServer``: TMS's WebSocket server component on ``websockets``' threading server.
+"""``TTMSFNCWebSocketServer``: TMS's WebSocket server component on the ``websockets`` protocol.
 
 Set the properties, assign handlers, then ``Active = True``; ``Active = False`` (or ``Free()``)
 closes every client with 1001 and joins every thread. Each client is served on its own
-*connection thread* (see ``server_connection``). With ``AutoSyncEvents`` False (the default, as
+*connection thread* (see ``server.connection``). With ``AutoSyncEvents`` False (the default, as
 TMS's source) events run on that thread; with True every event except ``OnAllow`` and
 ``OnGetSSLPassword`` is queued to the component's home thread, in order.
 """
@@ -10,7 +10,6 @@ TMS's source) events run on that thread; with True every event except ``OnAllow`
 from __future__ import annotations
 
 import errno
-import ipaddress
 import logging
 import socket
 from collections.abc import Callable
@@ -32,6 +31,12 @@ from fnc_websocket.server.backplane_settings import TBackplane
 from fnc_websocket.server.cluster import ClusterServerMixin
 from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
 from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest, TTMSFNCWebSocketHTTPResponse
+from fnc_websocket.server.properties import (
+    binding_ip_problem,
+    frame_size_problem,
+    positive_problem,
+    timeout_ms_problem,
+)
 from fnc_websocket.server.runtime import ServerRuntime, ServerSettings
 from fnc_websocket.server.tls import TLSFiles, build_server_context
 from fnc_websocket.types import (
@@ -58,49 +63,15 @@ TTMSFNCWebSocketSendToCallBack = Callable[[TTMSFNCWebSocketServerConnection], bo
 HANDSHAKE_TIMEOUT = 10.0
 """Seconds a client has for the TLS and WebSocket handshakes after the TCP accept."""
 
-MAX_TIMEOUT_MS = 86_400_000
-"""Upper bound of every millisecond timeout property (one day), checked at activation."""
-
-MAX_HEARTBEAT_S = 86_400.0
-"""Upper bound of ``HeartBeat.Interval`` and ``HeartBeat.Timeout`` (seconds)."""
-
 log = logging.getLogger("fnc_websocket.server")
-
-
-def _positive(_obj: Any, value: float) -> str | None:
-    return None if value > 0 else f"{value!r} must be above 0"
-
-
-def _timeout_ms(_obj: Any, value: int) -> str | None:
-    if not 0 < value <= MAX_TIMEOUT_MS:
-        return f"{value!r} ms is out of range 1..{MAX_TIMEOUT_MS} (one day)"
-    return None
-
-
-def _binding_ip(_obj: Any, value: str) -> str | None:
-    if value == "":
-        return None
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return (f"{value!r} is not an IP address (use '' for all interfaces, or an IPv4 or "
-                "IPv6 address such as '127.0.0.1' or '::1')")
-    return None
-
-
-def _frame_size(obj: Any, value: int) -> str | None:
-    if value < 0:
-        return f"{value!r} is below the minimum 0"
-    if obj.SplitMessage and 0 < value < 3:
-        return f"{value!r} leaves no room for payload after the 2-byte frame header"
-    return None
 
 
 class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     """TMS's ``TTMSFNCCustomWebSocketServer``: a WebSocket server on one TCP port.
 
     Threads: ``Active = True`` starts an accept thread, a housekeeper thread (heartbeat and close
-    deadlines) and, per client, a connection thread plus a ``websockets`` reader thread. All are
+    deadlines) and, per client, a connection thread (plus a writer thread while messages wait to
+    be sent to that client; see docs/server.md, "Threads"). All are
     stopped and joined by ``Active = False``, ``Free()``, the owner's destruction, garbage
     collection of a component that was never freed, and interpreter exit.
 
@@ -121,7 +92,7 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     Port = Property(int, DefaultPort, validator=in_range(0, 65535),
                     doc="TCP port to listen on; 0 picks a free one (see BoundPort). Applied at "
                         "the next activation.")
-    BindingIP = Property(str, "", validator=_binding_ip,
+    BindingIP = Property(str, "", validator=binding_ip_problem,
                          doc="Local address to listen on: an IP address literal; '' = all "
                              "interfaces, IPv4 and (where available, one dual-stack socket) "
                              "IPv6.")
@@ -136,7 +107,7 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
     RootCertificateFile = Property(str, "", doc="CA certificates (PEM): when set, clients must "
                                    "present a certificate signed by one of them.")
     SplitMessage = Property(bool, False, doc="Send outgoing messages in frames of FrameSize.")
-    FrameSize = Property(int, 0, validator=_frame_size,
+    FrameSize = Property(int, 0, validator=frame_size_problem,
                          doc="Frame size for SplitMessage, header included; 0 = no split.")
     AutoSyncEvents = Property(bool, False, nodefault=True,
                               doc="True: events are queued to the home thread. False: they run "
@@ -154,19 +125,19 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
                            doc="Offer permessage-deflate compression to clients.")
     HeartBeat = Property(THeartBeat, doc="Ping every client every Interval s; drop one that "
                          "does not answer within Timeout s (close 1011).")
-    CloseTimeout = Property(int, 5000, validator=_timeout_ms,
+    CloseTimeout = Property(int, 5000, validator=timeout_ms_problem,
                             doc="Milliseconds a client has to answer a close frame before TCP "
                                 "is dropped (as the client's CloseTimeout); at most one day.")
-    SendQueueLimit = Property(int, 16 * 1024 * 1024, validator=_positive,
+    SendQueueLimit = Property(int, 16 * 1024 * 1024, validator=positive_problem,
                               doc="Bytes that may wait to be sent to one client. Above it, "
                                   "sends wait for the queue to drain (Send on a connection's "
                                   "own thread) or the client is 'behind' (broadcasts); a client "
                                   "that stays above it for SendTimeout is disconnected (1008).")
-    SendTimeout = Property(int, 30000, validator=_timeout_ms,
+    SendTimeout = Property(int, 30000, validator=timeout_ms_problem,
                            doc="Added: milliseconds a client may stay above SendQueueLimit "
                                "without its queue shrinking below it before it is dropped "
                                "with close code 1008; at most one day.")
-    ReceiveQueueLimit = Property(int, 4 * 1024 * 1024, validator=_positive,
+    ReceiveQueueLimit = Property(int, 4 * 1024 * 1024, validator=positive_problem,
                                  doc="Added: bytes of received messages that may wait for one "
                                      "connection's handlers; when more wait, the server stops "
                                      "reading that socket (TCP pushes back on the client) until "
@@ -293,11 +264,6 @@ class TTMSFNCCustomWebSocketServer(TComponent, ClusterServerMixin):
                              self.RootCertificateFile,
                              self._ask_password if self._has_password_handler() else None)
             self._ssl_context = build_server_context(files, problems)
-        for name in ("Interval", "Timeout"):
-            value = getattr(self.HeartBeat, name)
-            if value > MAX_HEARTBEAT_S:
-                problems.append((f"HeartBeat.{name}",
-                                 f"{value!r} s is above the maximum {MAX_HEARTBEAT_S:g} (one day)"))
 
     def _has_password_handler(self) -> bool:
         return type(self).OnGetSSLPassword.assigned(self)

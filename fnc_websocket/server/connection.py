@@ -1,12 +1,14 @@
 """``TTMSFNCWebSocketServerConnection``: one client of the server, and the thread that serves it.
 
-Each accepted TCP connection gets one *connection thread* (TMS: the Indy thread). It fires
-``OnConnect``, runs the TLS and WebSocket handshakes (``OnAllow`` on this thread), fires
-``OnHandshakeResponseSent``, then loops over one queue that holds, in order, the frames read by
-the ``websockets`` reader thread and the messages other threads asked to send. It dispatches the
-first as events and writes the second, and ends with ``OnDisconnect``. So a connection's events
-happen in the order its frames arrived, ``OnDisconnect`` last, and only this thread ever writes
-to its socket: a slow client blocks nobody else.
+Each accepted TCP connection gets one *connection thread* (TMS: the Indy thread) once the
+acceptor has its request head (``OnConnect`` fired before, see ``server.acceptor``). It runs the
+WebSocket handshake (``OnAllow`` on this thread, see ``server.upgrade``) and fires
+``OnHandshakeResponseSent``; from then on the engine's reader thread reads the client's frames
+and dispatches their events itself (``server.incoming``), in arrival order, ``OnDisconnect``
+last, and the thread that ran the handshake ends (an idle connection holds one thread).
+Messages other threads send are written by the connection's *writer thread*, which exists
+only while something waits to be sent (``server.outgoing``). A handler that blocks stops the
+reading of its own connection only: a slow client or handler blocks nobody else.
 """
 
 from __future__ import annotations
@@ -17,38 +19,25 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from fnc.application import Application
-from fnc.events import VarParam
-from fnc.exceptions import EComponentError
 from fnc_websocket.connection import TTMSFNCWebSocketConnection
 from fnc_websocket.errors import EWebsocketServer, server_error
 from fnc_websocket.handshake import TTMSFNCWebSocketRequest
 from fnc_websocket.server.engine import (
-    BINARY,
-    CLOSE,
-    CONT,
     PING,
     PONG,
-    TEXT,
-    DecodedText,
     EngineConnection,
-    Request,
-    Response,
     create_engine,
-    request_body,
-    respond,
 )
-from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
 from fnc_websocket.server.identity import allocate_connection_id
 from fnc_websocket.server.incoming import IncomingEvents
 from fnc_websocket.server.outgoing import (
     _CLOSE,
     _CONTROL,
     _FAIL,
-    _FAILED,
     _REPORT,
     OutgoingQueue,
 )
+from fnc_websocket.server.upgrade import UpgradeHooks
 from fnc_websocket.types import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
@@ -61,14 +50,8 @@ from fnc_websocket.types import (
     encode_close_payload,
     focClose,
     focPing,
-    ftContinuation,
-    ftFirst,
-    ftLast,
-    twsoFrameByFrame,
     twsoManualClose,
     twsoManualPong,
-    twsoSkipUpgradeCheck,
-    twsoSkipVersionCheck,
 )
 
 if TYPE_CHECKING:
@@ -82,13 +65,7 @@ _HTTP_LINGER = 2.0
 """Longest wait, after a plain HTTP answer or a refusal, for the client to close first."""
 
 
-_SINGLE = frozenset({ftFirst, ftLast})
-_REASSEMBLED = frozenset({ftContinuation, ftLast})
-_FIRST = frozenset({ftFirst})
-_MIDDLE = frozenset({ftContinuation})
-
-
-class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents,
+class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents, UpgradeHooks,
                                        TTMSFNCWebSocketConnection):
     """A client of a ``TTMSFNCWebSocketServer``: the ``AConnection`` of the server's events.
 
@@ -98,10 +75,11 @@ class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents,
     close raise :class:`EWebSocket` saying why.
 
     ``Send``/``SendBytes``/``SendClose``/``SendSimpleFrame``/``Disconnect`` may be called from
-    any thread and never wait for the client: the message is queued and written by the
-    connection's thread. A client that does not read until more than the server's
-    ``SendQueueLimit`` bytes are waiting is disconnected with close code 1008 (policy violation)
-    and an ``OnError``.
+    any thread: the message is queued and written by the connection's writer thread. Above the
+    server's ``SendQueueLimit`` a sender waits (at most ``SendTimeout``) while the client makes
+    progress; a client whose queue stays above the limit with nothing written for
+    ``SendTimeout`` is disconnected with close code 1008 (policy violation) and an ``OnError``
+    (docs/server.md, "Backpressure").
     """
 
     def __init__(self, runtime: ServerRuntime, address: Any) -> None:
@@ -427,203 +405,6 @@ class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents,
         finally:
             if not handed_over:
                 self._finish()
-
-    # -- dispatching events (the connection thread) ------------------------------------------
-
-    def _dispatch(self, item: Any) -> None:
-        if type(item) is not tuple:  # a frame (Frame or DecodedText, a NamedTuple)
-            frame = item[0] if type(item) is DecodedText else item
-            if self._on_frame(item):  # the client's close frame: it has CloseTimeout to end TCP
-                self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
-            self._handled(len(frame.data))
-            return
-        kind = item[0]
-        if kind == _FAILED:  # websockets failed the connection (protocol error...)
-            self._closing = True
-            self._report_error(f"connection with {self._peer_ip}:{self._peer_port} failed: "
-                               f"close {item[1]} ({item[2]})", close_code=item[1])
-            self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
-        elif kind == _REPORT:
-            self._report_error(item[1], close_code=item[2])
-
-    def _on_frame(self, event: Any) -> bool:
-        """Dispatch one incoming frame; True when it was a close frame."""
-        if type(event) is DecodedText:
-            frame, text = event
-        else:
-            frame, text = event, None
-        opcode = frame.opcode
-        received = self._received
-        if opcode is TEXT or opcode is BINARY or opcode is CONT:
-            self._on_data_frame(frame, text)
-        elif opcode is PING:
-            received("PingReceived", bytes(frame.data))
-        elif opcode is PONG:
-            self._hb_ping_sent = None
-            received("PongReceived", bytes(frame.data))
-        elif opcode is CLOSE:
-            data = bytes(frame.data)
-            self._close_status = TCloseStatus(*TransformCloseData(data))
-            self._closing = True
-            received("CloseReceived", data)
-            return True
-        return False
-
-    def _received(self, method: str, *args: Any) -> None:
-        """Hand an incoming message or control frame to the server's protected ``method``
-        (``MessageReceived``, ... ; Sender is this connection), which raises the event.
-        An exception from an override goes to Application.HandleException."""
-        comp = self._runtime.component()
-        if comp is None:
-            return
-        try:
-            getattr(comp, method)(self, self, *args)
-        except EComponentError:
-            pass  # freed meanwhile
-        except Exception as exc:
-            Application.HandleException(exc, comp)
-
-    def _on_data_frame(self, frame: Any, text: str | None) -> None:
-        received = self._received
-        opcode = frame.opcode
-        fin = frame.fin
-        if twsoFrameByFrame in self._options:
-            if opcode is CONT:
-                types = _REASSEMBLED if fin else _MIDDLE
-                is_text = self._msg_text
-            else:
-                types = _SINGLE if fin else _FIRST
-                is_text = self._msg_text = opcode is TEXT
-            if is_text:
-                received("MessageReceived", text or "")
-            else:
-                received("BinaryDataReceived", bytes(frame.data), types)
-            return
-        if opcode is not CONT:
-            if fin:  # the common case: a whole message in one frame
-                if opcode is TEXT:
-                    received("MessageReceived", text or "")
-                else:
-                    received("BinaryDataReceived", bytes(frame.data), _SINGLE)
-                return
-            self._msg_text = opcode is TEXT
-            self._msg_parts = [text if self._msg_text else bytes(frame.data)]
-            return
-        self._msg_parts.append(text if self._msg_text else bytes(frame.data))
-        if fin:
-            parts, self._msg_parts = self._msg_parts, []
-            if self._msg_text:
-                received("MessageReceived", "".join(parts))
-            else:
-                received("BinaryDataReceived", b"".join(parts), _REASSEMBLED)
-
-    def _on_protocol_fail(self, code: int, reason: str) -> None:
-        # On the reader thread (or ours), under the protocol lock: just queue the report.
-        if code in (1000, 1001, 1005, 1006) or self._closing:
-            return
-        self._post_event((_FAILED, code, reason))  # dispatched after this read
-
-    # -- handshake hooks (connection thread) --------------------------------------------------
-
-    def _process_request(self, engine: Any, request: Request) -> Response | None:
-        runtime = self._runtime
-        headers = request.headers
-        body = request_body(engine, request)
-        self._request = TTMSFNCWebSocketRequest(
-            request.path, [f"{k}: {v}" for k, v in headers.raw_items()])
-        tokens = {t.strip().lower() for v in headers.get_all("Connection") for t in v.split(",")}
-        if body is None:
-            too_large = (f"the request body exceeds MaxMessageSize "
-                         f"({runtime.settings.max_message_size} bytes)")
-            if "upgrade" in tokens:
-                return self._refuse(413, too_large)
-            self._plain_http = True
-            return respond(413, too_large + "\n")
-        if "upgrade" not in tokens:
-            self._plain_http = True
-            return runtime.answer_http(TTMSFNCWebSocketHTTPRequest(
-                request.path, self._request.RawHeaders, request.method, self._peer_ip,
-                self._peer_port, body), self)
-        if body:
-            return self._refuse(400, "a WebSocket upgrade request has no body")
-        if not headers.get("Host"):
-            return self._refuse(400, "the request has no Host header")
-        path_name = runtime.path_name()
-        if path_name:
-            wanted = path_name.lower()
-            got = self._request.Path.lower()
-            if got not in (wanted, "/" + wanted.lstrip("/")) and got.lstrip("/") != \
-                    wanted.lstrip("/"):
-                return self._refuse(404, f"path {self._request.Path!r} is not the server's "
-                                         f"PathName {path_name!r}")
-        origins = runtime.allowed_origins()
-        if origins:
-            origin = self._request.Origin
-            if origin.lower() not in origins:
-                return self._refuse(403, f"origin {origin or '(none)'!r} is not in "
-                                         "AllowedOrigins")
-        if twsoSkipUpgradeCheck in self._options:  # any Upgrade value, or none, is accepted
-            if "Upgrade" in headers:
-                del headers["Upgrade"]
-            headers["Upgrade"] = "websocket"
-        if twsoSkipVersionCheck in self._options:
-            if "Sec-WebSocket-Version" in headers:
-                del headers["Sec-WebSocket-Version"]
-            headers["Sec-WebSocket-Version"] = "13"
-        if not runtime.reserve_slot():
-            return self._refuse(503, f"MaxConnections ({runtime.max_connections()}) reached")
-        self._slot = True
-        return None
-
-    def _process_response(self, engine: Any, request: Request,
-                          response: Response) -> Response | None:
-        if response.status_code != 101:
-            if self._refusal is None and not self._plain_http:
-                error = engine.handshake_error
-                self._refusal = (response.status_code,
-                                 str(error) if error else response.reason_phrase)
-            return None
-        allow = VarParam(True)
-        self._runtime.fire("OnAllow", self, allow)
-        if not allow.Value:
-            return self._refuse(403, "refused by OnAllow")
-        if self._runtime.stopping:
-            return self._refuse(503, "the server is stopping")
-        # Listed before the 101 goes out, so a client that completed its handshake is already in
-        # Connections (broadcasts and relays reach it). Sends from other threads are queued and
-        # written by this thread after the 101.
-        self._handshake_completed = True
-        self._runtime.connection_opened(self)
-        return None
-
-    def _refuse(self, status: int, reason: str) -> Response:
-        self._refusal = (status, reason)
-        return respond(status, f"Failed to open a WebSocket connection: {reason}.\n")
-
-    def _report_handshake_failure(self) -> None:
-        if self._plain_http:
-            return
-        if self._refusal is not None:
-            status, reason = self._refusal
-            if status == 503 and self._runtime.stopping:
-                return
-            self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} refused "
-                               f"with HTTP {status}: {reason}", status_code=status, handshake=True)
-            return
-        if self._runtime.stopping:
-            return
-        engine = self._engine
-        error = engine.handshake_error if engine is not None else None
-        if engine is not None and engine.request is None and error is None:
-            reason = "no handshake request (timed out or connection closed)"
-        else:
-            reason = str(error) if error else "invalid handshake request"
-            if error is not None and error.__cause__ is not None:
-                reason += f": {error.__cause__}"
-        status = engine.response.status_code if engine is not None and engine.response \
-            else 0
-        self._report_error(f"handshake with {self._peer_ip}:{self._peer_port} failed: "
-                           f"{reason}", status_code=status, handshake=True)
 
     # -- errors and the end ---------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ thread of the connection (its *connection thread* once the handshake is done) ha
 to ``_on_engine_event``, which dispatches it on that same thread, unless another thread is
 dispatching (then that one does) or the handshake events have not run yet (then the frame
 waits in the event queue). Exactly one thread dispatches at a time, in arrival order, and the
-end of the stream comes last.
+end of the stream comes last. ``_dispatch`` hands each frame to the server's protected
+``MessageReceived``/``BinaryDataReceived``/``PingReceived``/``PongReceived``/``CloseReceived``,
+reassembling fragmented messages unless ``twsoFrameByFrame`` is set.
 
 Inbound bytes are counted from the read to the handling (with ``AutoSyncEvents``: to the
 home thread's run of the handlers, marked by a queued call). While more than
@@ -18,9 +20,33 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from fnc_websocket.server.engine import END_OF_STREAM, DecodedText, EngineConnection
+from fnc.application import Application
+from fnc.exceptions import EComponentError
+from fnc_websocket.messages import frame_types
+from fnc_websocket.server.engine import (
+    BINARY,
+    CLOSE,
+    CONT,
+    END_OF_STREAM,
+    PING,
+    PONG,
+    TEXT,
+    DecodedText,
+    EngineConnection,
+)
+from fnc_websocket.server.outgoing import _FAILED, _REPORT
+from fnc_websocket.types import (
+    TCloseStatus,
+    TransformCloseData,
+    twsoFrameByFrame,
+)
 
 __all__ = ["IncomingEvents"]
+
+_SINGLE = frame_types(first=True, last=True)
+_REASSEMBLED = frame_types(first=False, last=True)
+_FIRST = frame_types(first=True, last=False)
+_MIDDLE = frame_types(first=False, last=False)
 
 
 class IncomingEvents:
@@ -153,3 +179,98 @@ class IncomingEvents:
             engine = self._engine
             if engine is not None:
                 engine.resume_reading()
+
+    # -- dispatching events (the connection thread) ------------------------------------------
+
+    def _dispatch(self, item: Any) -> None:
+        if type(item) is not tuple:  # a frame (Frame or DecodedText, a NamedTuple)
+            frame = item[0] if type(item) is DecodedText else item
+            if self._on_frame(item):  # the client's close frame: it has CloseTimeout to end TCP
+                self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
+            self._handled(len(frame.data))
+            return
+        kind = item[0]
+        if kind == _FAILED:  # websockets failed the connection (protocol error...)
+            self._closing = True
+            self._report_error(f"connection with {self._peer_ip}:{self._peer_port} failed: "
+                               f"close {item[1]} ({item[2]})", close_code=item[1])
+            self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
+        elif kind == _REPORT:
+            self._report_error(item[1], close_code=item[2])
+
+    def _on_frame(self, event: Any) -> bool:
+        """Dispatch one incoming frame; True when it was a close frame."""
+        if type(event) is DecodedText:
+            frame, text = event
+        else:
+            frame, text = event, None
+        opcode = frame.opcode
+        received = self._received
+        if opcode is TEXT or opcode is BINARY or opcode is CONT:
+            self._on_data_frame(frame, text)
+        elif opcode is PING:
+            received("PingReceived", bytes(frame.data))
+        elif opcode is PONG:
+            self._hb_ping_sent = None
+            received("PongReceived", bytes(frame.data))
+        elif opcode is CLOSE:
+            data = bytes(frame.data)
+            self._close_status = TCloseStatus(*TransformCloseData(data))
+            self._closing = True
+            received("CloseReceived", data)
+            return True
+        return False
+
+    def _received(self, method: str, *args: Any) -> None:
+        """Hand an incoming message or control frame to the server's protected ``method``
+        (``MessageReceived``, ... ; Sender is this connection), which raises the event.
+        An exception from an override goes to Application.HandleException."""
+        comp = self._runtime.component()
+        if comp is None:
+            return
+        try:
+            getattr(comp, method)(self, self, *args)
+        except EComponentError:
+            pass  # freed meanwhile
+        except Exception as exc:
+            Application.HandleException(exc, comp)
+
+    def _on_data_frame(self, frame: Any, text: str | None) -> None:
+        received = self._received
+        opcode = frame.opcode
+        fin = frame.fin
+        if twsoFrameByFrame in self._options:
+            if opcode is CONT:
+                types = _REASSEMBLED if fin else _MIDDLE
+                is_text = self._msg_text
+            else:
+                types = _SINGLE if fin else _FIRST
+                is_text = self._msg_text = opcode is TEXT
+            if is_text:
+                received("MessageReceived", text or "")
+            else:
+                received("BinaryDataReceived", bytes(frame.data), types)
+            return
+        if opcode is not CONT:
+            if fin:  # the common case: a whole message in one frame
+                if opcode is TEXT:
+                    received("MessageReceived", text or "")
+                else:
+                    received("BinaryDataReceived", bytes(frame.data), _SINGLE)
+                return
+            self._msg_text = opcode is TEXT
+            self._msg_parts = [text if self._msg_text else bytes(frame.data)]
+            return
+        self._msg_parts.append(text if self._msg_text else bytes(frame.data))
+        if fin:
+            parts, self._msg_parts = self._msg_parts, []
+            if self._msg_text:
+                received("MessageReceived", "".join(parts))
+            else:
+                received("BinaryDataReceived", b"".join(parts), _REASSEMBLED)
+
+    def _on_protocol_fail(self, code: int, reason: str) -> None:
+        # On the reader thread (or ours), under the protocol lock: just queue the report.
+        if code in (1000, 1001, 1005, 1006) or self._closing:
+            return
+        self._post_event((_FAILED, code, reason))  # dispatched after this read

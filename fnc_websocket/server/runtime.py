@@ -3,10 +3,13 @@
 One :class:`ServerRuntime` exists per activation (``Active = True`` … ``Active = False``). It owns
 three kinds of thread, all joined (bounded) by :meth:`ServerRuntime.stop`:
 
-* the *accept thread*: accepts TCP connections and starts one connection thread for each;
-* the *connection threads* (see ``server_connection``), each with a ``websockets`` reader thread;
-* the *housekeeper*: heartbeat pings and the deadlines after which a connection that should have
-  closed is dropped.
+* the *accept thread* (see ``server.acceptor``): accepts TCP connections and waits, without a
+  thread each, for their TLS handshake and request head; then starts one connection thread each;
+* the *connection threads* (see ``server.connection``), each reading its socket and dispatching
+  its events, plus a *writer thread* while that connection has messages to send
+  (``server.outgoing``);
+* the *housekeeper*: heartbeat pings, ``SendTimeout`` and the deadlines after which a connection
+  that should have closed is dropped.
 
 The runtime holds its component weakly, so a component dropped without ``Free()`` is still
 collected, and its ``fnc_release_unfreed`` hook stops the runtime. Interpreter exit stops every
@@ -15,7 +18,6 @@ runtime still running (``atexit``).
 
 from __future__ import annotations
 
-import atexit
 import heapq
 import itertools
 import logging
@@ -40,6 +42,7 @@ from fnc_websocket.server.http import (
     default_answer,
     response_problem,
 )
+from fnc_websocket.server.lifetime import StopAtExit, fire_event, join_thread
 
 if TYPE_CHECKING:
     from fnc_websocket.server.component import TTMSFNCCustomWebSocketServer
@@ -141,13 +144,7 @@ class ServerRuntime:
 
     def fire(self, event: str, *args: Any) -> None:
         """Raise the component's event ``event`` (thread rules of fnc.events)."""
-        comp = self.component()
-        if comp is None:
-            return
-        try:
-            getattr(type(comp), event).fire(comp, *args)
-        except EComponentError:
-            pass  # freed meanwhile
+        fire_event(self.component(), event, *args)
 
     # -- plain HTTP -----------------------------------------------------------------------------
 
@@ -165,7 +162,7 @@ class ServerRuntime:
         comp = self.component()
         event = "OnCommandGet" if request.Command in GET_COMMANDS else "OnCommandOther"
         slot = getattr(type(comp), event) if comp is not None else None
-        queue = comp.fnc_event_queue() if comp is not None else None
+        queue = self.marshal_queue(comp) if comp is not None else None
         if slot is None or not slot.assigned(comp):
             default_answer(request, response)
         elif queue is not None and threading.get_ident() != queue.ident:
@@ -221,7 +218,7 @@ class ServerRuntime:
     def release_user_data(self, conn: TTMSFNCWebSocketServerConnection) -> None:
         """Free ``UserData`` of a connection that owns it, after its ``OnDisconnect`` ran."""
         comp = self.component()
-        queue = comp.fnc_event_queue() if comp is not None else None
+        queue = self.marshal_queue(comp) if comp is not None else None
         if queue is not None and threading.get_ident() != queue.ident:
             # Decide on the home thread, after the queued events: their handlers may only now
             # set UserData/OwnsUserData.
@@ -367,8 +364,7 @@ class ServerRuntime:
             with self._keeper_cond:
                 self._keeper_stop = True
                 self._keeper_cond.notify()
-            if self._keeper_thread is not current and self._keeper_thread.is_alive():
-                self._keeper_thread.join(_JOIN_GRACE)
+            join_thread(self._keeper_thread, _JOIN_GRACE)
             self.acceptor.close()
             _live_runtimes.discard(self)
         stuck = [t.name for _c, t in threads if t.is_alive() and t is not current]
@@ -380,8 +376,7 @@ class ServerRuntime:
                           ) -> list[tuple[TTMSFNCWebSocketServerConnection, threading.Thread]]:
         acceptor = self.acceptor
         acceptor.wake()
-        if acceptor.thread is not current and acceptor.thread.is_alive():
-            acceptor.thread.join(_JOIN_GRACE)
+        join_thread(acceptor.thread, _JOIN_GRACE)
         try:
             self.listener.close()
         except OSError:
@@ -443,16 +438,7 @@ def _release(conn: TTMSFNCWebSocketServerConnection) -> None:
             return
 
 
-_live_runtimes: weakref.WeakSet[ServerRuntime] = weakref.WeakSet()
+_live_runtimes: StopAtExit[ServerRuntime] = StopAtExit("server", log)
 
-
-def stop_all_servers() -> None:
-    """Stop every server still running (registered with ``atexit``)."""
-    for runtime in list(_live_runtimes):
-        try:
-            runtime.stop()
-        except Exception:
-            log.exception("stopping a server at exit failed")
-
-
-atexit.register(stop_all_servers)
+stop_all_servers = _live_runtimes.stop_all
+"""Stop every server still running (runs at interpreter exit)."""

@@ -20,6 +20,7 @@ from fnc_websocket.testing._frames import (
     parse_header,
     split_extended,
 )
+from fnc_websocket.testing._sockets import close_socket
 from fnc_websocket.testing.cassette import (
     RecordedConnection,
     RecordedEvent,
@@ -31,7 +32,7 @@ from fnc_websocket.testing.cassette import (
 if TYPE_CHECKING:
     from fnc_websocket.testing.recorder import Recorder
 
-__all__ = ["Relay", "RelayError", "close_socket", "shutdown_socket"]
+__all__ = ["Relay", "RelayError"]
 
 _WAKE_INTERVAL = 0.5
 _MAX_HEAD_BYTES = 16 * 1024
@@ -286,19 +287,3 @@ class Relay:
                     raise _Stop
                 peers[sock].sendall(data)
                 direction.feed(data)
-
-
-def shutdown_socket(sock: socket.socket) -> None:
-    try:
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-def close_socket(sock: socket.socket) -> None:
-    shutdown_socket(sock)
-    try:
-        sock.close()
-    except OSError:
-        pass
-

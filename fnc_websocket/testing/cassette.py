@@ -47,6 +47,8 @@ from typing import Any
 
 import attrs
 
+from fnc_websocket.testing.records import first_header
+
 __all__ = [
     "DEFAULT_REDACTED_HEADERS",
     "FORMAT_NAME",
@@ -154,10 +156,7 @@ class RecordedRequest:
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """First value of header ``name`` (case-insensitive), or ``default``."""
-        for key, value in self.headers:
-            if key.lower() == name.lower():
-                return value
-        return default
+        return first_header(self.headers, name, default)
 
 
 @attrs.frozen
@@ -171,10 +170,7 @@ class RecordedResponse:
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """First value of header ``name`` (case-insensitive), or ``default``."""
-        for key, value in self.headers:
-            if key.lower() == name.lower():
-                return value
-        return default
+        return first_header(self.headers, name, default)
 
 
 @attrs.frozen

@@ -12,40 +12,31 @@ from __future__ import annotations
 
 import itertools
 import os
-import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from types import TracebackType
 from typing import Any
 
 from fnc_websocket.testing import _hints
 from fnc_websocket.testing._frames import Opcode
+from fnc_websocket.testing._sockets import Listener
 from fnc_websocket.testing._waiting import MockTimeoutError, wait_consume, wait_until
 from fnc_websocket.testing.actions import (
     Action,
     Binary,
     Close,
-    DelayHandshake,
     Drop,
-    Fragmented,
-    HandshakeFault,
-    IgnoreClose,
-    InvalidUtf8,
-    Oversized,
     Ping,
     Pong,
-    ProtocolViolation,
-    RefuseHandshake,
-    StopReading,
     Text,
-    Violation,
 )
 from fnc_websocket.testing.cassette import Cassette
 from fnc_websocket.testing.certs import MockCertificates
 from fnc_websocket.testing.mock_connection import MockConnection
+from fnc_websocket.testing.mock_faults import Fault, FaultInjection, PendingFault
 from fnc_websocket.testing.records import HandshakeRequest, ReceivedFrame, ReceivedMessage
 from fnc_websocket.testing.script import (
     Expectation,
@@ -60,22 +51,10 @@ from fnc_websocket.testing.script import (
 
 __all__ = ["MockConnection", "MockTimeoutError", "MockWebSocketServer", "Opcode"]
 
-Fault = HandshakeFault | Action
 SubprotocolChoice = str | Callable[[list[str]], str | None] | None
 
 
-class _Pending:
-    """A fault waiting for the next ``remaining`` connections (None: every connection)."""
-
-    __slots__ = ("after_messages", "fault", "remaining")
-
-    def __init__(self, fault: Fault, after_messages: int, remaining: int | None) -> None:
-        self.fault = fault
-        self.after_messages = after_messages
-        self.remaining = remaining
-
-
-class MockWebSocketServer:
+class MockWebSocketServer(FaultInjection):
     """A WebSocket server for tests, on ``host`` (127.0.0.1) and an ephemeral port.
 
     Call :meth:`start` (or use ``with``), connect a client to :attr:`url`, and :meth:`stop` it at
@@ -151,10 +130,7 @@ class MockWebSocketServer:
         self._script = Script(self._cond)
         self._stopping = threading.Event()
         self._started = False
-        self._listener: socket.socket | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
+        self._listener: Listener | None = None
         self._ids = itertools.count(1)
         self._all: list[MockConnection] = []
         self._opened: list[MockConnection] = []
@@ -165,7 +141,7 @@ class MockWebSocketServer:
         self._messages_consumed: set[int] = set()
         self._frames: list[ReceivedFrame] = []
         self._frames_consumed: set[int] = set()
-        self._pending: list[_Pending] = []
+        self._pending: list[PendingFault] = []
         self._unhandled: list[ReceivedMessage] = []
         self._hint_token: int | None = None
         self._on_connect: list[tuple[Reply, list[int | None]]] = []
@@ -221,25 +197,14 @@ class MockWebSocketServer:
         elif self._tls:
             self._certificates = MockCertificates()
             self._ssl_context = self._certificates.server_context()
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener = Listener("fnc-ws-mock-accept", self._accepted, lambda: self.io_timeout)
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if self.recv_buffer_size is not None:
-                listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.recv_buffer_size)
-            listener.bind((self._host, self._requested_port))
-            listener.listen(64)
+            self._port = self._listener.open(self._host, self._requested_port,
+                                             self.recv_buffer_size)
         except OSError as exc:
-            listener.close()
             raise OSError(
                 f"MockWebSocketServer cannot listen on {self._host}:{self._requested_port}: {exc}"
             ) from exc
-        self._listener = listener
-        self._port = listener.getsockname()[1]
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"fnc-ws-mock-accept-{self._port}", daemon=True
-        )
-        self._accept_thread.start()
         self._hint_token = _hints.register(self._timeout_hints)
         return self
 
@@ -263,28 +228,24 @@ class MockWebSocketServer:
         with self._cond:
             self._cond.notify_all()
             connections = list(self._all)
-        if self._wake_w is not None:
-            try:
-                self._wake_w.send(b"x")
-            except OSError:
-                pass
+        if self._listener is not None:
+            self._listener.stop_accepting()
         for connection in connections:
             connection.drop()
         deadline = time.monotonic() + timeout
         alive = []
-        if self._accept_thread is not None:
-            self._accept_thread.join(max(0.0, deadline - time.monotonic()))
-            if self._accept_thread.is_alive():
-                alive.append(self._accept_thread.name)
+        if self._listener is not None:
+            late = self._listener.join(deadline - time.monotonic())
+            if late is not None:
+                alive.append(late)
         with self._cond:
             connections = list(self._all)  # the accept thread may have added one meanwhile
         for connection in connections:
             connection.drop()
             if not connection._join(deadline - time.monotonic()):
                 alive.append(connection._thread.name)
-        for sock in (self._listener, self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
+        if self._listener is not None:
+            self._listener.close()
         if self._certificates is not None:
             self._certificates.cleanup()
         if alive:
@@ -358,46 +319,21 @@ class MockWebSocketServer:
 
     # ----------------------------------------------------------------- accept thread
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None and self._wake_r is not None
-        while not self._stopping.is_set():
-            readable, _, _ = select.select([self._listener, self._wake_r], [], [], 1.0)
-            if self._stopping.is_set() or self._wake_r in readable:
-                return
-            if self._listener not in readable:
-                continue
-            try:
-                sock, address = self._listener.accept()
-            except OSError:
-                continue
-            sock.settimeout(self.io_timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._cond:
-                if self._stopping.is_set():
-                    sock.close()
-                    return
-                connection = self._make_connection_locked(sock, address)
-                self._all.append(connection)
-            connection._start()
+    def _accepted(self, sock: socket.socket, address: tuple[str, int]) -> bool:
+        """(accept thread) Serve a new socket; False once the server is stopping."""
+        with self._cond:
+            if self._stopping.is_set():
+                sock.close()
+                return False
+            connection = self._make_connection_locked(sock, address)
+            self._all.append(connection)
+        connection._start()
+        return True
 
     def _make_connection_locked(
         self, sock: socket.socket, address: tuple[str, int]
     ) -> MockConnection:
-        handshake_faults: list[HandshakeFault] = []
-        scheduled: list[tuple[int, Action]] = []
-        ignore_close = False
-        for pending in self._pending:
-            if pending.remaining == 0:
-                continue
-            if pending.remaining is not None:
-                pending.remaining -= 1
-            if isinstance(pending.fault, HandshakeFault):
-                handshake_faults.append(pending.fault)
-            elif isinstance(pending.fault, IgnoreClose):
-                ignore_close = True
-            else:
-                scheduled.append((pending.after_messages, pending.fault))
-        self._pending = [p for p in self._pending if p.remaining != 0]
+        handshake_faults, scheduled, ignore_close = self._take_faults_locked()
         on_connect: list[Reply] = []
         for reply, remaining in self._on_connect:
             if remaining[0] == 0:
@@ -459,88 +395,6 @@ class MockWebSocketServer:
         if unmet or errors:
             lines = [f"unmet: {describe_match(e.match)}" for e in unmet] + errors
             raise AssertionError("mock server script not satisfied:\n  " + "\n  ".join(lines))
-
-    # ------------------------------------------------------------ faults for future connections
-
-    def inject(self, fault: Fault, *, after_messages: int = 0, connections: int | None = 1) -> None:
-        """Apply ``fault`` to the next ``connections`` connections (None: all later ones).
-
-        Handshake faults act on the upgrade request; other actions run right after the handshake
-        (``after_messages=0``) or after that many messages from the client.
-        """
-        if not isinstance(fault, HandshakeFault | Action):
-            raise TypeError(f"inject() needs a HandshakeFault or an Action, not {fault!r}")
-        if connections is not None and connections < 1:
-            raise ValueError(f"connections must be >= 1 or None (all), not {connections}")
-        with self._cond:
-            self._pending.append(_Pending(fault, after_messages, connections))
-
-    def fault_refuse_handshake(
-        self,
-        status: int = 403,
-        headers: Iterable[tuple[str, str]] | dict[str, str] = (),
-        body: bytes | str = b"",
-        *,
-        reason: str | None = None,
-        connections: int | None = 1,
-    ) -> None:
-        """Answer the upgrade with HTTP ``status`` (plus headers and body) instead of 101."""
-        pairs = tuple(headers.items() if isinstance(headers, dict) else headers)
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        self.inject(RefuseHandshake(status, pairs, raw, reason), connections=connections)
-
-    def fault_delay_handshake(self, seconds: float, *, connections: int | None = 1) -> None:
-        """Wait ``seconds`` before answering the upgrade request."""
-        self.inject(DelayHandshake(seconds), connections=connections)
-
-    def fault_close(
-        self, code: int | None = 1000, reason: str = "", *, after_messages: int = 0,
-        connections: int | None = 1,
-    ) -> None:
-        """Send a close frame with ``code`` and ``reason`` (right after the handshake, or after
-        ``after_messages`` messages)."""
-        self.inject(Close(code, reason), after_messages=after_messages, connections=connections)
-
-    def fault_drop(
-        self, *, after_messages: int = 0, reset: bool = False, connections: int | None = 1
-    ) -> None:
-        """Drop TCP without a close frame (``reset=True``: with an RST)."""
-        self.inject(Drop(reset), after_messages=after_messages, connections=connections)
-
-    def fault_ignore_close(self, *, connections: int | None = 1) -> None:
-        """Never answer the client's close frame."""
-        self.inject(IgnoreClose(), connections=connections)
-
-    def fault_invalid_utf8(self, *, after_messages: int = 0, connections: int | None = 1) -> None:
-        """Send a text message that is not valid UTF-8."""
-        self.inject(InvalidUtf8(), after_messages=after_messages, connections=connections)
-
-    def fault_oversized(
-        self, size: int, *, binary: bool = False, after_messages: int = 0,
-        connections: int | None = 1,
-    ) -> None:
-        """Send one message of ``size`` bytes."""
-        self.inject(Oversized(size, binary), after_messages=after_messages, connections=connections)
-
-    def fault_fragmented(
-        self, message: str | bytes, *, fragments: int = 3, interleave: Sequence[Ping | Pong] = (),
-        after_messages: int = 0, connections: int | None = 1,
-    ) -> None:
-        """Send ``message`` in ``fragments`` frames, ``interleave`` control frames between them."""
-        self.inject(
-            Fragmented(message, fragments, tuple(interleave)),
-            after_messages=after_messages, connections=connections,
-        )
-
-    def fault_protocol_violation(
-        self, kind: Violation | str, *, after_messages: int = 0, connections: int | None = 1
-    ) -> None:
-        """Commit the protocol violation ``kind`` (a :class:`Violation` or its name)."""
-        self.inject(ProtocolViolation(kind), after_messages=after_messages, connections=connections)
-
-    def fault_stop_reading(self, *, after_messages: int = 0, connections: int | None = 1) -> None:
-        """Stop reading the socket (slow consumer); ``MockConnection.resume_reading()`` undoes."""
-        self.inject(StopReading(), after_messages=after_messages, connections=connections)
 
     # ----------------------------------------------------------------- acting on open connections
 

@@ -23,7 +23,6 @@ Every socket operation is bounded by ``io_timeout``.
 from __future__ import annotations
 
 import os
-import select
 import socket
 import ssl
 import threading
@@ -34,7 +33,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from fnc_websocket.testing._relay import Relay, shutdown_socket
+from fnc_websocket.testing._relay import Relay
+from fnc_websocket.testing._sockets import Listener, shutdown_socket
 from fnc_websocket.testing._waiting import MockTimeoutError, wait_until
 from fnc_websocket.testing.cassette import DEFAULT_REDACTED_HEADERS, Cassette, RecordedConnection
 
@@ -129,10 +129,8 @@ class Recorder:
         self._port: int | None = None
         self._cond = threading.Condition(threading.RLock())
         self._stopping = threading.Event()
-        self._listener: socket.socket | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
+        self._listener: Listener | None = None
+        self._accepted_count = 0
         self._relays: list[Relay] = []
         self._errors: list[str] = []
 
@@ -172,46 +170,26 @@ class Recorder:
     def start(self) -> Recorder:
         """Listen and start the accept thread; returns self. :class:`RecorderError` if the port
         cannot be bound."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener = Listener("fnc-ws-recorder", self._accepted, lambda: self.io_timeout)
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((self._host, self._requested_port))
-            listener.listen(64)
+            self._port = listener.open(self._host, self._requested_port)
         except OSError as exc:
-            listener.close()
             raise RecorderError(f"cannot listen on {self._host}:{self._requested_port}: "
                                 f"{exc.strerror or exc}") from None
         self._listener = listener
-        self._port = listener.getsockname()[1]
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"fnc-ws-recorder-{self._port}", daemon=True)
-        self._accept_thread.start()
         return self
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None and self._wake_r is not None
-        number = 0
-        while not self._stopping.is_set():
-            readable, _, _ = select.select([self._listener, self._wake_r], [], [], 1.0)
-            if self._stopping.is_set() or self._wake_r in readable:
-                return
-            if self._listener not in readable:
-                continue
-            try:
-                sock, address = self._listener.accept()
-            except OSError:
-                continue
-            sock.settimeout(self.io_timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            number += 1
-            relay = Relay(self, sock, address, number)
-            with self._cond:
-                if self._stopping.is_set():
-                    sock.close()
-                    return
-                self._relays.append(relay)
-            relay.thread.start()
+    def _accepted(self, sock: socket.socket, address: tuple[str, int]) -> bool:
+        """(accept thread) Relay a new connection; False once the recorder is stopping."""
+        with self._cond:
+            if self._stopping.is_set():
+                sock.close()
+                return False
+            self._accepted_count += 1
+            relay = Relay(self, sock, address, self._accepted_count)
+            self._relays.append(relay)
+        relay.thread.start()
+        return True
 
     @property
     def connection_count(self) -> int:
@@ -249,24 +227,21 @@ class Recorder:
     def stop(self, timeout: float = 5.0, grace: float = 2.0) -> None:
         """Wait up to ``grace`` s for open connections to end, then cut them and join every
         thread (RuntimeError naming threads alive after ``timeout``). Idempotent."""
-        if self._accept_thread is not None and not self._stopping.is_set():
+        if self._listener is not None and not self._stopping.is_set():
             try:
                 wait_until(self._cond, lambda: all(r.finished for r in self._relays), grace,
                            lambda: "waiting for recorded connections to end")
             except MockTimeoutError:
                 pass
         self._stopping.set()
-        if self._wake_w is not None:
-            try:
-                self._wake_w.send(b"x")
-            except OSError:
-                pass
+        if self._listener is not None:
+            self._listener.stop_accepting()
         deadline = time.monotonic() + timeout
         alive = []
-        if self._accept_thread is not None:
-            self._accept_thread.join(max(0.0, deadline - time.monotonic()))
-            if self._accept_thread.is_alive():
-                alive.append(self._accept_thread.name)
+        if self._listener is not None:
+            late = self._listener.join(deadline - time.monotonic())
+            if late is not None:
+                alive.append(late)
         with self._cond:
             relays = list(self._relays)
         for relay in relays:
@@ -277,9 +252,8 @@ class Recorder:
                 relay.thread.join(max(0.0, deadline - time.monotonic()))
                 if relay.thread.is_alive():
                     alive.append(relay.thread.name)
-        for sock in (self._listener, self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
+        if self._listener is not None:
+            self._listener.close()
         if alive:
             raise RuntimeError(f"Recorder.stop(): threads still alive after {timeout} s: {alive}")
 

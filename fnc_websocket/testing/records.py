@@ -5,11 +5,24 @@ All records are immutable values; ``timestamp`` is ``time.monotonic()`` when the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from fnc_websocket.testing._frames import Opcode
 
-__all__ = ["CloseInfo", "HandshakeRequest", "ReceivedFrame", "ReceivedMessage"]
+__all__ = ["CloseInfo", "HandshakeRequest", "ReceivedFrame", "ReceivedMessage", "first_header"]
+
+
+def first_header(headers: Iterable[tuple[str, str]], name: str,
+                 default: str | None = None) -> str | None:
+    """First value of header ``name`` (case-insensitive) among ``(name, value)`` pairs, or
+    ``default``."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return default
 
 
 @attrs.frozen
@@ -27,11 +40,7 @@ class HandshakeRequest:
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """First value of header ``name`` (case-insensitive), or ``default``."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return default
+        return first_header(self.headers, name, default)
 
     def header_values(self, name: str) -> list[str]:
         """Every value of header ``name`` (case-insensitive), comma lists split and stripped."""

@@ -176,7 +176,8 @@ def test_a_hand_written_cassette_replays(tmp_path: Path) -> None:
         with connect(mock.url, open_timeout=5, close_timeout=1) as ws:
             ws.send("hi")
             assert ws.recv(timeout=5) == "hello"
-        frame = mock.wait_for_frame(lambda f: f.opcode == 0xA)  # the client answered the ping
+            # Wait while still connected: a client that closed first would never see the ping.
+            frame = mock.wait_for_frame(lambda f: f.opcode == 0xA)  # the client answered it
         assert frame.payload == b"\x01"
         mock.assert_cassette_done()
 
