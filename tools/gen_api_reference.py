@@ -42,16 +42,45 @@ def public_classes() -> list[tuple[str, type]]:
                   key=lambda pc: (PACKAGES.index(pc[0]), pc[1].__name__))
 
 
+def own_members(cls: type) -> dict[str, object]:
+    """Public (PascalCase) members of ``cls`` and of its project base classes, the most derived
+    definition of each name winning (what a user of ``cls`` can call)."""
+    members: dict[str, object] = {}
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith(PACKAGES):
+            continue
+        for name, member in vars(klass).items():
+            if name[:1].isupper():
+                members.setdefault(name, member)
+    return members
+
+
+def first_paragraph(obj: object) -> str:
+    return (inspect.getdoc(obj) or "").split("\n\n")[0].replace("\n", " ")
+
+
 def method_lines(cls: type) -> list[str]:
     lines = []
-    for name, member in sorted(vars(cls).items()):
-        if name[:1].isupper() and inspect.isfunction(member):
-            doc = (inspect.getdoc(member) or "").split("\n\n")[0].replace("\n", " ")
+    for name, member in sorted(own_members(cls).items()):
+        if inspect.isfunction(member):
+            doc = first_paragraph(member)
             try:
                 sig = str(inspect.signature(member)).replace("(self, ", "(").replace("(self)", "()")
             except (TypeError, ValueError):
                 sig = "(...)"
             lines.append(f"- `{name}{sig}`" + (f": {doc}" if doc else ""))
+    return lines
+
+
+def runtime_property_lines(cls: type) -> list[str]:
+    """Python properties (run-time state such as ``PeerIP``), which the published-property
+    table does not list."""
+    lines = []
+    for name, member in sorted(own_members(cls).items()):
+        if isinstance(member, property):
+            access = "" if member.fset is not None else " (read-only)"
+            doc = first_paragraph(member.fget)
+            lines.append(f"- `{name}`{access}" + (f": {doc}" if doc else ""))
     return lines
 
 
@@ -65,6 +94,9 @@ def generate() -> str:
             parts.append(f"\n## `{pkg}`\n")
             current_pkg = pkg
         parts.append(describe(cls, markdown=True))
+        runtime = runtime_property_lines(cls)
+        if runtime:
+            parts.append("Run-time properties:\n\n" + "\n".join(runtime) + "\n")
         methods = method_lines(cls)
         if methods:
             parts.append("Methods:\n\n" + "\n".join(methods) + "\n")

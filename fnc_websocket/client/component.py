@@ -112,7 +112,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
                             doc="Milliseconds CheckIncoming waits for data; 0: no wait.")
     AutoCheckMessages = Property(bool, True, locked=True, doc=(
         "True: the worker reads and raises events. False: call CheckIncoming yourself."))
-    AutoCheckInterval = Property(int, 50, locked=True, validator=at_least(0), doc=(
+    AutoCheckInterval = Property(int, 50, locked=True, validator=in_range(0, MAX_TIMEOUT_MS), doc=(
         "Kept for form compatibility: the worker reads with a blocking wait and adds no "
         "polling delay, so this value is not used."))
     SplitMessage = Property(bool, False, doc="Send each message as frames of FrameSize bytes.")
