@@ -5,6 +5,12 @@ Measures, in one run, fire → queue → pump → handler through fnc against a 
 Targets (issue #10): at most 1.5 µs per marshaled event, under 300 ns for an event nobody
 handles.
 
+A second figure is the *wake-up*: one event at a time to a home thread that sleeps in
+``ProcessMessagesUntil``, whose handler answers the worker, which then fires the next one (a
+ping-pong, as a request/response client does), against the same ping-pong with
+``queue.SimpleQueue.get(timeout)`` on both sides. It shows what the hop to an idle thread costs:
+two wake-ups per exchange, each with a context switch.
+
 Each round times both paths back to back, by the wall clock and by the CPU time the process
 spent (both threads); the best round counts. On an idle machine the two agree; on a machine
 shared with other work the wall clock also counts the time the process waited for a core, so
@@ -99,6 +105,59 @@ def bench_simple_queue(n: int) -> Timing:
     return timing
 
 
+def bench_fnc_ping_pong(n: int) -> Timing:
+    """n exchanges: the worker fires, the home thread (asleep in ProcessMessagesUntil) runs the
+    handler, which wakes the worker through a SimpleQueue; one exchange per event."""
+    src = TSource(None)
+    back: queue.SimpleQueue[int] = queue.SimpleQueue()
+    count = [0]
+
+    def handler(sender: object, value: int) -> None:
+        count[0] += 1
+        back.put(value)
+
+    src.OnData = handler
+    fire = TSource.OnData.fire
+
+    def worker() -> None:
+        for i in range(n):
+            fire(src, i)
+            back.get(timeout=60)
+
+    t = threading.Thread(target=worker)
+
+    def run() -> None:
+        t.start()
+        Application.ProcessMessagesUntil(lambda: count[0] >= n, timeout=60)
+
+    timing = _timed(run, n)
+    t.join(5)
+    src.Free()
+    assert count[0] == n, count
+    return timing
+
+
+def bench_simple_queue_ping_pong(n: int) -> Timing:
+    there: queue.SimpleQueue[int] = queue.SimpleQueue()
+    back: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def worker() -> None:
+        for i in range(n):
+            there.put(i)
+            back.get(timeout=60)
+
+    t = threading.Thread(target=worker)
+
+    def run() -> None:
+        t.start()
+        for _ in range(n):
+            back.put(there.get(timeout=60))
+
+    timing = _timed(run, n)
+    t.join(5)
+    return timing
+
+
 def bench_unassigned(n: int) -> float:
     """Cost of firing an event nobody handles (the common case for most events)."""
     src = TSource(None)
@@ -128,6 +187,18 @@ def main() -> None:
     print(f"ratio fnc / SimpleQueue: {ours_wall / base_wall:.2f}x wall, "
           f"{ours_cpu / base_cpu:.2f}x CPU   target <= 1.5 us/event (CPU): "
           f"{'met' if ours_cpu <= 1.5e-6 else 'NOT met'}")
+    exchanges = max(1, args.events // 10)
+    ping: list[Timing] = []
+    ping_base: list[Timing] = []
+    for _ in range(args.rounds):
+        ping.append(bench_fnc_ping_pong(exchanges))
+        ping_base.append(bench_simple_queue_ping_pong(exchanges))
+    p_wall, p_cpu = min(w for w, _ in ping), min(c for _, c in ping)
+    b_wall, b_cpu = min(w for w, _ in ping_base), min(c for _, c in ping_base)
+    print(f"ping-pong with an idle home thread (fnc event):  {p_wall * 1e6:6.2f} us   "
+          f"{p_cpu * 1e6:6.2f} us/exchange")
+    print(f"ping-pong, SimpleQueue.get(timeout) both ways:   {b_wall * 1e6:6.2f} us   "
+          f"{b_cpu * 1e6:6.2f} us/exchange   ratio {p_wall / b_wall:.2f}x wall")
     idle = bench_unassigned(args.events)
     print(f"unassigned event fired (no handler, no listener): {idle * 1e9:6.0f} ns/event   "
           f"target < 300 ns: {'met' if idle < 300e-9 else 'NOT met'}")
