@@ -108,7 +108,7 @@ def test_streaming_250_mib_at_a_5_ms_handler_keeps_rss_bounded():
     size = 64 * 1024
 
     def on_binary(Sender, AConnection, AData, AFrameType):
-        time.sleep(0.005)  # the workload: a handler that takes 5 ms per message
+        time.sleep(0.005)  # ok: the workload itself, a handler that takes 5 ms per message
 
     with running_server(ReceiveQueueLimit=limit, Compression=False) as server:
         log = EventLog(server, ("OnError",))
