@@ -189,6 +189,20 @@ _IDENTS: dict[str, Value] = {}
 #: ``end`` closing a block (the token path handles anything else, errors included).
 _END_RE = re.compile(r"[\x01-\x20]*+end(?![\w.])", re.IGNORECASE)
 _TRUE, _FALSE, _NIL = Bool(True), Bool(False), Nil()
+_KEYWORD_VALUES: dict[str, Value] = {"true": _TRUE, "false": _FALSE, "nil": _NIL}
+
+
+def _ident_value(ident: str) -> Value | None:
+    """The value of an identifier not yet in ``_IDENTS``: True/False/nil, None for a word that
+    cannot be a value (``end``, ``object``...), else a new (cached) :class:`Ident`."""
+    folded = ident.lower()
+    value = _KEYWORD_VALUES.get(folded)
+    if value is not None or folded in _RESERVED_VALUES:
+        return value
+    value = new_ident(ident)
+    if len(_IDENTS) < _CACHE_LIMIT:
+        _IDENTS[ident] = value
+    return value
 _OBJECT_END_WORDS = frozenset(("end", *_OBJECT_KEYWORDS))
 _ITEM_END_WORDS = frozenset(("end",))
 
@@ -268,21 +282,9 @@ class _Parser:
             else:
                 value = String(string[1:-1])
         elif ident is not None:
-            value = _IDENTS.get(ident)  # type: ignore[assignment]
+            value = _IDENTS.get(ident) or _ident_value(ident)  # type: ignore[assignment]
             if value is None:
-                folded = ident.lower()
-                if folded == "true":
-                    value = _TRUE
-                elif folded == "false":
-                    value = _FALSE
-                elif folded == "nil":
-                    value = _NIL
-                elif folded in _RESERVED_VALUES:
-                    return None
-                else:
-                    value = Ident(ident)
-                    if len(_IDENTS) < _CACHE_LIMIT:
-                        _IDENTS[ident] = value
+                return None
         elif hexa is not None:
             value = Integer(int(hexa, 16))
         else:  # float, with or without suffix
@@ -463,19 +465,9 @@ class _Parser:
                 else:
                     value = new_string(string[1:-1])
             elif ident:
-                value = idents.get(ident)  # type: ignore[assignment]
+                value = idents.get(ident) or _ident_value(ident)  # type: ignore[assignment]
                 if value is None:
-                    folded = ident.lower()
-                    if folded == "true":
-                        value = _TRUE
-                    elif folded == "false":
-                        value = _FALSE
-                    elif folded == "nil":
-                        value = _NIL
-                    else:
-                        value = new_ident(ident)
-                        if len(idents) < _CACHE_LIMIT:
-                            idents[ident] = value
+                    return False  # a reserved word: the line-by-line path reports it
             elif hexa:
                 value = new_integer(int(hexa, 16))
             else:
