@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -99,8 +100,9 @@ def raw_round_trips(port: int, n: int) -> float:
     return dt
 
 
-def raw_pipelined(port: int, n: int) -> float:
-    ws = raw_connect(port)
+def _pipelined(ws: Any, n: int) -> float:
+    """Seconds for ``n`` small messages sent by a second thread and received here (a blocking
+    client with ``send`` and ``recv``: raw websocket-client or websockets' sync client)."""
 
     def sender() -> None:
         for _ in range(n):
@@ -113,8 +115,15 @@ def raw_pipelined(port: int, n: int) -> float:
         ws.recv()
     dt = time.perf_counter() - t0
     thread.join(30)
-    ws.close()
     return dt
+
+
+def raw_pipelined(port: int, n: int) -> float:
+    ws = raw_connect(port)
+    try:
+        return _pipelined(ws, n)
+    finally:
+        ws.close()
 
 
 def raw_big(port: int, payload: bytes | str, n: int) -> float:
@@ -149,19 +158,7 @@ def wsl_round_trips(port: int, n: int) -> float:
 
 def wsl_pipelined(port: int, n: int) -> float:
     with wsl_connect(port) as ws:
-
-        def sender() -> None:
-            for _ in range(n):
-                ws.send(SMALL)
-
-        t0 = time.perf_counter()
-        thread = threading.Thread(target=sender)
-        thread.start()
-        for _ in range(n):
-            ws.recv()
-        dt = time.perf_counter() - t0
-        thread.join(30)
-        return dt
+        return _pipelined(ws, n)
 
 
 def wsl_big(port: int, payload: bytes | str, n: int) -> float:
