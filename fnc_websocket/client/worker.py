@@ -14,9 +14,9 @@ thread shares it while it waits (:mod:`~fnc_websocket.client.home_reading`). Wri
 
 Items for the application (messages, control frames) go to the component's protected
 ``*Received`` methods on the thread that read them (``AutoCheckMessages``), or wait in an
-inbox that ``CheckIncoming`` empties on the caller's thread (manual mode). Exactly one ``OnDisconnect``
-fires per worker. The worker holds a weak reference to its component; interpreter exit stops
-every live worker.
+inbox that ``CheckIncoming`` empties on the caller's thread (manual mode). Exactly one
+``OnDisconnect`` fires per worker. The worker holds a weak reference to its component;
+interpreter exit stops every live worker.
 """
 
 from __future__ import annotations
