@@ -85,6 +85,10 @@ class HomeReading:
         worker = self._worker
         if worker.finished or self.error is not None:
             return
+        comp = worker.component()
+        if comp is None or comp.fnc_event_queue() is not self._home:
+            self.close()  # AutoSyncEvents was turned off: the worker reads alone
+            return
         if not worker.reader.acquire(timeout=1.0):  # the worker parses a burst: a short hold
             return
         calls: list[Call] = []
@@ -98,10 +102,7 @@ class HomeReading:
         finally:
             self.calls = None
             worker.reader.release()
-        if not calls:
-            return
-        comp = worker.component()
-        if comp is None or worker.silent:
+        if not calls or worker.silent:
             return
         if len(calls) == 1 and not self._home.pending_count():
             fn, args = calls[0]

@@ -446,10 +446,11 @@ class ClientWorker:
         due = self._next_ping
         if due is not None and now >= due and not self.queue.close_queued:
             self._pings += 1
-            self.queue.put_control(encode_frame(OP_PING, b"fnc-hb-%d" % self._pings))
             self._next_ping = now + self.settings.heartbeat_interval
             if self.settings.heartbeat_timeout > 0 and self.pong_deadline is None:
+                # before the ping goes out: the home thread may read the pong at once
                 self.pong_deadline = now + self.settings.heartbeat_timeout
+            self.queue.put_control(encode_frame(OP_PING, b"fnc-hb-%d" % self._pings))
 
     # -- the end ------------------------------------------------------------------------------
 

@@ -127,9 +127,25 @@ def test_the_home_queue_stops_watching_when_the_connection_ends(client_echo):
         rec = Recorder(client)
         client.Connect()
         rec.wait_for("OnConnect")
-        assert current_queue()._poller is not None  # the home thread watches the socket
+        wait_until(lambda: current_queue()._poller is not None)  # the home thread watches
         client.Disconnect()
         rec.wait_for("OnDisconnect")
         assert current_queue()._poller is None
     finally:
         client.Free()
+
+
+def test_turning_auto_sync_events_off_hands_reading_back_to_the_worker(client_echo,
+                                                                       client_factory):
+    client = client_factory(client_echo.port)
+    seen: list[tuple[str, str]] = []
+    client.OnMessageReceived = lambda Sender, AConnection, AMessage: seen.append(
+        (AMessage, threading.current_thread().name))
+    client.OnConnect = lambda Sender, AConnection: client.Send("first")
+    client.Connect()
+    wait_until(lambda: seen)
+    client.AutoSyncEvents = False
+    client.Send("second")
+    wait_until(lambda: len(seen) == 2)
+    assert seen[0] == ("first", HOME)
+    assert seen[1][0] == "second" and seen[1][1].startswith("WebsocketClient")
