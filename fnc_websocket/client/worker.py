@@ -331,7 +331,7 @@ class ClientWorker:
         poller.register(sock_fd, select.POLLIN)
         mask = select.POLLIN
         more = False
-        hangup = select.POLLIN | select.POLLERR | select.POLLHUP
+        broken = select.POLLERR | select.POLLHUP  # reported even while POLLIN is off
         while True:
             wait_ms = 0.0 if more else self._wait_ms()
             if self._aside_until:  # the home thread reads: look again later, or now if idle
@@ -349,17 +349,19 @@ class ClientWorker:
                 mask = want
             events = poller.poll(wait_ms)
             readable = more and bool(mask & select.POLLIN)
+            hangup = False
             for fd, ev in events:
                 if fd == wake_fd:
                     drain(self.wake_r)
-                elif ev & hangup:
+                elif ev & (select.POLLIN | broken):
                     readable = True
+                    hangup = bool(ev & broken)
             if self.stop_requested:
                 raise Aborted
             if home is not None and home.error is not None:
                 raise self._lost(home.error)
             try:
-                more = readable and self._read_burst(sock)
+                more = readable and self._read_burst(sock, hangup)
                 if self.queue.pending():
                     self.queue.write()
             except (OSError, EOFError, websocket.WebSocketException) as exc:
@@ -367,10 +369,11 @@ class ClientWorker:
             if self._close_deadline or self._next_ping or self.pong_deadline:
                 self._check_deadlines(time.monotonic())
 
-    def _read_burst(self, sock: socket.socket) -> bool:
-        """Read and parse a burst unless the home thread is at it (then step aside)."""
+    def _read_burst(self, sock: socket.socket, hangup: bool) -> bool:
+        """Read and parse a burst unless the home thread is at it (then step aside; not for
+        a broken socket, which poll reports whatever the mask)."""
         home = self._home
-        if home is not None and home.busy(time.monotonic()):
+        if home is not None and not hangup and home.busy(time.monotonic()):
             self._aside_until = time.monotonic() + GRACE
             return False
         if not self.reader.acquire(blocking=False):
