@@ -27,6 +27,7 @@ from typing import Any, TypeAlias
 
 from fnc.exceptions import ESynchronizeTimeout, EThread
 from fnc.extension import PersistentHooks
+from fnc.fdwatch import FdWatch, IdlePoller
 
 __all__ = [
     "CheckSynchronize", "MainThreadID", "MessageQueue", "RemoveQueuedEvents", "TThread",
@@ -81,6 +82,7 @@ class MessageQueue:
         self._delayed: list[tuple[float, int, _Entry]] = []
         self._seq = itertools.count()
         self._sleepers = 0
+        self._poller: IdlePoller | None = None  # while sockets are watched (see fnc.fdwatch)
         self.wake_hooks: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
@@ -102,7 +104,7 @@ class MessageQueue:
             else:
                 self._items.append(entry)
             if self._sleepers:
-                self._cond.notify()
+                self._notify()
         if self.wake_hooks:
             self._wake()
 
@@ -115,7 +117,7 @@ class MessageQueue:
         with self._lock:
             self._items.append((fn, arg, owner, _OWNER_CALL))
             if self._sleepers:
-                self._cond.notify()
+                self._notify()
         if self.wake_hooks:
             self._wake()
 
@@ -123,9 +125,17 @@ class MessageQueue:
         with self._lock:
             self._items.append(entry)
             if self._sleepers:
-                self._cond.notify()
+                self._notify()
         if self.wake_hooks:
             self._wake()
+
+    def _notify(self) -> None:
+        # With the lock held and a pump waiting: end its wait.
+        poller = self._poller
+        if poller is not None and poller.polling:
+            poller.wake()
+        else:
+            self._cond.notify()
 
     def _wake(self) -> None:
         for hook in list(self.wake_hooks):
@@ -134,8 +144,37 @@ class MessageQueue:
     def wake(self) -> None:
         """Wake a pump blocked in ``process`` without posting anything."""
         with self._cond:
+            if self._poller is not None and self._poller.polling:
+                self._poller.wake()
             self._cond.notify_all()
         self._wake()
+
+    # -- watched sockets (see fnc.fdwatch) --------------------------------------------------
+
+    def watch_readable(self, sock: Any, callback: Callable[[], None]) -> FdWatch:
+        """Call ``callback()`` on the owning thread when ``sock`` is readable while this
+        queue is idle (any thread may call this; see :mod:`fnc.fdwatch`). The call is queued
+        behind the calls already posted. The queue keeps ``callback`` alive until
+        :meth:`unwatch`, which must come before the socket is closed."""
+        watch = FdWatch(sock.fileno(), callback)
+        with self._lock:
+            if self._poller is None:
+                self._poller = IdlePoller()
+            self._poller.watches.append(watch)
+            if self._sleepers:
+                self._notify()  # a pump waiting on the condition starts watching it
+        return watch
+
+    def unwatch(self, watch: FdWatch) -> None:
+        """End ``watch`` (any thread): its callback is not called any more."""
+        watch.closed = True
+        with self._lock:
+            poller = self._poller
+            if poller is not None and watch in poller.watches:
+                poller.watches.remove(watch)
+                if not poller.watches and not poller.polling:
+                    poller.close()
+                    self._poller = None
 
     def remove(self, owner: Any = None, fn: Callable[..., Any] | None = None) -> int:
         """Drop pending calls of ``owner`` and/or calls of ``fn``; return how many were dropped."""
@@ -168,7 +207,8 @@ class MessageQueue:
 
     # -- pumping (owning thread only) ---------------------------------------------------------
 
-    def _take_batch(self, timeout: float) -> deque[_Entry] | None:
+    def _wait_due(self, timeout: float) -> int:
+        """How many calls are due, waiting up to ``timeout`` s for one (0: none came)."""
         deadline = time.monotonic() + timeout if timeout > 0 else 0.0
         with self._cond:
             while True:
@@ -176,51 +216,67 @@ class MessageQueue:
                 while self._delayed and self._delayed[0][0] <= now:
                     self._items.append(heapq.heappop(self._delayed)[2])
                 if self._items:
-                    batch, self._items = self._items, deque()
-                    return batch
+                    return len(self._items)
                 remaining = deadline - now
                 if remaining <= 0:
-                    return None
+                    return 0
                 if self._delayed:
                     remaining = min(remaining, self._delayed[0][0] - now)
                 self._sleepers += 1
                 try:
-                    self._cond.wait(remaining)
+                    if self._poller is None:
+                        self._cond.wait(remaining)
+                    else:
+                        self._poll_watches(self._poller, remaining)
                 finally:
                     self._sleepers -= 1
+
+    def _poll_watches(self, poller: IdlePoller, timeout: float) -> None:
+        # Called with the lock held; waits without it. Readable watches are queued behind
+        # what was posted meanwhile.
+        poller.polling = True
+        self._lock.release()
+        try:
+            ready = poller.wait(timeout)
+        finally:
+            self._lock.acquire()
+            poller.polling = False
+        for watch in ready:
+            self._items.append((watch.run, (), None, None))
+        if not poller.watches:
+            poller.close()
+            if self._poller is poller:
+                self._poller = None
 
     def process(self, timeout: float = 0.0) -> bool:
         """Run the calls that are due, waiting up to ``timeout`` seconds for the first one.
 
-        Runs one snapshot of the queue (calls posted while it runs wait for the next pump).
-        Returns True when at least one call ran. An exception from a queued call propagates
-        after the calls that were not yet run are put back at the front, in order.
+        Runs as many calls as were due when it started (calls posted meanwhile wait for the
+        next pump), each taken from the front of the queue: a pump nested in one of them (a
+        handler calling ``ProcessMessages``) goes on with the calls behind it, in order.
+        Returns True when at least one call ran. An exception from a queued call propagates;
+        the calls not yet run stay at the front, in order.
         """
         if threading.get_ident() != self.ident:
             raise EThread(
                 f"message queue of thread {self.thread.name!r} pumped from thread "
                 f"{threading.current_thread().name!r}")
-        batch = self._take_batch(timeout)
-        if not batch:
-            return False
+        due = self._wait_due(timeout)
         ran = False
-        while batch:
-            fn, args, owner, sync = batch.popleft()
+        lock = self._lock
+        for _ in range(due):
+            with lock:
+                if not self._items:
+                    break  # a nested pump ran the rest
+                fn, args, owner, sync = self._items.popleft()
             if owner is not None and owner.is_destroyed:
                 continue
-            try:
-                if sync is None:
-                    fn(*args)
-                elif sync is _OWNER_CALL:
-                    fn(owner, args)
-                elif not _run_synchronized(fn, args, sync):  # never raises: errors travel back
-                    continue
-            except BaseException:
-                if batch:
-                    with self._cond:
-                        batch.extend(self._items)
-                        self._items = batch
-                raise
+            if sync is None:
+                fn(*args)
+            elif sync is _OWNER_CALL:
+                fn(owner, args)
+            elif not _run_synchronized(fn, args, sync):  # never raises: errors travel back
+                continue
             ran = True
         return ran
 

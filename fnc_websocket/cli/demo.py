@@ -209,8 +209,10 @@ def _render_text(console: Console, url: str, timeline: Timeline) -> None:
                  "process")
     console.line(f"  Server1 listens on {url} with AutoSyncEvents = False: its handlers run on")
     console.line("          its connection thread.")
-    console.line("  Client1 has AutoSyncEvents = True: its worker thread fires the events and")
-    console.line("          MainThread runs the handlers (shown as worker -> MainThread).")
+    console.line("  Client1 has AutoSyncEvents = True: MainThread runs the handlers. Its worker")
+    console.line("          fires the events it reads (shown as worker -> MainThread); what")
+    console.line("          arrives while MainThread waits in its message loop, MainThread")
+    console.line("          reads and fires itself.")
     console.line()
     rows: list[tuple[str, ...]] = []
     for e in timeline.entries:

@@ -85,6 +85,10 @@ def _ms(value: int) -> float:
     return value / 1000.0
 
 
+_RECEIVED_METHODS = ("MessageReceived", "BinaryDataReceived", "PingReceived", "PongReceived",
+                     "CloseReceived")
+
+
 class TTMSFNCCustomWebsocketClient(TComponent):
     """The client component with every property and event (TMS's Custom class).
 
@@ -476,6 +480,13 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         the close (the reply is automatic unless twsoManualClose). Protected; rules as
         ``MessageReceived``."""
         type(self).OnClose.fire(self, AConnection, AData)
+
+    @classmethod
+    def _keeps_received_methods(cls) -> bool:
+        """True when the class does not override a protected ``*Received`` method (the home
+        thread may then read the socket itself; see ``ClientWorker``)."""
+        return all(getattr(cls, name) is getattr(TTMSFNCCustomWebsocketClient, name)
+                   for name in _RECEIVED_METHODS)
 
     # -- manual reading -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import socket
 import ssl
 import time
@@ -45,7 +46,7 @@ from fnc_websocket.types import TTMSFNCWebsocketOption
 if TYPE_CHECKING:
     from fnc_websocket.client.worker import ClientWorker
 
-__all__ = ["Aborted", "ClientSettings", "open_websocket"]
+__all__ = ["Aborted", "ClientSettings", "drain", "open_websocket", "peer_of", "shutdown"]
 
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, 10035}
 
@@ -187,7 +188,7 @@ def _tcp_connect(worker: ClientWorker, deadline: float) -> socket.socket:
             sock.setblocking(False)
             err = sock.connect_ex(addr)
             if err in _IN_PROGRESS:
-                worker.wait_io(sock, True, deadline, "TCP connect")
+                _wait_io(worker, sock, True, deadline, "TCP connect")
                 err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
                 raise OSError(err, os.strerror(err))
@@ -237,9 +238,9 @@ class _WorkerContext:
                 tls.do_handshake()
                 break
             except ssl.SSLWantReadError:
-                worker.wait_io(tls, False, self._deadline, "TLS handshake")
+                _wait_io(worker, tls, False, self._deadline, "TLS handshake")
             except ssl.SSLWantWriteError:
-                worker.wait_io(tls, True, self._deadline, "TLS handshake")
+                _wait_io(worker, tls, True, self._deadline, "TLS handshake")
             except (ssl.SSLError, OSError) as exc:
                 if worker.stop_requested:
                     raise Aborted from exc
@@ -249,6 +250,30 @@ class _WorkerContext:
 
 
 # -- errors of websocket-client's connect -------------------------------------------------
+
+def _wait_io(worker: ClientWorker, sock: socket.socket, write: bool, deadline: float,
+             phase: str) -> None:
+    """Wait until ``sock`` is ready, bounded by ``deadline`` (ConnectTimeout), while the
+    worker's wake-up socket can interrupt; raise :class:`Aborted` when stopped meanwhile."""
+    remaining = deadline - time.monotonic()
+    ready = False
+    if remaining > 0:
+        poller = select.poll()
+        poller.register(worker.wake_r.fileno(), select.POLLIN)
+        poller.register(sock.fileno(), select.POLLOUT if write else select.POLLIN)
+        for fd, _ev in poller.poll(remaining * 1000.0):
+            if fd == worker.wake_r.fileno():
+                drain(worker.wake_r)
+            else:
+                ready = True
+    if worker.stop_requested:
+        raise Aborted
+    if not ready and time.monotonic() >= deadline:
+        s = worker.settings
+        raise EWebSocketClientTimeout(
+            f"{phase} with {s.host}:{s.port} did not finish within the connect timeout "
+            f"({round(s.connect_timeout * 1000)} ms, ConnectTimeout)")
+
 
 def _handshake_error(exc: BaseException, worker: ClientWorker, phase: str) -> EWebSocketClient:
     s = worker.settings
@@ -290,3 +315,32 @@ def _handshake_error(exc: BaseException, worker: ClientWorker, phase: str) -> EW
     if isinstance(exc, OSError):
         return EWebSocketClientConnectionLost(f"the connection broke during the {phase}: {exc}")
     return EWebSocketClientHandshakeError(f"the upgrade handshake failed: {exc}")
+
+
+# -- socket helpers of the worker (none raises) ---------------------------------------------------
+
+def peer_of(sock: Any) -> tuple[str, int]:
+    """(address, port) of the peer, or ("", 0) when unknown."""
+    try:
+        return sock.getpeername()[:2]
+    except (OSError, AttributeError):
+        return ("", 0)
+
+
+def shutdown(sock: Any) -> None:
+    """End both directions of ``sock`` so that a blocked read or write returns at once."""
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass  # already closed or never connected
+
+
+def drain(sock: socket.socket) -> None:
+    """Read and drop what a non-blocking ``sock`` holds (a wake-up socket)."""
+    try:
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass

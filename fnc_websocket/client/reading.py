@@ -19,6 +19,8 @@ with 1002, 1007 or 1009 (:func:`client_error` names the ``EWebSocketClient`` sub
 from __future__ import annotations
 
 import ssl
+import threading
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import websocket
@@ -48,7 +50,7 @@ from fnc_websocket.types import CLOSE_NO_STATUS, twsoFrameByFrame, twsoManualClo
 if TYPE_CHECKING:
     from fnc_websocket.client.worker import ClientWorker
 
-__all__ = ["IncomingFrames", "client_error"]
+__all__ = ["END", "LIMIT", "Inbox", "IncomingFrames", "client_error"]
 
 _BURST = 256 * 1024  # bytes one recv may return
 
@@ -78,6 +80,10 @@ class _BufferedFrames(frame_buffer):
     def feed(self, data: bytes) -> None:
         self._buf = data
         self._pos = 0
+
+    def used_up(self) -> bool:
+        """True when the burst has no byte left for the next frame."""
+        return self._partial is None and self._pos >= len(self._buf)
 
     def recv_strict(self, bufsize: int) -> bytes:
         pos = self._pos
@@ -154,7 +160,7 @@ class IncomingFrames:
                             self._reassembler.check_header(opcode, frames.length)
                     return
                 self._on_frame(frame)
-                if worker.failing:
+                if worker.failing or frames.used_up():
                     return
         except (MessageError, InvalidUTF8, websocket.WebSocketProtocolException) as exc:
             worker.fail(client_error(exc))
@@ -205,3 +211,43 @@ def client_error(exc: BaseException) -> EWebSocketClient:
     if isinstance(exc, websocket.WebSocketProtocolException):
         return EWebSocketClientProtocolError(f"the server broke RFC 6455: {text}")
     return EWebSocketClientProtocolError(text)
+
+
+# -- manual mode (AutoCheckMessages = False): items waiting for CheckIncoming ------------------
+
+LIMIT = 16 * 1024 * 1024
+"""Payload bytes waiting above which the worker stops reading."""
+
+END = Received("", ())
+"""The item that says the connection ended."""
+
+
+class Inbox:
+    """Items read by the worker, for the caller of ``CheckIncoming`` (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._items: deque[Received] = deque()
+        self._ready = threading.Condition()
+        self.size = 0
+        """Payload bytes waiting (read without the lock by the worker: a stale value only
+        delays its next read)."""
+
+    @property
+    def full(self) -> bool:
+        return self.size >= LIMIT
+
+    def put(self, item: Received) -> None:
+        with self._ready:
+            self._items.append(item)
+            self.size += sum(len(a) for a in item.args if isinstance(a, (str, bytes)))
+            self._ready.notify_all()
+
+    def take(self, timeout: float) -> list[Received]:
+        """Every waiting item, after waiting at most ``timeout`` s for the first."""
+        with self._ready:
+            if not self._items:
+                self._ready.wait(timeout)
+            items = list(self._items)
+            self._items.clear()
+            self.size = 0
+            return items

@@ -8,14 +8,15 @@ write, ``Disconnect``, ``Free``) is seen at once, and a heartbeat ping, an overd
 unanswered close is acted on in time whatever the peer does.
 
 Reading: :class:`~fnc_websocket.client.reading.IncomingFrames` (websocket-client's frame parser
-on a buffered reader, then :mod:`fnc_websocket.messages`). Writing:
+on a buffered reader, then :mod:`fnc_websocket.messages`); with ``AutoSyncEvents`` the home
+thread shares it while it waits (:mod:`~fnc_websocket.client.home_reading`). Writing:
 :class:`~fnc_websocket.client.outgoing.OutgoingQueue`.
 
 Items for the application (messages, control frames) go to the component's protected
-``*Received`` methods on this thread (``AutoCheckMessages``), or wait in an inbox that
-``CheckIncoming`` empties on the caller's thread (manual mode). Exactly one ``OnDisconnect``
-fires per worker. The worker holds a weak reference to its component; interpreter exit stops
-every live worker.
+``*Received`` methods on the thread that read them (``AutoCheckMessages``), or wait in an
+inbox that ``CheckIncoming`` empties on the caller's thread (manual mode). Exactly one
+``OnDisconnect`` fires per worker. The worker holds a weak reference to its component;
+interpreter exit stops every live worker.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import socket
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -36,9 +36,17 @@ import websocket
 from fnc.application import Application
 from fnc.exceptions import EComponentError
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
-from fnc_websocket.client.opening import Aborted, ClientSettings, open_websocket
+from fnc_websocket.client.home_reading import GRACE, HomeReading
+from fnc_websocket.client.opening import (
+    Aborted,
+    ClientSettings,
+    drain,
+    open_websocket,
+    peer_of,
+    shutdown,
+)
 from fnc_websocket.client.outgoing import OutgoingQueue, encode_frame, encode_message
-from fnc_websocket.client.reading import IncomingFrames
+from fnc_websocket.client.reading import END, Inbox, IncomingFrames
 from fnc_websocket.errors import (
     EWebSocketClient,
     EWebSocketClientConnectionLost,
@@ -64,8 +72,6 @@ __all__ = ["ClientSettings", "ClientWorker", "stop_all_workers"]  # ClientSettin
 log = logging.getLogger("fnc_websocket.client")
 
 _MAX_WAIT = 30.0  # longest single poll; wake-ups are normally immediate
-_INBOX_LIMIT = 16 * 1024 * 1024  # manual mode: stop reading while this much waits
-_END = Received("", ())  # inbox marker: the connection ended
 
 
 class _Ended(Exception):
@@ -98,8 +104,8 @@ class ClientWorker:
         self.ws: websocket.WebSocket | None = None
         self.lock = threading.Lock()
         self._sock: socket.socket | None = None
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
+        self.wake_r, self._wake_w = socket.socketpair()
+        self.wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self.queue = OutgoingQueue(settings.send_queue_limit, self.wake)
         self.incoming = IncomingFrames(self)
@@ -109,10 +115,11 @@ class ClientWorker:
         self._next_ping: float | None = None
         self.pong_deadline: float | None = None
         self._pings = 0
-        self._inbox: deque[Received] = deque()
-        self._inbox_bytes = 0
-        self._inbox_ready = threading.Condition()
+        self.inbox = Inbox()  # manual mode
         self.read_lock = threading.RLock()  # a handler may call Disconnect (re-entrant)
+        self.reader = threading.Lock()  # held by whichever thread parses a burst
+        self._home: HomeReading | None = None  # the home thread reads too (AutoSyncEvents)
+        self._aside_until = 0.0  # the worker leaves the socket to the home thread until then
         self.thread = threading.Thread(target=self._run, name=settings.thread_name, daemon=True)
         _live.add(self)
 
@@ -138,29 +145,7 @@ class ClientWorker:
             self._sock = sock
             stop = self.stop_requested
         if stop:
-            _shutdown(sock)
-
-    def wait_io(self, sock: socket.socket, write: bool, deadline: float, phase: str) -> None:
-        """Opening: wait until ``sock`` is ready, bounded by ``deadline`` (ConnectTimeout);
-        raise :class:`Aborted` when stopped meanwhile."""
-        remaining = deadline - time.monotonic()
-        ready = False
-        if remaining > 0:
-            poller = select.poll()
-            poller.register(self._wake_r.fileno(), select.POLLIN)
-            poller.register(sock.fileno(), select.POLLOUT if write else select.POLLIN)
-            for fd, _ev in poller.poll(remaining * 1000.0):
-                if fd == self._wake_r.fileno():
-                    _drain(self._wake_r)
-                else:
-                    ready = True
-        if self.stop_requested:
-            raise Aborted
-        if not ready and time.monotonic() >= deadline:
-            s = self.settings
-            raise EWebSocketClientTimeout(
-                f"{phase} with {s.host}:{s.port} did not finish within the connect timeout "
-                f"({round(s.connect_timeout * 1000)} ms, ConnectTimeout)")
+            shutdown(sock)
 
     def abort(self, user: bool = True, silent: bool = False) -> None:
         """Stop now, without a close handshake (Disconnect(False), Free, exit)."""
@@ -172,8 +157,8 @@ class ClientWorker:
             self.stop_requested = True
             sock = self._sock
             ws_sock = self.ws.sock if self.ws is not None else None
-        _shutdown(sock)
-        _shutdown(ws_sock)
+        shutdown(sock)
+        shutdown(ws_sock)
         self.wake()
         if not self.thread.is_alive() and not self.settings.auto_check:
             self.finish(None)  # manual mode: nobody else will end it
@@ -232,17 +217,12 @@ class ClientWorker:
         with self.read_lock:
             if self.finished:
                 return irClose
-            with self._inbox_ready:
-                if not self._inbox:
-                    self._inbox_ready.wait(timeout)
-                items = list(self._inbox)
-                self._inbox.clear()
-                self._inbox_bytes = 0
+            items = self.inbox.take(timeout)
             self.wake()  # reading may resume
             if not items:
                 return irNone
             for item in items:
-                if item is _END:
+                if item is END:
                     self.finish(self.error, fire_error=True)
                     return irClose
                 self._dispatch(item)
@@ -269,16 +249,22 @@ class ClientWorker:
             return
         comp = self.component()
         if comp is not None:
-            getattr(type(comp), name).fire(comp, self.conn, *args)
+            fire = getattr(type(comp), name).fire
+            calls = self._home.calls if self._home is not None else None
+            if calls is not None:  # the home thread parses: after the parse, in order
+                calls.append((fire, (comp, self.conn, *args)))
+            else:
+                fire(comp, self.conn, *args)
 
     def received(self, item: Received) -> None:
         if self.settings.auto_check:
-            self._dispatch(item)
+            calls = self._home.calls if self._home is not None else None
+            if calls is not None:
+                calls.append((self._dispatch, (item,)))
+            else:
+                self._dispatch(item)
             return
-        with self._inbox_ready:
-            self._inbox.append(item)
-            self._inbox_bytes += sum(len(a) for a in item.args if isinstance(a, (str, bytes)))
-            self._inbox_ready.notify_all()
+        self.inbox.put(item)
 
     def _dispatch(self, item: Received) -> None:
         if self.silent:
@@ -306,7 +292,7 @@ class ClientWorker:
                 self.state = "open"
                 self.conn._handshake_completed = True
             self.was_open = True
-            self.peer = self.peer if self.peer[0] else _peer_of(self.ws.sock)
+            self.peer = self.peer if self.peer[0] else peer_of(self.ws.sock)
             self.fire("OnConnect")
             self._serve()
         except Aborted:
@@ -325,7 +311,7 @@ class ClientWorker:
         else:
             if error is not None and self.error is None:
                 self.error = error
-            self.received(_END)
+            self.received(END)
 
     def _serve(self) -> None:
         ws = self.ws
@@ -337,38 +323,66 @@ class ClientWorker:
         self.queue.attach(sock, direct=not self.tls)
         if self.settings.heartbeat_interval > 0:
             self._next_ping = time.monotonic() + self.settings.heartbeat_interval
+        self._home = home = HomeReading.open(self, sock)
         poller = select.poll()
-        wake_fd = self._wake_r.fileno()
+        wake_fd = self.wake_r.fileno()
         sock_fd = sock.fileno()
         poller.register(wake_fd, select.POLLIN)
         poller.register(sock_fd, select.POLLIN)
         mask = select.POLLIN
         more = False
-        hangup = select.POLLIN | select.POLLERR | select.POLLHUP
+        broken = select.POLLERR | select.POLLHUP  # reported even while POLLIN is off
         while True:
-            want = select.POLLIN if self._inbox_bytes < _INBOX_LIMIT else 0
+            wait_ms = 0.0 if more else self._wait_ms()
+            if self._aside_until:  # the home thread reads: look again later, or now if idle
+                now = time.monotonic()
+                if now >= self._aside_until or home is None or not home.busy(now):
+                    self._aside_until = 0.0
+                else:
+                    wait_ms = min(wait_ms, (self._aside_until - now) * 1000.0)
+            want = (select.POLLIN if not self.inbox.full and not self._aside_until
+                    else 0)
             if self.queue.pending():
                 want |= select.POLLOUT
             if want != mask:
                 poller.modify(sock_fd, want)
                 mask = want
-            events = poller.poll(0 if more else self._wait_ms())
+            events = poller.poll(wait_ms)
             readable = more and bool(mask & select.POLLIN)
+            hangup = False
             for fd, ev in events:
                 if fd == wake_fd:
-                    _drain(self._wake_r)
-                elif ev & hangup:
+                    drain(self.wake_r)
+                elif ev & (select.POLLIN | broken):
                     readable = True
+                    hangup = bool(ev & broken)
             if self.stop_requested:
                 raise Aborted
+            if home is not None and home.error is not None:
+                raise self._lost(home.error)
             try:
-                more = readable and incoming.read_burst(sock)
+                more = readable and self._read_burst(sock, hangup)
                 if self.queue.pending():
                     self.queue.write()
             except (OSError, EOFError, websocket.WebSocketException) as exc:
                 raise self._lost(exc) from None
             if self._close_deadline or self._next_ping or self.pong_deadline:
                 self._check_deadlines(time.monotonic())
+
+    def _read_burst(self, sock: socket.socket, hangup: bool) -> bool:
+        """Read and parse a burst unless the home thread is at it (then step aside; not for
+        a broken socket, which poll reports whatever the mask)."""
+        home = self._home
+        if home is not None and not hangup and home.busy(time.monotonic()):
+            self._aside_until = time.monotonic() + GRACE
+            return False
+        if not self.reader.acquire(blocking=False):
+            self._aside_until = time.monotonic() + GRACE
+            return False
+        try:
+            return self.incoming.read_burst(sock)
+        finally:
+            self.reader.release()
 
     def expect_eof(self) -> None:
         """Both close frames are on their way: the server should now end TCP."""
@@ -378,6 +392,8 @@ class ClientWorker:
             if self._close_deadline is None:
                 self._close_deadline = time.monotonic() + self.settings.close_timeout
         self._next_ping = self.pong_deadline = None
+        if threading.current_thread() is not self.thread:
+            self.wake()  # the worker's wait must end by the new deadline
 
     def fail(self, exc: EWebSocketClient) -> None:
         """Fail the connection (RFC 6455 §7.1.7): report, close with the code, discard input
@@ -433,10 +449,11 @@ class ClientWorker:
         due = self._next_ping
         if due is not None and now >= due and not self.queue.close_queued:
             self._pings += 1
-            self.queue.put_control(encode_frame(OP_PING, b"fnc-hb-%d" % self._pings))
             self._next_ping = now + self.settings.heartbeat_interval
             if self.settings.heartbeat_timeout > 0 and self.pong_deadline is None:
+                # before the ping goes out: the home thread may read the pong at once
                 self.pong_deadline = now + self.settings.heartbeat_timeout
+            self.queue.put_control(encode_frame(OP_PING, b"fnc-hb-%d" % self._pings))
 
     # -- the end ------------------------------------------------------------------------------
 
@@ -445,9 +462,11 @@ class ClientWorker:
         with self.lock:
             sock = self._sock
             ws_sock = self.ws.sock if self.ws is not None else None
+        if self._home is not None:
+            self._home.close()
         self.queue.discard()
         for s in (ws_sock, sock):
-            _shutdown(s)
+            shutdown(s)
             if s is not None:
                 s.close()
         with self.conn._send_lock:
@@ -462,7 +481,7 @@ class ClientWorker:
             self.state = "closed"
         with self.conn._send_lock:
             self.conn._closed = True
-        self._wake_r.close()
+        self.wake_r.close()
         self._wake_w.close()
         if not self.peer_closed:
             self.close_code = self.close_code or CLOSE_ABNORMAL
@@ -483,31 +502,6 @@ def _worker_ended(ref: Callable[[], Any], worker: ClientWorker) -> None:
     comp = ref()
     if comp is not None and not comp.is_destroyed:
         comp._session_ended(worker)
-
-
-def _peer_of(sock: Any) -> tuple[str, int]:
-    try:
-        return sock.getpeername()[:2]
-    except (OSError, AttributeError):
-        return ("", 0)
-
-
-def _shutdown(sock: Any) -> None:
-    """End both directions of ``sock`` so that a blocked read or write returns at once."""
-    if sock is None:
-        return
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except (OSError, ValueError):
-        pass  # already closed or never connected
-
-
-def _drain(sock: socket.socket) -> None:
-    try:
-        while sock.recv(4096):
-            pass
-    except OSError:
-        pass
 
 
 # -- interpreter exit ---------------------------------------------------------------------------

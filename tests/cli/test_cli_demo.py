@@ -36,15 +36,20 @@ def test_demo_json_is_one_document_with_both_sides_in_order() -> None:
     assert [e["event"] for e in client] == CLIENT_EVENTS
     assert [e["event"] for e in server] == SERVER_EVENTS
 
-    # The client's worker fires; AutoSyncEvents hands the events to MainThread ...
+    # AutoSyncEvents runs the client's handlers on MainThread: fired by the worker and handed
+    # over, or fired by MainThread itself when it read the socket while waiting ...
     for e in client:
         if e["event"] in ("OnSendHandshake",):
             assert e["ran_on"] == "MainThread" and not e["marshaled"]
         elif e["event"] == "OnHandshakeResponse":  # marshal=False: runs where it is fired
             assert e["ran_on"] == e["fired_on"] != "MainThread" and not e["marshaled"]
-        else:
+        elif e["event"] == "OnConnect":
             assert e["marshaled"] and e["ran_on"] == "MainThread", e
             assert e["fired_on"] == "WebsocketClient Client1", e
+        else:
+            assert e["ran_on"] == "MainThread", e
+            assert e["fired_on"] in ("WebsocketClient Client1", "MainThread"), e
+            assert e["marshaled"] == (e["fired_on"] != "MainThread"), e
     # ... while the server (AutoSyncEvents False) runs its handlers on its connection thread.
     for e in server:
         assert not e["marshaled"] and e["ran_on"].startswith("fnc-ws-server-conn"), e

@@ -24,7 +24,7 @@ import fnc
 # Lowest first. A module belongs to the entry with the longest matching dotted prefix.
 LAYERS: list[tuple[str, ...]] = [
     # 0: no knowledge of anything else in fnc
-    ("fnc.exceptions",),
+    ("fnc.exceptions", "fnc.fdwatch"),
     # 1: properties, events, threads know nothing of components or the application: they
     #    talk to objects through the extension interface; the form-file syntax knows
     #    nothing of components either

@@ -212,3 +212,20 @@ def test_component_on_worker_thread_served_by_its_pump():
     t.join(10)
     assert box["result"] is True
     assert got == [(7, t.name)]
+
+
+def test_nested_pump_goes_on_with_the_calls_behind_it_in_order():
+    q = current_queue()
+    order: list[str] = []
+
+    def first() -> None:
+        order.append("A")
+        q.post(order.append, ("D",))  # posted while pumping: behind B and C
+        Application.ProcessMessages()  # nested: goes on with B, C, D, in order
+        order.append("A-end")
+
+    q.post(first)
+    q.post(order.append, ("B",))
+    q.post(order.append, ("C",))
+    assert Application.ProcessMessagesUntil(lambda: "D" in order, timeout=5)
+    assert order == ["A", "B", "C", "D", "A-end"]
