@@ -25,7 +25,7 @@ from fnc.streaming.components.writer import component_to_tree
 from fnc.streaming.syntax.binary import write_binary
 from fnc.streaming.syntax.formfile import read_tree_file
 from fnc.streaming.syntax.gcpause import paused_gc
-from fnc.streaming.syntax.parser import parse_text
+from fnc.streaming.syntax.parser import parse_rows
 from fnc.streaming.syntax.text_writer import TextFlavour, write_text
 
 __all__ = [
@@ -53,7 +53,7 @@ def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
     filename = options.get("filename")
     reader = FormReader(**options)
     with paused_gc():  # as in ReadComponentResFile
-        return reader.read(parse_text(Text, filename), Instance)
+        return reader.read(parse_rows(Text, filename), Instance)
 
 
 def ComponentToString(Instance: TComponent, flavour: TextFlavour | str = TextFlavour.DFM, *,

@@ -151,6 +151,17 @@ _PLAIN_FIELDS: dict[tuple[str, type], str] = {
 }
 
 
+def set_handler(owner: Any, event: Event, method_name: str, handler: Any) -> None:
+    """Bind ``handler`` (found as ``method_name``) to ``owner``'s ``event`` and remember the
+    name for the writer."""
+    setattr(owner, event.name, handler)
+    state = owner.__dict__
+    state.setdefault(HANDLER_NAMES_KEY, {})[event.name] = (method_name, handler)
+    header = state.get(HEADER_KEY)
+    if header is not None and header[0] == "inherited":
+        state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
+
+
 class Skip(Exception):
     """A property the on_error hook chose to skip."""
 
@@ -176,47 +187,54 @@ class PropertyAssigner:
     def read_properties_of(self, component: TComponent, properties: tuple[PropertyNode, ...],
                            scope: Scope) -> None:
         """Assign a block's ``properties`` to ``component`` in file order, skipping those the
-        on_error hook skips: :meth:`read_property` for each, with its common cases (a plain
-        value for a published property of the component itself, an integer design-time value)
-        taken inline, with the same outcome. Also keeps their order for the writer."""
+        on_error hook skips (:meth:`read_one` for each); also keeps their order for the
+        writer."""
         table = dispatch(type(component))
-        plain_fields = _PLAIN_FIELDS
         order: list[str] = []
         if properties:
             component.__dict__[ORDER_KEY] = order
+        read_one = self.read_one
         for prop in properties:
+            order.append(prop.path.lower())
             try:
-                path = prop.path
-                folded = path.lower()
-                order.append(folded)
-                entry = table.get(folded)
-                value = prop.value
-                if entry is None:
-                    if folded in _UNDOTTED_DESIGN_TIME and type(value) is Integer:
-                        component.DesignInfo[path] = value.value
-                    else:
-                        self.read_property(component, prop, scope)
-                    continue
-                if isinstance(entry, Event):
-                    self.bind_event(component, component, entry, prop, scope)
-                    continue
-                field = plain_fields.get((entry.kind, type(value)))
-                if field is not None:
-                    plain = getattr(value, field)
-                elif type(value) is Float and entry.kind == "float" and value.suffix != "c":
-                    plain = float(value.value)
-                else:
-                    self.assign(component, component, entry, prop, scope)
-                    continue
-                if entry.read_only:
-                    self.assign(component, component, entry, prop, scope)
-                    continue
-                try:
-                    setattr(component, entry.name, plain)
-                except Exception as exc:
-                    self.recoverable(self.error(component, path, str(exc), prop))
+                read_one(component, prop, table, scope)
             except Skip:
                 continue
+
+    def read_one(self, component: TComponent, prop: PropertyNode,
+                 table: dict[str, Event | PublishedProperty], scope: Scope) -> None:
+        """Assign one property of ``component`` (``table``: its :func:`dispatch`):
+        :meth:`read_property`, with its common cases (a plain value for a published property
+        of the component itself, an integer design-time value) taken inline, with the same
+        outcome. Raises :class:`Skip` when the on_error hook skips the value."""
+        path = prop.path
+        folded = path.lower()
+        entry = table.get(folded)
+        value = prop.value
+        if entry is None:
+            if folded in _UNDOTTED_DESIGN_TIME and type(value) is Integer:
+                component.DesignInfo[path] = value.value
+            else:
+                self.read_property(component, prop, scope)
+            return
+        if isinstance(entry, Event):
+            self.bind_event(component, component, entry, prop, scope)
+            return
+        field = _PLAIN_FIELDS.get((entry.kind, type(value)))
+        if field is not None:
+            plain = getattr(value, field)
+        elif type(value) is Float and entry.kind == "float" and value.suffix != "c":
+            plain = float(value.value)
+        else:
+            self.assign(component, component, entry, prop, scope)
+            return
+        if entry.read_only:
+            self.assign(component, component, entry, prop, scope)
+            return
+        try:
+            setattr(component, entry.name, plain)
+        except Exception as exc:
+            self.recoverable(self.error(component, path, str(exc), prop))
 
     def read_property(self, component: TComponent, prop: PropertyNode, scope: Scope,
                       owner: Any = None, prefix: str = "") -> None:
@@ -300,11 +318,7 @@ class PropertyAssigner:
                 component, prefix + prop.path,
                 f"Method '{method_name}' not found in {type(scope.handlers[0][0]).__name__}",
                 prop))
-        setattr(owner, event.name, handler)
-        state.setdefault(HANDLER_NAMES_KEY, {})[event.name] = (method_name, handler)
-        header = state.get(HEADER_KEY)
-        if header is not None and header[0] == "inherited":
-            state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
+        set_handler(owner, event, method_name, handler)
 
     def convert(self, published: PublishedProperty, value: Value) -> Any:
         kind = published.kind

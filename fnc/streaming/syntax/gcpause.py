@@ -39,4 +39,7 @@ def paused_gc() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                if gc.get_freeze_count() == 0:
+                    gc.freeze()  # promote without a scan (see the module doc)
+                    gc.unfreeze()
                 gc.enable()
