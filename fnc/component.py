@@ -105,8 +105,7 @@ class _OwnedList(list):  # type: ignore[type-arg]
 
     __slots__ = ("listeners", "version")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self) -> None:  # empty, as list() makes it: list.__init__ has nothing to do
         self.listeners: list[tuple[int, TComponent]] | None = []
         self.version = 0
 
@@ -361,15 +360,18 @@ class TComponent(TPersistent, ComponentHooks):
 
     @Name.setter
     def Name(self, value: str) -> None:
-        if value == self._name:
+        old = self._name
+        if value == old:
             return
-        if value and not IsValidIdent(value):
+        if value and not _IDENT.match(value):
             raise EComponentError(f'"{value}" is not a valid component name')
         owner = self._owner
         if owner is not None:
-            owner.ValidateRename(self, self._name, value)
-            owner._unindex(self)
-        self._set_reference(False)
+            owner.ValidateRename(self, old, value)
+            if old:  # an unnamed component is neither indexed nor bound
+                owner._unindex(self)
+        if old:
+            self._set_reference(False)
         self._name = value
         self._set_reference(True)
         if owner is not None and value:
@@ -461,11 +463,11 @@ class TComponent(TPersistent, ComponentHooks):
             comps.listeners.append((len(comps) - 1, AComponent))
         if len(comps) == 1:
             self._fnc_owns_changed()
-        if AComponent._name:
-            self._names[AComponent._name.lower()] = AComponent
         AComponent._owner = self
         AComponent.home_queue = self.home_queue
-        AComponent._set_reference(True)
+        if AComponent._name:  # an unnamed component is neither indexed nor bound
+            self._names[AComponent._name.lower()] = AComponent
+            AComponent._set_reference(True)
         if csDesigning in self._state:
             AComponent._set_designing(True)
         self.Notification(AComponent, opInsert)

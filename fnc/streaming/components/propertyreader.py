@@ -155,6 +155,12 @@ def set_handler(owner: Any, event: Event, method_name: str, handler: Any) -> Non
     """Bind ``handler`` (found as ``method_name``) to ``owner``'s ``event`` and remember the
     name for the writer."""
     setattr(owner, event.name, handler)
+    remember_handler(owner, event, method_name, handler)
+
+
+def remember_handler(owner: Any, event: Event, method_name: str, handler: Any) -> None:
+    """Remember for the writer that ``owner``'s ``event`` was bound to ``handler``, found as
+    ``method_name``."""
     state = owner.__dict__
     state.setdefault(HANDLER_NAMES_KEY, {})[event.name] = (method_name, handler)
     header = state.get(HEADER_KEY)

@@ -199,6 +199,7 @@ class _ReadSession(RowAssigner):
         self.depth = 0
         self.sequence = 0
         self.root_ref: TComponent | None = None
+        self.handler_cache = {}
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -416,13 +417,22 @@ class _ReadSession(RowAssigner):
         component.Loading()
         if parent is not None:
             component.SetParentComponent(parent)
-        if node.index is not None:
-            set_child_order(component, node.index)
-        self.remember_header(component, node)
+        index = node.index
+        if index is not None:
+            set_child_order(component, index)
+        state = component.__dict__
+        if node.kind != "object" or index is not None:  # remember_header, inline
+            state[HEADER_KEY] = (node.kind, index)
+        else:
+            state.pop(HEADER_KEY, None)
         self.sequence += 1
-        component.__dict__[SEQUENCE_KEY] = self.sequence
+        state[SEQUENCE_KEY] = self.sequence
         component.SetComponentState(csReading, True)
-        self.read_properties(component, node, scope)
+        rows = node.rows if type(node) is RowsObjectNode else None
+        if rows is not None and not isinstance(component, TPlaceholderComponent):
+            self.read_rows_of(component, rows, node.rows_line, node.source, scope)
+        else:
+            self.read_properties(component, node, scope)
         component.SetComponentState(csReading, False)
         for child in node.children:
             self.read_component(child, component, scope)
@@ -488,9 +498,8 @@ class _ReadSession(RowAssigner):
             if "." not in folded and folded != "owner":
                 for lookup in (owner, root) if owner is not root else (root,):
                     index = indexes.get(id(lookup))
-                    if index is None:  # one pass instead of a FindComponent scan per reference
-                        index = indexes[id(lookup)] = {
-                            c.Name.lower(): c for c in reversed(lookup.Components) if c.Name}
+                    if index is None:  # what FindComponent looks in, as it is now
+                        index = indexes[id(lookup)] = dict(lookup._names)
                     found = index.get(folded)
                     if found is not None:
                         break

@@ -27,7 +27,7 @@ from fnc.streaming.components.propertyreader import (
     Scope,
     Skip,
     dispatch,
-    set_handler,
+    remember_handler,
 )
 from fnc.streaming.syntax.lexer import Source, decode_string
 from fnc.streaming.syntax.lines import Row, row_property
@@ -59,87 +59,146 @@ def row_string(string: str, source: Source) -> str:
     return string[1:-1]
 
 
+#: What a row of a name means for a class: (entry, kind code, whether ``setattr`` reaches the
+#: entry's ``__set__``: the class attribute is the entry and the class keeps ``__setattr__``).
+_Slot = tuple[Any, int, bool]
+_EVENT, _INT, _STR, _FLOAT, _BOOL, _ENUM, _COMPONENT, _OTHER = range(8)
+_CODES = {PropertyKind.INT: _INT, PropertyKind.STR: _STR, PropertyKind.FLOAT: _FLOAT,
+          PropertyKind.BOOL: _BOOL, PropertyKind.ENUM: _ENUM, PropertyKind.COMPONENT: _COMPONENT}
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def row_slots(cls: type) -> dict[str, _Slot]:
+    """Lower-case name -> :data:`_Slot` of every event and published property of ``cls``
+    (those of :func:`dispatch`; cached on the class as it is)."""
+    cached: dict[str, _Slot] | None = cls.__dict__.get("_fnc_row_slots")
+    if cached is None:
+        plain_setattr = getattr(cls, "__setattr__", None) is object.__setattr__
+        cached = {}
+        for folded, entry in dispatch(cls).items():
+            code = _EVENT if isinstance(entry, Event) else _CODES.get(entry.kind, _OTHER)
+            reaches = plain_setattr and _class_attribute(cls, entry.name) is entry
+            cached[folded] = (entry, code, reaches)
+        type.__setattr__(cls, "_fnc_row_slots", cached)
+    return cached
+
+
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
+
+    #: id(scope) -> (scope, method name as written -> handler found): one lookup per name.
+    handler_cache: dict[int, tuple[Scope, dict[str, Any]]]
 
     def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
                      scope: Scope) -> None:
         """Assign the properties of ``rows`` (the first on the line after ``line``) to
         ``component`` in file order, as :meth:`read_properties_of` assigns their nodes."""
-        table = dispatch(type(component))
+        table = row_slots(type(component))
+        general = dispatch(type(component))
+        state = component.__dict__
         order: list[str] = []
         if rows:
-            component.__dict__[ORDER_KEY] = order
+            state[ORDER_KEY] = order
         append = order.append
         words = _WORD_VALUES
+        handlers: dict[str, Any] | None = None
         for row in rows:
             line += 1
-            _indent, path, integer, hexa, string, ident, number, suffix = row
+            _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _, _ = row
             folded = path.lower()
             append(folded)
-            entry = table.get(folded)
-            plain = _NONE
+            slot = table.get(folded)
             try:
-                if entry is None:
+                if slot is None:
                     if integer and folded in _UNDOTTED_DESIGN_TIME:
                         component.DesignInfo[path] = int(integer)
                         continue
-                elif isinstance(entry, Event):
-                    if ident and "." not in ident and ident.lower() not in words and \
-                            self.bind_row(component, entry, ident, scope):
-                        continue
-                elif not entry.read_only:
-                    kind = entry.kind
-                    if kind is _INT:
-                        if integer:
-                            plain = int(integer)
-                        elif hexa:
-                            plain = int(hexa, 16)
-                    elif kind is _STR:
-                        if string:
-                            plain = row_string(string, source)
-                    elif kind is _FLOAT:
-                        if number:
-                            if suffix not in ("c", "C"):
-                                plain = float(number)
-                        elif integer:
-                            plain = float(int(integer))
-                    elif kind is _BOOL:
-                        if ident:
-                            plain = words.get(ident.lower(), _NONE)
-                            if plain is None:
-                                plain = _NONE
-                    elif ident and ident.lower() not in words:
-                        if kind is _ENUM:
-                            plain = ident
-                        elif kind is _COMPONENT:
-                            self.fixups.append((
-                                component, component, entry, ident,
-                                RowPosition(line, len(_indent) + 1),  # type: ignore[arg-type]
-                                path, scope.owner))
+                    self.read_one(component, row_property(row, line, source), general, scope)
+                    continue
+                entry, code, reaches = slot
+                plain = _NONE
+                if code is _EVENT:
+                    if ident and "." not in ident and ident.lower() not in words:
+                        if handlers is None:
+                            handlers = self.scope_handlers(scope)
+                        handler = handlers.get(ident)
+                        if handler is None:
+                            handler = self.find_row_handler(ident, scope, handlers)
+                        if handler is not None:
+                            if reaches:
+                                entry.__set__(component, handler)
+                            else:
+                                setattr(component, entry.name, handler)
+                            remember_handler(component, entry, ident, handler)
                             continue
-                if plain is not _NONE:
+                elif entry.read_only:
+                    pass
+                elif code is _INT:
+                    if integer:
+                        plain = int(integer)
+                    elif hexa:
+                        plain = int(hexa, 16)
+                elif code is _STR:
+                    if string:
+                        plain = row_string(string, source)
+                elif code is _FLOAT:
+                    if number:
+                        if suffix not in ("c", "C"):
+                            plain = float(number)
+                    elif integer:
+                        plain = float(int(integer))
+                elif code is _BOOL:
+                    if ident:
+                        plain = words.get(ident.lower(), _NONE)
+                        if plain is None:
+                            plain = _NONE
+                elif code is _ENUM:
+                    if ident and ident.lower() not in words:
+                        plain = ident
+                elif code is _COMPONENT:
+                    if ident and ident.lower() not in words:
+                        self.fixups.append((
+                            component, component, entry, ident,
+                            RowPosition(line, len(_indent) + 1),  # type: ignore[arg-type]
+                            path, scope.owner))
+                        continue
+                if plain is _NONE:
+                    self.read_one(component, row_property(row, line, source), general, scope)
+                elif reaches and type(plain) is entry._direct:
+                    state[entry.key] = plain  # what Property.__set__ does with it
+                else:
                     try:
-                        setattr(component, entry.name, plain)  # type: ignore[union-attr]
+                        setattr(component, entry.name, plain)
                     except Exception as exc:
                         self.recoverable(self.error(component, path, str(exc),
                                                     row_property(row, line, source)))
-                    continue
-                self.read_one(component, row_property(row, line, source), table, scope)
             except Skip:
                 continue
 
-    def bind_row(self, component: TComponent, event: Event, method_name: str,
-                 scope: Scope) -> bool:
-        """Bind the handler named ``method_name`` as :meth:`bind_event` does when the scope
-        has it; False (nothing done) when it does not."""
+    def scope_handlers(self, scope: Scope) -> dict[str, Any]:
+        """The handlers found so far in ``scope``, by method name as written."""
+        cache = self.handler_cache
+        found = cache.get(id(scope))
+        if found is None or found[0] is not scope:
+            found = cache[id(scope)] = (scope, {})
+        return found[1]
+
+    def find_row_handler(self, method_name: str, scope: Scope, found: dict[str, Any]) -> Any:
+        """The handler :meth:`bind_event` binds for ``method_name``, when one of the scope's
+        handler objects has that method (remembered in ``found``); else None."""
         folded = method_name.lower()
         for instance, methods in scope.handlers:
             real = methods.get(folded)
             if real is not None:
                 handler = getattr(instance, real)
                 if not callable(handler):
-                    return False
-                set_handler(component, event, method_name, handler)
-                return True
-        return False
+                    return None
+                found[method_name] = handler
+                return handler
+        return None

@@ -27,7 +27,7 @@ from fnc.streaming.syntax.tree import (
 
 __all__ = [
     "BLOCK_WORD_RE", "END_RE", "IDENTS", "INF", "INTEGERS", "LINE_END_RE", "LINE_PROPERTY_RE",
-    "PROPERTY_RUN_RE", "RESERVED_VALUES", "Row", "SECTION_END_RE", "SIMPLE_HEADER_RE",
+    "PROPERTY_RUN_RE", "RESERVED_VALUES", "ROW_RE", "Row", "SECTION_END_RE", "SIMPLE_HEADER_RE",
     "SIMPLE_PROPERTY_RE", "ident_value", "row_property", "rows_are_safe", "rows_to_properties",
 ]
 
@@ -90,6 +90,16 @@ BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
 SECTION_END_RE = re.compile(rf"\n[ \t]*+{_KEYWORD}")  # a literal first: a fast search
 LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
 LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
+#: Any line of a block, after the line break before it: a one-line property (the 8 groups of
+#: ``LINE_PROPERTY_RE``), a header ``object Name: Class`` (groups: indent, keyword, name, class;
+#: no ``[index]``) or an ``end`` (group: the word). Rows of this are what ``parse_rows`` keeps.
+ROW_RE = re.compile(rf"""
+    (?:{_LINE_PROPERTY}
+    | [ \t]*+ \r?\n ([ \t]*+) ((?i:object|inherited|inline)) [ \t]++ ([^\W\d]\w*+) [ \t]*+ :
+      [ \t]*+ ([^\W\d]\w*+) (?=[ \t]*+\r?\n)
+    | [ \t]*+ \r?\n [ \t]*+ ((?i:end)) (?=[ \t]*+\r?\n)
+    )
+""", re.VERBOSE)
 #: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
 #: no position lookup per line: each line is one line below the last). When the whole block is
 #: made of them, ``SECTION_END_RE`` finds its end and the run is not matched at all.
@@ -117,9 +127,10 @@ def ident_value(ident: str) -> Value | None:
     return value
 
 
-#: A row of :data:`LINE_PROPERTY_RE`: indent, path, then the text of the value in the group of
-#: its kind (integer, hex digits, string, identifier, float, float suffix), the others empty.
-Row = tuple[str, str, str, str, str, str, str, str]
+#: A row of :data:`LINE_PROPERTY_RE` (or a property row of :data:`ROW_RE`, with five more empty
+#: groups): indent, path, then the text of the value in the group of its kind (integer, hex
+#: digits, string, identifier, float, float suffix), the others empty.
+Row = tuple[str, ...]
 
 #: Text some row of the file may fail to convert: a character code that may be out of range
 #: (seven decimal or six hex digits) or a float exponent that may overflow (three digits).
@@ -135,7 +146,7 @@ def rows_are_safe(text: str) -> bool:
 def row_value(row: Row, source: Source) -> Value | None:
     """The value node of a row, as the token path reads it; None when the row needs the checks
     of the token path (a character code or float out of range)."""
-    _indent, _path, integer, hexa, string, ident, number, suffix = row
+    _indent, _path, integer, hexa, string, ident, number, suffix = row[:8]
     if integer:
         return INTEGERS.get(integer) or new_integer(int(integer))
     if string:
@@ -171,7 +182,7 @@ def rows_to_properties(rows: list[Row], line: int, source: Source
     append = found.append
     integers, idents = INTEGERS, IDENTS
     for row in rows:
-        indent, path, integer, _hexa, _string, ident, _number, _suffix = row
+        indent, path, integer, _hexa, _string, ident, _number, _suffix = row[:8]
         line += 1
         value: Value | None
         if integer:

@@ -39,6 +39,7 @@ from fnc.streaming.syntax.lines import (
     LINE_PROPERTY_RE,
     PROPERTY_RUN_RE,
     RESERVED_VALUES,
+    ROW_RE,
     SECTION_END_RE,
     SIMPLE_HEADER_RE,
     SIMPLE_PROPERTY_RE,
@@ -47,7 +48,7 @@ from fnc.streaming.syntax.lines import (
     rows_are_safe,
     rows_to_properties,
 )
-from fnc.streaming.syntax.rowtree import RowsObjectNode
+from fnc.streaming.syntax.rowtree import RowsObjectNode, flat_tree
 from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
@@ -133,7 +134,12 @@ def parse_rows(text: str | bytes, filename: str | None = None, *,
         text = text[1:]
     source = Source(text, filename)
     with paused_gc():
-        return _Parser(source, light=rows_are_safe(text)).parse_file()
+        if not rows_are_safe(text):
+            return _Parser(source).parse_file()
+        tree = flat_tree(source, MAX_DEPTH)
+        if tree is not None:
+            return tree
+        return _Parser(source, light=True).parse_file()
 
 
 def _describe(token: Token) -> str:
@@ -351,7 +357,7 @@ class _Parser:
         stop = section.start()
         if stop > pos and text[stop - 1] == "\r":
             stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
-        rows = LINE_PROPERTY_RE.findall(text, pos, section.end())
+        rows = (ROW_RE if self.light else LINE_PROPERTY_RE).findall(text, pos, section.end())
         # Each row takes exactly one line break and starts at one: as many rows as line
         # breaks means the rows are all the lines up to the section's end, none skipped.
         if len(rows) != text.count("\n", pos, stop):

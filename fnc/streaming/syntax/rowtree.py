@@ -13,10 +13,14 @@ Syntax layer: no component knowledge.
 from __future__ import annotations
 
 from fnc.streaming.syntax.lexer import Source
-from fnc.streaming.syntax.lines import Row, rows_to_properties
+from fnc.streaming.syntax.lines import ROW_RE, Row, rows_to_properties
 from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
 
-__all__ = ["RowsObjectNode"]
+__all__ = ["RowsObjectNode", "flat_tree"]
+
+#: Whitespace of the token grammar (``#1`` to ``#32``).
+_BLANKS = "".join(map(chr, range(1, 33)))
+_KINDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
 
 
 class RowsObjectNode:
@@ -70,3 +74,62 @@ class RowsObjectNode:
 
     def __repr__(self) -> str:
         return f"<RowsObjectNode {self.kind} {self.name}: {self.class_name}>"
+
+
+def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
+    """The tree of a form file made only of lines of :data:`ROW_RE` (one-line properties,
+    ``object Name: Class`` headers, ``end``), from one ``findall`` over the whole text; None when
+    the text is anything else (the parser then reads it block by block), including any error.
+
+    Every line must be a row: each row holds exactly one line break, so as many rows as line
+    breaks means none was skipped, and row ``i`` is on line ``i + 1`` (a line break is put
+    before the text). The caller has checked that every property row converts
+    (:func:`~fnc.streaming.syntax.lines.rows_are_safe`).
+    """
+    text = source.text
+    body = text.rstrip(_BLANKS)
+    scanned = "\n" + body + "\n"
+    rows = ROW_RE.findall(scanned)
+    if not rows or len(rows) != scanned.count("\n") - 1:
+        return None
+    marks = [i for i, row in enumerate(rows) if not row[1]]  # headers and ends
+    if marks[0] != 0 or marks[-1] != len(rows) - 1:
+        return None
+    marks.append(len(rows))
+    root: RowsObjectNode | None = None
+    stack: list[RowsObjectNode] = []
+    new = RowsObjectNode.__new__
+    for k in range(len(marks) - 1):
+        i = marks[k]
+        after = marks[k + 1]
+        row = rows[i]
+        keyword = row[9]
+        if not keyword:  # end
+            if after != i + 1 or not stack:  # properties after a nested block, or a stray end
+                return None
+            stack.pop()
+            if not stack and after != len(rows):
+                return None  # something after the root's end
+            continue
+        if len(stack) >= max_depth or (root is not None and not stack):
+            return None
+        node = new(RowsObjectNode)
+        node.class_name = row[11]
+        node.name = row[10]
+        node.kind = _KINDS[keyword.lower()]  # type: ignore[assignment]
+        node.index = None
+        node.children = []
+        node.line = i + 1
+        node.col = len(row[8]) + 1
+        node.source = source
+        node.rows = rows[i + 1:after]
+        node.rows_line = i + 1
+        node._properties = None
+        if stack:
+            stack[-1].children.append(node)
+        else:
+            root = node
+        stack.append(node)
+    if stack:
+        return None  # a block without its end
+    return root
