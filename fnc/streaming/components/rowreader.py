@@ -110,7 +110,7 @@ class RowAssigner(PropertyAssigner):
         handlers: dict[str, Any] | None = None
         for row in rows:
             line += 1
-            _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _, _ = row
+            _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
             folded = path.lower()
             append(folded)
             slot = table.get(folded)
@@ -158,11 +158,10 @@ class RowAssigner(PropertyAssigner):
                         plain = words.get(ident.lower(), _NONE)
                         if plain is None:
                             plain = _NONE
-                elif code is _ENUM:
-                    if ident and ident.lower() not in words:
+                elif ident and ident.lower() not in words:  # an identifier value
+                    if code is _ENUM:
                         plain = ident
-                elif code is _COMPONENT:
-                    if ident and ident.lower() not in words:
+                    elif code is _COMPONENT:
                         self.fixups.append((
                             component, component, entry, ident,
                             RowPosition(line, len(_indent) + 1),  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ from fnc.streaming.syntax.tree import (
 __all__ = [
     "BLOCK_WORD_RE", "END_RE", "IDENTS", "INF", "INTEGERS", "LINE_END_RE", "LINE_PROPERTY_RE",
     "PROPERTY_RUN_RE", "RESERVED_VALUES", "ROW_RE", "Row", "SECTION_END_RE", "SIMPLE_HEADER_RE",
-    "SIMPLE_PROPERTY_RE", "ident_value", "row_property", "rows_are_safe", "rows_to_properties",
+    "SIMPLE_PROPERTY_RE", "ident_value", "row_property", "rows_to_properties",
 ]
 
 RESERVED_VALUES = frozenset(("end", "object", "inherited", "inline"))
@@ -71,18 +71,29 @@ _KEYWORD = r"(?i:end|object|inherited|inline)(?![\w.])"
 #: One property on a line of its own, the way form files are written: after the line break
 #: before it (spaces or tabs around), ``Path = value`` with the values of
 #: ``SIMPLE_PROPERTY_RE``; groups: indent, path, int, hex, string, ident, float, suffix.
-_LINE_PROPERTY = rf"""
-    [ \t]*+ \r?\n ([ \t]*+) (?!{_KEYWORD}) ({_IDENT}) [ \t]*+ = [ \t]*+
+def _property_rest(code: str, exponent: str) -> str:
+    """``Path = value`` up to the end of the line; ``code``: the digits of a ``#`` character code
+    (and ``$`` hex digits), ``exponent``: those of a float's exponent."""
+    return rf"""
+    (?!{_KEYWORD}) ({_IDENT}) [ \t]*+ = [ \t]*+
     (?:
         (-?[0-9]{{1,18}}) (?![\w.])
       | \$ ([0-9A-Fa-f]{{1,16}}) (?![\w.])
-      | ((?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:[0-9]++|\$[0-9A-Fa-f]++))++))
+      | ((?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:{code}))++))
         (?!{_WS}\+)
       | (?!{_KEYWORD}) ({_IDENT})
-      | (-?[0-9]{{1,100}}\.[0-9]{{1,200}}(?:[eE][+-]?[0-9]{{1,3}})?) ([sSdDcC])? (?![\w.])
+      | (-?[0-9]{{1,100}}\.[0-9]{{1,200}}(?:[eE][+-]?{exponent})?) ([sSdDcC])? (?![\w.])
     )
     (?=[ \t]*+\r?\n)
 """
+
+
+_PROPERTY_REST = _property_rest(r"[0-9]++|\$[0-9A-Fa-f]++", "[0-9]{1,3}")
+#: The same, only for values that always convert: character codes below #1000000 and #$100000
+#: (never above U+10FFFF), float exponents of two digits at most (no overflow).
+_SAFE_PROPERTY_REST = _property_rest(
+    r"[0-9]{1,6}+(?![0-9])|\$[0-9A-Fa-f]{1,5}+(?![0-9A-Fa-f])", "[0-9]{1,2}")
+_LINE_PROPERTY = rf"[ \t]*+ \r?\n ([ \t]*+) {_PROPERTY_REST}"
 #: ``end``, ``object``, ``inherited`` or ``inline`` next: the end of a block's properties.
 BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
 #: The line break before the next line that starts with 'end' or a nested block: where a
@@ -90,14 +101,17 @@ BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
 SECTION_END_RE = re.compile(rf"\n[ \t]*+{_KEYWORD}")  # a literal first: a fast search
 LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
 LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
-#: Any line of a block, after the line break before it: a one-line property (the 8 groups of
-#: ``LINE_PROPERTY_RE``), a header ``object Name: Class`` (groups: indent, keyword, name, class;
-#: no ``[index]``) or an ``end`` (group: the word). Rows of this are what ``parse_rows`` keeps.
+#: Any line of a block, after the line break before it: its indent, then a one-line property
+#: (the 7 more groups of ``LINE_PROPERTY_RE``), a header ``object Name: Class`` (groups: keyword,
+#: name, class; no ``[index]``) or an ``end`` (group: the word). 12 groups; rows of this are
+#: what ``parse_rows`` keeps. Its property rows always convert (see ``_SAFE_PROPERTY_REST``):
+#: a row with a value that might not is no row, and the token path reads that line.
 ROW_RE = re.compile(rf"""
-    (?:{_LINE_PROPERTY}
-    | [ \t]*+ \r?\n ([ \t]*+) ((?i:object|inherited|inline)) [ \t]++ ([^\W\d]\w*+) [ \t]*+ :
-      [ \t]*+ ([^\W\d]\w*+) (?=[ \t]*+\r?\n)
-    | [ \t]*+ \r?\n [ \t]*+ ((?i:end)) (?=[ \t]*+\r?\n)
+    [ \t]*+ \r?\n ([ \t]*+)
+    (?:{_SAFE_PROPERTY_REST}
+    | ((?i:object|inherited|inline)) [ \t]++ ([^\W\d]\w*+) [ \t]*+ : [ \t]*+ ([^\W\d]\w*+)
+      (?=[ \t]*+\r?\n)
+    | ((?i:end)) (?=[ \t]*+\r?\n)
     )
 """, re.VERBOSE)
 #: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
@@ -127,21 +141,10 @@ def ident_value(ident: str) -> Value | None:
     return value
 
 
-#: A row of :data:`LINE_PROPERTY_RE` (or a property row of :data:`ROW_RE`, with five more empty
+#: A row of :data:`LINE_PROPERTY_RE` (or a property row of :data:`ROW_RE`, with four more empty
 #: groups): indent, path, then the text of the value in the group of its kind (integer, hex
 #: digits, string, identifier, float, float suffix), the others empty.
 Row = tuple[str, ...]
-
-#: Text some row of the file may fail to convert: a character code that may be out of range
-#: (seven decimal or six hex digits) or a float exponent that may overflow (three digits).
-_RISKY_RE = re.compile(r"\#(?:[0-9]{7}|\$[0-9A-Fa-f]{6})|[0-9]\.[0-9]++[eE][+-]?[0-9]{3}")
-
-
-def rows_are_safe(text: str) -> bool:
-    """Whether every row :data:`LINE_PROPERTY_RE` can match in ``text`` converts without error
-    (:func:`row_value` never raises for it); False means some row may not."""
-    return _RISKY_RE.search(text) is None
-
 
 def row_value(row: Row, source: Source) -> Value | None:
     """The value node of a row, as the token path reads it; None when the row needs the checks

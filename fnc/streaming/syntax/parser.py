@@ -45,7 +45,6 @@ from fnc.streaming.syntax.lines import (
     SIMPLE_PROPERTY_RE,
     Row,
     ident_value,
-    rows_are_safe,
     rows_to_properties,
 )
 from fnc.streaming.syntax.rowtree import RowsObjectNode, flat_tree
@@ -125,7 +124,7 @@ def parse_rows(text: str | bytes, filename: str | None = None, *,
     """:func:`parse_text`, for a reader that takes rows: the same tree (``to_tree()`` of the
     result equals ``parse_text``'s, positions included) and the same errors, but blocks made of
     one-line properties keep them as the rows matched (:class:`RowsObjectNode`), with no node
-    built per property. Texts where some row might not convert give ``parse_text``'s tree."""
+    built per property."""
     if isinstance(text, bytes | bytearray | memoryview):
         text = decode_form_text(bytes(text), encoding)
     elif not isinstance(text, str):
@@ -134,8 +133,6 @@ def parse_rows(text: str | bytes, filename: str | None = None, *,
         text = text[1:]
     source = Source(text, filename)
     with paused_gc():
-        if not rows_are_safe(text):
-            return _Parser(source).parse_file()
         tree = flat_tree(source, MAX_DEPTH)
         if tree is not None:
             return tree
@@ -308,7 +305,7 @@ class _Parser:
         line, col = self.source.position(start_offset)
         properties: list[PropertyNode] = []
         rows = None
-        if self.light:  # rows stay rows: every row converts (parse_rows checked the text)
+        if self.light:  # rows stay rows: every ROW_RE row converts
             rows = self.section_rows()
             if rows is None:
                 self.parse_properties(properties, depth, name or class_name)

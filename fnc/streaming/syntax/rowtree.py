@@ -12,6 +12,9 @@ Syntax layer: no component knowledge.
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import itemgetter, not_
+
 from fnc.streaming.syntax.lexer import Source
 from fnc.streaming.syntax.lines import ROW_RE, Row, rows_to_properties
 from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
@@ -20,6 +23,7 @@ __all__ = ["RowsObjectNode", "flat_tree"]
 
 #: Whitespace of the token grammar (``#1`` to ``#32``).
 _BLANKS = "".join(map(chr, range(1, 33)))
+_PATH = itemgetter(1)
 _KINDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
 
 
@@ -83,8 +87,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
 
     Every line must be a row: each row holds exactly one line break, so as many rows as line
     breaks means none was skipped, and row ``i`` is on line ``i + 1`` (a line break is put
-    before the text). The caller has checked that every property row converts
-    (:func:`~fnc.streaming.syntax.lines.rows_are_safe`).
+    before the text).
     """
     text = source.text
     body = text.rstrip(_BLANKS)
@@ -92,7 +95,8 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     rows = ROW_RE.findall(scanned)
     if not rows or len(rows) != scanned.count("\n") - 1:
         return None
-    marks = [i for i, row in enumerate(rows) if not row[1]]  # headers and ends
+    # headers and ends: the rows without a path
+    marks = list(compress(range(len(rows)), map(not_, map(_PATH, rows))))
     if marks[0] != 0 or marks[-1] != len(rows) - 1:
         return None
     marks.append(len(rows))
@@ -103,7 +107,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         i = marks[k]
         after = marks[k + 1]
         row = rows[i]
-        keyword = row[9]
+        keyword = row[8]
         if not keyword:  # end
             if after != i + 1 or not stack:  # properties after a nested block, or a stray end
                 return None
@@ -114,13 +118,13 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         if len(stack) >= max_depth or (root is not None and not stack):
             return None
         node = new(RowsObjectNode)
-        node.class_name = row[11]
-        node.name = row[10]
+        node.class_name = row[10]
+        node.name = row[9]
         node.kind = _KINDS[keyword.lower()]  # type: ignore[assignment]
         node.index = None
         node.children = []
         node.line = i + 1
-        node.col = len(row[8]) + 1
+        node.col = len(row[0]) + 1
         node.source = source
         node.rows = rows[i + 1:after]
         node.rows_line = i + 1
