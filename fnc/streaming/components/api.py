@@ -44,7 +44,7 @@ def ReadComponentResFile(FileName: str | os.PathLike[str], Instance: TComponent 
     # One pause of the garbage collector over both steps, ended after the syntax tree is
     # freed: resuming in between would make the next collection scan the whole tree.
     with paused_gc():
-        return reader.read(read_tree_file(path), Instance)
+        return reader.read(read_tree_file(path, rows=True), Instance)
 
 
 def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
@@ -91,7 +91,7 @@ def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **prop
         tried = ", ".join(str(p) for p in form_file_candidates(InstanceClass)[:6])
         raise EReadError(f"No form file found for {InstanceClass.__name__} (tried {tried}, ...)")
 
-    tree = read_tree_file(path)
+    tree = read_tree_file(path, rows=True)
     instance = InstanceClass(AOwner)
     try:
         FormReader(filename=str(path)).read(tree, instance)

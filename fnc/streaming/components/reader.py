@@ -157,7 +157,7 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
     the writer to compare with: not registered as a global root, ``Loaded`` not called (it stays
     ``csLoading``, so nothing activates). The caller frees it."""
     reader = FormReader(filename=path, search_path=search_path, on_error=lambda _exc: True)
-    session = _ReadSession(reader, read_tree_file(path))
+    session = _ReadSession(reader, read_tree_file(path, rows=True))
     session.comparison = True
     return session.run(cls(None))
 
@@ -332,7 +332,7 @@ class _ReadSession(RowAssigner):
             raise self.node_error(referrer, f"Ancestor and frame files nest deeper than "
                                             f"{MAX_ANCESTRY} levels (a cycle?) at {path}")
         try:
-            return read_tree_file(path)
+            return read_tree_file(path, rows=True)
         except (OSError, EParserError) as exc:
             raise self.node_error(referrer, f"Cannot read the form file {path}: {exc}") from exc
 
