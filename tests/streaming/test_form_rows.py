@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import random
+import re
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from fnc.streaming.components.propertyreader import (
     events_map,
 )
 from fnc.streaming.components.reader import SEQUENCE_KEY
-from fnc.streaming.syntax.lexer import Source
+from fnc.streaming.syntax.lexer import Source, decode_string, join_surrogates
 from fnc.streaming.syntax.parser import MAX_DEPTH, parse_rows
 from fnc.streaming.syntax.rowtree import RowsObjectNode, flat_tree
 from fnc.streaming.syntax.tree import ObjectNode
@@ -387,3 +388,27 @@ def test_random_forms_read_the_same_both_ways() -> None:
         text = "\n".join([*lines, "end", ""])
         general, rows = read_both_ways(text, on_error=None)
         assert rows == general, text
+
+
+def _decode_piece_by_piece(token: str) -> str:
+    """String token -> value, one quoted piece or code at a time (the reference)."""
+    parts = []
+    for piece in re.findall(r"'(?:[^']|'')*'|#\$[0-9A-Fa-f]+|#[0-9]+", token):
+        if piece.startswith("#$"):
+            parts.append(chr(int(piece[2:], 16)))
+        elif piece.startswith("#"):
+            parts.append(chr(int(piece[1:])))
+        else:
+            parts.append(piece[1:-1].replace("''", "'"))
+    return join_surrogates("".join(parts))
+
+
+def test_string_values_decode_as_piece_by_piece() -> None:
+    rng = random.Random(7)
+    chars = ["a", " ", "''", "\u00e9", "\ud83d", "#", "$", "+"]
+    codes = ["#0", "#9", "#39", "#255", "#256", "#55357", "#56832", "#999999", "#$41", "#$DE00"]
+    for _ in range(3000):
+        token = "".join(
+            "'" + "".join(rng.choice(chars) for _ in range(rng.randrange(4))) + "'"
+            if rng.random() < 0.5 else rng.choice(codes) for _ in range(rng.randrange(1, 6)))
+        assert decode_string(token, Source(token), 0) == _decode_piece_by_piece(token), token

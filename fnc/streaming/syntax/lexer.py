@@ -110,6 +110,10 @@ def join_surrogates(text: str) -> str:
 
 def decode_string(token: str, source: Source, offset: int) -> str:
     """The value of a string token (quoted pieces and ``#nnn`` codes) starting at ``offset``."""
+    if "#$" not in token:
+        quick = _decode_quoted(token)
+        if quick is not None:
+            return quick
     parts: list[str] = []
     append = parts.append
     codes = _CODES
@@ -125,6 +129,33 @@ def decode_string(token: str, source: Source, offset: int) -> str:
             char = quoted.replace("''", "'") if "''" in quoted else quoted
         append(char)
     return join_surrogates("".join(parts))
+
+
+def _decode_quoted(token: str) -> str | None:
+    """:func:`decode_string` of a well-formed token without ``#$`` codes, by splitting it at its
+    quotes; None when a code has more than six digits (it may be out of range)."""
+    # Splitting at every quote alternates outside (codes, at even indexes) and inside (text).
+    # An empty outside part between two inside ones is a doubled quote: a quote character.
+    parts = token.split("'")
+    last = len(parts) - 1
+    out: list[str] = []
+    append = out.append
+    codes = _CODES
+    for i, part in enumerate(parts):
+        if i & 1:
+            append(part)
+        elif part:
+            for digits in part.split("#")[1:]:
+                char = codes.get(digits)
+                if char is None:
+                    if len(digits) > 6:
+                        return None
+                    char = chr(int(digits))
+                append(char)
+        elif 0 < i < last:
+            append("'")
+    text = "".join(out)
+    return text if text.isascii() else join_surrogates(text)
 
 
 #: ``#nnn`` digits -> character, for the codes most files use.
