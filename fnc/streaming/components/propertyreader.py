@@ -22,6 +22,7 @@ from fnc.exceptions import EReadError
 from fnc.forms import TDataModule, TFrame
 from fnc.properties import Property as PublishedProperty
 from fnc.properties import declared_properties, type_name
+from fnc.streaming.components.globals import add_pending, find_reference
 from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
@@ -394,3 +395,43 @@ class PropertyAssigner:
                         continue
         finally:
             collection.EndUpdate()
+
+    # -- references ------------------------------------------------------------------------
+
+    def fix_up(self) -> None:
+        """Resolve the component references recorded while reading (``fixups``): by name in
+        the owner that was the lookup root, then the root; dotted names through the global
+        roots, waiting (``add_pending``) for a root not loaded yet."""
+        indexes: dict[int, dict[str, TComponent]] = {}
+        root = self.root
+        for component, target, published, path, prop, prop_path, owner in self.fixups:
+            folded = path.lower()
+            found: TComponent | None = None
+            if "." not in folded and folded != "owner":
+                for lookup in (owner, root) if owner is not root else (root,):
+                    index = indexes.get(id(lookup))
+                    if index is None:  # what FindComponent looks in, as it is now
+                        index = indexes[id(lookup)] = dict(lookup._names)
+                    found = index.get(folded)
+                    if found is not None:
+                        break
+            if found is None:
+                found = find_reference(owner, path) if owner is not root else None
+            if found is None:
+                found = find_reference(root, path)
+            if found is None and "." in path:
+                def assign(value: TComponent, target: Any = target,
+                           name: str = published.name) -> None:
+                    setattr(target, name, value)
+
+                add_pending(component, root, path, assign)
+                continue
+            try:
+                if found is None:
+                    raise ValueError(f"Component '{path}' not found")
+                setattr(target, published.name, found)
+            except Exception as exc:
+                try:
+                    self.recoverable(self.error(component, prop_path, str(exc), prop))
+                except Skip:
+                    continue

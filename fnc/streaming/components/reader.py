@@ -64,8 +64,6 @@ from fnc.streaming.components.ancestors import (
 )
 from fnc.streaming.components.globals import (
     FindGlobalComponent,
-    add_pending,
-    find_reference,
     register_root,
     resolve_pending,
 )
@@ -486,40 +484,3 @@ class _ReadSession(RowAssigner):
             self.read_rows_of(component, node.rows, node.rows_line, node.source, scope)
         else:
             self.read_properties_of(component, node.properties, scope)
-
-    # -- references ------------------------------------------------------------------------
-
-    def fix_up(self) -> None:
-        indexes: dict[int, dict[str, TComponent]] = {}
-        root = self.root
-        for component, target, published, path, prop, prop_path, owner in self.fixups:
-            folded = path.lower()
-            found: TComponent | None = None
-            if "." not in folded and folded != "owner":
-                for lookup in (owner, root) if owner is not root else (root,):
-                    index = indexes.get(id(lookup))
-                    if index is None:  # what FindComponent looks in, as it is now
-                        index = indexes[id(lookup)] = dict(lookup._names)
-                    found = index.get(folded)
-                    if found is not None:
-                        break
-            if found is None:
-                found = find_reference(owner, path) if owner is not root else None
-            if found is None:
-                found = find_reference(root, path)
-            if found is None and "." in path:
-                def assign(value: TComponent, target: Any = target,
-                           name: str = published.name) -> None:
-                    setattr(target, name, value)
-
-                add_pending(component, root, path, assign)
-                continue
-            try:
-                if found is None:
-                    raise ValueError(f"Component '{path}' not found")
-                setattr(target, published.name, found)
-            except Exception as exc:
-                try:
-                    self.recoverable(self.error(component, prop_path, str(exc), prop))
-                except Skip:
-                    continue

@@ -20,7 +20,8 @@ from typing import NamedTuple
 from fnc.exceptions import EParserError
 
 __all__ = [
-    "MAX_INTEGER", "MIN_INTEGER", "Source", "Token", "decode_string", "next_token", "tokenize",
+    "MAX_INTEGER", "MIN_INTEGER", "Source", "Token", "decode_form_text", "decode_string",
+    "next_token", "tokenize",
 ]
 
 #: Range of integer literals: Int64 below zero, QWord above (what a binary stream can hold).
@@ -69,6 +70,30 @@ class Source:
         """An :class:`EParserError` for ``message`` located at ``offset``."""
         line, col = self.position(offset)
         return EParserError(message, self.filename, line, col)
+
+
+def decode_form_text(data: bytes, encoding: str | None = None) -> str:
+    """Decode form-file bytes: a UTF-8 BOM means UTF-8; otherwise UTF-8 if valid, else Windows-1252
+    (Delphi's ANSI default), else Latin-1. ``encoding`` forces a codec."""
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise EParserError(f"Cannot decode form text as {encoding}: {exc}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EParserError(f"Invalid UTF-8 after the byte order mark: {exc.reason} "
+                               f"at byte {exc.start + 3}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 _IDENT = r"[^\W\d]\w*(?:\.[^\W\d]\w*)*"

@@ -24,6 +24,7 @@ from fnc.streaming.syntax.gcpause import paused_gc
 from fnc.streaming.syntax.lexer import (
     Source,
     Token,
+    decode_form_text,
     decode_string,
     join_surrogates,
     next_token,
@@ -73,30 +74,6 @@ MAX_DEPTH = 200
 
 _OBJECT_KEYWORDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
 _BOM = "\ufeff"
-
-
-def decode_form_text(data: bytes, encoding: str | None = None) -> str:
-    """Decode form-file bytes: a UTF-8 BOM means UTF-8; otherwise UTF-8 if valid, else Windows-1252
-    (Delphi's ANSI default), else Latin-1. ``encoding`` forces a codec."""
-    if encoding is not None:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise EParserError(f"Cannot decode form text as {encoding}: {exc}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise EParserError(f"Invalid UTF-8 after the byte order mark: {exc.reason} "
-                               f"at byte {exc.start + 3}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
 
 
 def parse_text(text: str | bytes, filename: str | None = None, *,
