@@ -163,7 +163,10 @@ def remember_handler(owner: Any, event: Event, method_name: str, handler: Any) -
     """Remember for the writer that ``owner``'s ``event`` was bound to ``handler``, found as
     ``method_name``."""
     state = owner.__dict__
-    state.setdefault(HANDLER_NAMES_KEY, {})[event.name] = (method_name, handler)
+    names = state.get(HANDLER_NAMES_KEY)
+    if names is None:
+        names = state[HANDLER_NAMES_KEY] = {}
+    names[event.name] = (method_name, handler)
     header = state.get(HEADER_KEY)
     if header is not None and header[0] == "inherited":
         state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)

@@ -197,7 +197,6 @@ class _ReadSession(RowAssigner):
         self.depth = 0
         self.sequence = 0
         self.root_ref: TComponent | None = None
-        self.handler_cache = {}
 
     # -- errors ----------------------------------------------------------------------------
 

@@ -92,9 +92,6 @@ def row_slots(cls: type) -> dict[str, _Slot]:
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
 
-    #: id(scope) -> (scope, method name as written -> handler found): one lookup per name.
-    handler_cache: dict[int, tuple[Scope, dict[str, Any]]]
-
     def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
                      scope: Scope) -> None:
         """Assign the properties of ``rows`` (the first on the line after ``line``) to
@@ -107,7 +104,6 @@ class RowAssigner(PropertyAssigner):
             state[ORDER_KEY] = order
         append = order.append
         words = _WORD_VALUES
-        handlers: dict[str, Any] | None = None
         for row in rows:
             line += 1
             _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
@@ -125,11 +121,7 @@ class RowAssigner(PropertyAssigner):
                 plain = _NONE
                 if code is _EVENT:
                     if ident and "." not in ident and ident.lower() not in words:
-                        if handlers is None:
-                            handlers = self.scope_handlers(scope)
-                        handler = handlers.get(ident)
-                        if handler is None:
-                            handler = self.find_row_handler(ident, scope, handlers)
+                        handler = self.find_row_handler(ident, scope)
                         if handler is not None:
                             if reaches:
                                 entry.__set__(component, handler)
@@ -180,24 +172,13 @@ class RowAssigner(PropertyAssigner):
             except Skip:
                 continue
 
-    def scope_handlers(self, scope: Scope) -> dict[str, Any]:
-        """The handlers found so far in ``scope``, by method name as written."""
-        cache = self.handler_cache
-        found = cache.get(id(scope))
-        if found is None or found[0] is not scope:
-            found = cache[id(scope)] = (scope, {})
-        return found[1]
-
-    def find_row_handler(self, method_name: str, scope: Scope, found: dict[str, Any]) -> Any:
-        """The handler :meth:`bind_event` binds for ``method_name``, when one of the scope's
-        handler objects has that method (remembered in ``found``); else None."""
+    def find_row_handler(self, method_name: str, scope: Scope) -> Any:
+        """The handler :meth:`bind_event` binds for ``method_name`` when one of the scope's
+        handler objects has that method; else None (``bind_event`` then decides)."""
         folded = method_name.lower()
         for instance, methods in scope.handlers:
             real = methods.get(folded)
             if real is not None:
                 handler = getattr(instance, real)
-                if not callable(handler):
-                    return None
-                found[method_name] = handler
-                return handler
+                return handler if callable(handler) else None
         return None
