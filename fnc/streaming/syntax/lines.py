@@ -26,7 +26,7 @@ from fnc.streaming.syntax.tree import (
 )
 
 __all__ = [
-    "BLOCK_WORD_RE", "END_RE", "IDENTS", "INF", "INTEGERS", "LINE_END_RE", "LINE_PROPERTY_RE",
+    "BLOCK_WORD_RE", "END_RE", "FIRST_ROW_RE", "IDENTS", "INF", "INTEGERS", "LINE_END_RE", "LINE_PROPERTY_RE",
     "PROPERTY_RUN_RE", "RESERVED_VALUES", "ROW_RE", "Row", "SECTION_END_RE", "SIMPLE_HEADER_RE",
     "SIMPLE_PROPERTY_RE", "ident_value", "row_property", "rows_to_properties",
 ]
@@ -106,14 +106,17 @@ LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
 #: name, class; no ``[index]``) or an ``end`` (group: the word). 12 groups; rows of this are
 #: what ``parse_rows`` keeps. Its property rows always convert (see ``_SAFE_PROPERTY_REST``):
 #: a row with a value that might not is no row, and the token path reads that line.
-ROW_RE = re.compile(rf"""
-    [ \t]*+ \r?\n ([ \t]*+)
+_ROW = rf"""
+    ([ \t]*+)
     (?:{_SAFE_PROPERTY_REST}
     | ((?i:object|inherited|inline)) [ \t]++ ([^\W\d]\w*+) [ \t]*+ : [ \t]*+ ([^\W\d]\w*+)
       (?=[ \t]*+\r?\n)
     | ((?i:end)) (?=[ \t]*+\r?\n)
     )
-""", re.VERBOSE)
+"""
+ROW_RE = re.compile(rf"[ \t]*+ \r?\n {_ROW}", re.VERBOSE)
+#: The same row on the first line of the text (no line break before it).
+FIRST_ROW_RE = re.compile(_ROW, re.VERBOSE)
 #: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
 #: no position lookup per line: each line is one line below the last). When the whole block is
 #: made of them, ``SECTION_END_RE`` finds its end and the run is not matched at all.

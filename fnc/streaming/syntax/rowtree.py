@@ -16,7 +16,7 @@ from itertools import compress
 from operator import itemgetter, not_
 
 from fnc.streaming.syntax.lexer import Source
-from fnc.streaming.syntax.lines import ROW_RE, Row, rows_to_properties
+from fnc.streaming.syntax.lines import FIRST_ROW_RE, ROW_RE, Row, rows_to_properties
 from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
 
 __all__ = ["RowsObjectNode", "flat_tree"]
@@ -85,16 +85,22 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     ``object Name: Class`` headers, ``end``), from one ``findall`` over the whole text; None when
     the text is anything else (the parser then reads it block by block), including any error.
 
-    Every line must be a row: each row holds exactly one line break, so as many rows as line
-    breaks means none was skipped, and row ``i`` is on line ``i + 1`` (a line break is put
-    before the text).
+    Every line must be a row: each row after the first holds exactly one line break, so as many
+    rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
     """
     text = source.text
-    body = text.rstrip(_BLANKS)
-    scanned = "\n" + body + "\n"
-    rows = ROW_RE.findall(scanned)
-    if not rows or len(rows) != scanned.count("\n") - 1:
+    end = len(text.rstrip(_BLANKS))
+    stop = text.find("\n", end)
+    if stop < 0:  # the last row needs a line break after it
+        text += "\n"
+        stop = len(text) - 1
+    first = FIRST_ROW_RE.match(text)
+    if first is None:
         return None
+    rows = ROW_RE.findall(text, first.end(), stop + 1)
+    if len(rows) != text.count("\n", first.end(), end):
+        return None
+    rows.insert(0, first.groups(""))
     # headers and ends: the rows without a path
     marks = list(compress(range(len(rows)), map(not_, map(_PATH, rows))))
     if marks[0] != 0 or marks[-1] != len(rows) - 1:
