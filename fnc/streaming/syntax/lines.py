@@ -26,9 +26,10 @@ from fnc.streaming.syntax.tree import (
 )
 
 __all__ = [
-    "BLOCK_WORD_RE", "END_RE", "FIRST_ROW_RE", "IDENTS", "INF", "INTEGERS", "LINE_END_RE", "LINE_PROPERTY_RE",
-    "PROPERTY_RUN_RE", "RESERVED_VALUES", "ROW_RE", "Row", "SECTION_END_RE", "SIMPLE_HEADER_RE",
-    "SIMPLE_PROPERTY_RE", "ident_value", "row_property", "rows_to_properties",
+    "BLOCK_WORD_RE", "END_RE", "FIRST_ROW_RE", "IDENTS", "INF", "INTEGERS",
+    "LINE_END_RE", "LINE_PROPERTY_RE", "PROPERTY_RUN_RE", "RESERVED_VALUES", "ROW_RE", "Row",
+    "SECTION_END_RE", "SIMPLE_HEADER_RE", "SIMPLE_PROPERTY_RE", "ident_value", "row_property",
+    "rows_to_properties",
 ]
 
 RESERVED_VALUES = frozenset(("end", "object", "inherited", "inline"))
