@@ -309,6 +309,10 @@ class TComponent(TPersistent, ComponentHooks):
     Tag = Property(int, 0, doc="A free integer for the application's use.")
 
     fnc_repr_props: ClassVar[tuple[str, ...]] = ()
+    # Until a component changes them, it shares these (SetSubComponent, FreeNotification give
+    # it its own): most components never do, and loading a form creates thousands.
+    _style: frozenset[TComponentStyle] = frozenset({TComponentStyle.csInheritable})
+    _free_notifies: tuple[()] | list[TComponent] = ()
     is_destroyed: bool = False
     """True once ``Free()`` has run (set by ``Free``; read-only for everyone else)."""
 
@@ -320,8 +324,6 @@ class TComponent(TPersistent, ComponentHooks):
         self._components: _OwnedList = _OwnedList()
         self._names: dict[str, TComponent] = {}  # lower-case name -> owned component
         self._state: set[TComponentState] = set()
-        self._style: set[TComponentStyle] = {TComponentStyle.csInheritable}
-        self._free_notifies: list[TComponent] = []
         self.home_queue: MessageQueue = (AOwner.home_queue if AOwner is not None
                                          else current_queue())
         """The message queue of the home thread (marshaled events and timers go there). Set
@@ -589,15 +591,18 @@ class TComponent(TPersistent, ComponentHooks):
         """Tell ``AComponent`` (and be told) when either side is freed. Mutual, idempotent."""
         if AComponent is self._owner or AComponent is self:
             return
-        if AComponent not in self._free_notifies:
-            self._free_notifies.append(AComponent)
+        notifies = self._free_notifies
+        if AComponent not in notifies:
+            if type(notifies) is tuple:  # the shared empty default
+                notifies = self._free_notifies = []
+            notifies.append(AComponent)
             self._state.add(csFreeNotification)
             AComponent.FreeNotification(self)
 
     def RemoveFreeNotification(self, AComponent: TComponent) -> None:
         """Undo ``FreeNotification`` in both directions."""
         if AComponent in self._free_notifies:
-            self._free_notifies.remove(AComponent)
+            self._free_notifies.remove(AComponent)  # type: ignore[union-attr]
             if not self._free_notifies:
                 self._state.discard(csFreeNotification)
             AComponent.RemoveFreeNotification(self)
@@ -605,7 +610,7 @@ class TComponent(TPersistent, ComponentHooks):
     def _remove_free_notifications(self) -> None:
         lst = self._free_notifies
         while lst:
-            other = lst.pop()
+            other = lst.pop()  # type: ignore[union-attr]
             if not lst:
                 self._state.discard(csFreeNotification)
             other.Notification(self, opRemove)
@@ -624,8 +629,8 @@ class TComponent(TPersistent, ComponentHooks):
 
     def SetSubComponent(self, IsSubComponent: bool) -> None:
         """Mark this component as a sub-component (streamed inline by its owner)."""
-        (self._style.add if IsSubComponent else self._style.discard)(
-            TComponentStyle.csSubComponent)
+        flag = frozenset({TComponentStyle.csSubComponent})
+        self._style = self._style | flag if IsSubComponent else self._style - flag
 
     def SetComponentState(self, Flag: TComponentState, Value: bool) -> None:
         """Set or clear one ``ComponentState`` flag.
