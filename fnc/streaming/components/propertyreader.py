@@ -172,6 +172,16 @@ def remember_handler(owner: Any, event: Event, method_name: str, handler: Any) -
         state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
 
 
+class RowPosition:
+    """Where a row is, for the message of a reference fixed up later (``line``, ``col``)."""
+
+    __slots__ = ("col", "line")
+
+    def __init__(self, line: int, col: int) -> None:
+        self.line = line
+        self.col = col
+
+
 class Skip(Exception):
     """A property the on_error hook chose to skip."""
 
@@ -405,19 +415,23 @@ class PropertyAssigner:
         """Resolve the component references recorded while reading (``fixups``): by name in
         the owner that was the lookup root, then the root; dotted names through the global
         roots, waiting (``add_pending``) for a root not loaded yet."""
-        indexes: dict[int, dict[str, TComponent]] = {}
         root = self.root
+        # What FindComponent looks in, as it is when the first reference needs it.
+        root_index: dict[str, TComponent] | None = None
+        indexes: dict[int, dict[str, TComponent]] = {}
         for component, target, published, path, prop, prop_path, owner in self.fixups:
             folded = path.lower()
             found: TComponent | None = None
             if "." not in folded and folded != "owner":
-                for lookup in (owner, root) if owner is not root else (root,):
-                    index = indexes.get(id(lookup))
-                    if index is None:  # what FindComponent looks in, as it is now
-                        index = indexes[id(lookup)] = dict(lookup._names)
+                if owner is not root:
+                    index = indexes.get(id(owner))
+                    if index is None:
+                        index = indexes[id(owner)] = dict(owner._names)
                     found = index.get(folded)
-                    if found is not None:
-                        break
+                if found is None:
+                    if root_index is None:
+                        root_index = dict(root._names)
+                    found = root_index.get(folded)
             if found is None:
                 found = find_reference(owner, path) if owner is not root else None
             if found is None:
@@ -435,6 +449,8 @@ class PropertyAssigner:
                 setattr(target, published.name, found)
             except Exception as exc:
                 try:
+                    if type(prop) is tuple:  # (line, column) of a row
+                        prop = RowPosition(*prop)
                     self.recoverable(self.error(component, prop_path, str(exc), prop))
                 except Skip:
                     continue

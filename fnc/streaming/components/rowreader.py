@@ -32,7 +32,7 @@ from fnc.streaming.components.propertyreader import (
 from fnc.streaming.syntax.lexer import Source, decode_string
 from fnc.streaming.syntax.lines import Row, row_property
 
-__all__ = ["RowAssigner", "RowPosition"]
+__all__ = ["RowAssigner", "row_string", "row_slots"]
 
 _INT, _STR, _BOOL, _FLOAT, _ENUM, _COMPONENT = (
     PropertyKind.INT, PropertyKind.STR, PropertyKind.BOOL, PropertyKind.FLOAT, PropertyKind.ENUM,
@@ -40,16 +40,6 @@ _INT, _STR, _BOOL, _FLOAT, _ENUM, _COMPONENT = (
 #: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
-
-
-class RowPosition:
-    """Where a row is, for the messages of a reference fixed up later (``line``, ``col``)."""
-
-    __slots__ = ("col", "line")
-
-    def __init__(self, line: int, col: int) -> None:
-        self.line = line
-        self.col = col
 
 
 def row_string(string: str, source: Source) -> str:
@@ -156,7 +146,7 @@ class RowAssigner(PropertyAssigner):
                     elif code is _COMPONENT:
                         self.fixups.append((
                             component, component, entry, ident,
-                            RowPosition(line, len(_indent) + 1),  # type: ignore[arg-type]
+                            (line, len(_indent) + 1),  # type: ignore[arg-type]
                             path, scope.owner))
                         continue
                 if plain is _NONE:
