@@ -163,6 +163,8 @@ end
 
 VARIANTS = [
     REGULAR,
+    REGULAR.replace("Gadget2", "Gadget\u00e92").replace("'Rows'", "'R\u00f6ws'"),
+    REGULAR.replace("Tint = tnDeep", "\u00c9tat = tnDeep"),
     REGULAR.replace("\n", "\r\n"),
     REGULAR.replace("  ", "\t"),
     REGULAR.replace(" = ", "=").replace("object ", "OBJECT  ").replace("end\n", "End  \n"),
@@ -224,6 +226,9 @@ def test_a_row_only_file_is_scanned_in_one_pass_and_others_block_by_block() -> N
     "object A: TA\n  Y = 'open\nend\n",
     "end\n",
     "",
+    "object A: TA\n  X = 1\n  \u0130nline B: TB\n  end\nend\n",  # not a keyword: İ
+    "object A: TA\n  \u0131nherited B: TB\n  end\nend\n",
+    "object A: TA\n  X = 12\u00e9\nend\n",
     "object A: TA\n" + "".join(f"{' ' * i}object B{i}: TB\n" for i in range(MAX_DEPTH))
     + "end\n" * (MAX_DEPTH + 1),
 ])

@@ -115,9 +115,11 @@ _ROW = rf"""
     | ((?i:end)) (?=[ \t]*+\r?\n)
     )
 """
-ROW_RE = re.compile(rf"[ \t]*+ \r?\n {_ROW}", re.VERBOSE)
+# ASCII: identifiers and keywords of ASCII letters only (about a fifth faster to match, and a
+# keyword matches only what the token path's lower() finds); any other line is no row.
+ROW_RE = re.compile(rf"[ \t]*+ \r?\n {_ROW}", re.VERBOSE | re.ASCII)
 #: The same row on the first line of the text (no line break before it).
-FIRST_ROW_RE = re.compile(_ROW, re.VERBOSE)
+FIRST_ROW_RE = re.compile(_ROW, re.VERBOSE | re.ASCII)
 #: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
 #: no position lookup per line: each line is one line below the last). When the whole block is
 #: made of them, ``SECTION_END_RE`` finds its end and the run is not matched at all.

@@ -126,7 +126,10 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         node = new(RowsObjectNode)
         node.class_name = row[10]
         node.name = row[9]
-        node.kind = _KINDS[keyword.lower()]  # type: ignore[assignment]
+        kind = _KINDS.get(keyword.lower())
+        if kind is None:  # cannot happen (ASCII keywords), but the parser would decide
+            return None
+        node.kind = kind  # type: ignore[assignment]
         node.index = None
         node.children = []
         node.line = i + 1
