@@ -34,9 +34,6 @@ from fnc.streaming.syntax.lines import Row, row_property
 
 __all__ = ["RowAssigner", "row_string", "row_slots"]
 
-_INT, _STR, _BOOL, _FLOAT, _ENUM, _COMPONENT = (
-    PropertyKind.INT, PropertyKind.STR, PropertyKind.BOOL, PropertyKind.FLOAT, PropertyKind.ENUM,
-    PropertyKind.COMPONENT)
 #: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
@@ -109,7 +106,7 @@ class RowAssigner(PropertyAssigner):
                     continue
                 entry, code, reaches = slot
                 plain = _NONE
-                if code is _EVENT:
+                if code == _EVENT:
                     if ident and "." not in ident and ident.lower() not in words:
                         handler = self.find_row_handler(ident, scope)
                         if handler is not None:
@@ -121,29 +118,29 @@ class RowAssigner(PropertyAssigner):
                             continue
                 elif entry.read_only:
                     pass
-                elif code is _INT:
+                elif code == _INT:
                     if integer:
                         plain = int(integer)
                     elif hexa:
                         plain = int(hexa, 16)
-                elif code is _STR:
+                elif code == _STR:
                     if string:
                         plain = row_string(string, source)
-                elif code is _FLOAT:
+                elif code == _FLOAT:
                     if number:
                         if suffix not in ("c", "C"):
                             plain = float(number)
                     elif integer:
                         plain = float(int(integer))
-                elif code is _BOOL:
+                elif code == _BOOL:
                     if ident:
                         plain = words.get(ident.lower(), _NONE)
                         if plain is None:
                             plain = _NONE
                 elif ident and ident.lower() not in words:  # an identifier value
-                    if code is _ENUM:
+                    if code == _ENUM:
                         plain = ident
-                    elif code is _COMPONENT:
+                    elif code == _COMPONENT:
                         self.fixups.append((
                             component, component, entry, ident,
                             (line, len(_indent) + 1),  # type: ignore[arg-type]
