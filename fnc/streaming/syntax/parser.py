@@ -85,15 +85,19 @@ def parse_text(text: str | bytes, filename: str | None = None, *,
     text has a lexical fault (a bad character, string or number) anywhere, that is the error
     reported, even if a syntax error comes earlier.
     """
+    source = _source(text, filename, encoding)
+    with paused_gc():
+        return _Parser(source).parse_file()
+
+
+def _source(text: str | bytes, filename: str | None, encoding: str | None) -> Source:
     if isinstance(text, bytes | bytearray | memoryview):
         text = decode_form_text(bytes(text), encoding)
     elif not isinstance(text, str):
         raise TypeError(f"form text must be str or bytes, not {type(text).__name__}")
     if text.startswith(_BOM):
         text = text[1:]  # editors do not show it: columns count from the first visible character
-    source = Source(text, filename)
-    with paused_gc():
-        return _Parser(source).parse_file()
+    return Source(text, filename)
 
 
 def parse_rows(text: str | bytes, filename: str | None = None, *,
@@ -102,13 +106,7 @@ def parse_rows(text: str | bytes, filename: str | None = None, *,
     result equals ``parse_text``'s, positions included) and the same errors, but blocks made of
     one-line properties keep them as the rows matched (:class:`RowsObjectNode`), with no node
     built per property."""
-    if isinstance(text, bytes | bytearray | memoryview):
-        text = decode_form_text(bytes(text), encoding)
-    elif not isinstance(text, str):
-        raise TypeError(f"form text must be str or bytes, not {type(text).__name__}")
-    if text.startswith(_BOM):
-        text = text[1:]
-    source = Source(text, filename)
+    source = _source(text, filename, encoding)
     with paused_gc():
         tree = flat_tree(source, MAX_DEPTH)
         if tree is not None:
