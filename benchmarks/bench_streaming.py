@@ -2,9 +2,11 @@
 
 Reports, best of several runs:
 
-* parse: text -> syntax tree, MB/s;
-* read: text -> syntax tree -> components (properties typed, events bound, references fixed up,
-  Loaded called), MB/s and components/s -- the target is at least 2 MB/s;
+* parse: text -> syntax tree (``parse_text``), MB/s;
+* read: text -> components with ``StringToComponent`` (properties typed, events bound, references
+  fixed up, Loaded called), MB/s and components/s -- the target is at least 2 MB/s. It parses
+  with ``parse_rows``: a form made of one-line properties is scanned in one pass and its rows
+  are assigned without a syntax node per property;
 * write: components -> text, MB/s;
 * baseline: one regular-expression pass over the same text (a lower bound on any Python
   tokenizer), with each figure's ratio to it beside it (the ratios move less than the absolute

@@ -105,8 +105,7 @@ class _OwnedList(list):  # type: ignore[type-arg]
 
     __slots__ = ("listeners", "version")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self) -> None:  # empty, as list() makes it: list.__init__ has nothing to do
         self.listeners: list[tuple[int, TComponent]] | None = []
         self.version = 0
 
@@ -310,6 +309,10 @@ class TComponent(TPersistent, ComponentHooks):
     Tag = Property(int, 0, doc="A free integer for the application's use.")
 
     fnc_repr_props: ClassVar[tuple[str, ...]] = ()
+    # Until a component changes them, it shares these (SetSubComponent, FreeNotification give
+    # it its own): most components never do, and loading a form creates thousands.
+    _style: frozenset[TComponentStyle] = frozenset({TComponentStyle.csInheritable})
+    _free_notifies: tuple[()] | list[TComponent] = ()
     is_destroyed: bool = False
     """True once ``Free()`` has run (set by ``Free``; read-only for everyone else)."""
 
@@ -321,8 +324,6 @@ class TComponent(TPersistent, ComponentHooks):
         self._components: _OwnedList = _OwnedList()
         self._names: dict[str, TComponent] = {}  # lower-case name -> owned component
         self._state: set[TComponentState] = set()
-        self._style: set[TComponentStyle] = {TComponentStyle.csInheritable}
-        self._free_notifies: list[TComponent] = []
         self.home_queue: MessageQueue = (AOwner.home_queue if AOwner is not None
                                          else current_queue())
         """The message queue of the home thread (marshaled events and timers go there). Set
@@ -361,15 +362,18 @@ class TComponent(TPersistent, ComponentHooks):
 
     @Name.setter
     def Name(self, value: str) -> None:
-        if value == self._name:
+        old = self._name
+        if value == old:
             return
-        if value and not IsValidIdent(value):
+        if value and not _IDENT.match(value):
             raise EComponentError(f'"{value}" is not a valid component name')
         owner = self._owner
         if owner is not None:
-            owner.ValidateRename(self, self._name, value)
-            owner._unindex(self)
-        self._set_reference(False)
+            owner.ValidateRename(self, old, value)
+            if old:  # an unnamed component is neither indexed nor bound
+                owner._unindex(self)
+        if old:
+            self._set_reference(False)
         self._name = value
         self._set_reference(True)
         if owner is not None and value:
@@ -461,11 +465,11 @@ class TComponent(TPersistent, ComponentHooks):
             comps.listeners.append((len(comps) - 1, AComponent))
         if len(comps) == 1:
             self._fnc_owns_changed()
-        if AComponent._name:
-            self._names[AComponent._name.lower()] = AComponent
         AComponent._owner = self
         AComponent.home_queue = self.home_queue
-        AComponent._set_reference(True)
+        if AComponent._name:  # an unnamed component is neither indexed nor bound
+            self._names[AComponent._name.lower()] = AComponent
+            AComponent._set_reference(True)
         if csDesigning in self._state:
             AComponent._set_designing(True)
         self.Notification(AComponent, opInsert)
@@ -587,15 +591,18 @@ class TComponent(TPersistent, ComponentHooks):
         """Tell ``AComponent`` (and be told) when either side is freed. Mutual, idempotent."""
         if AComponent is self._owner or AComponent is self:
             return
-        if AComponent not in self._free_notifies:
-            self._free_notifies.append(AComponent)
+        notifies = self._free_notifies
+        if AComponent not in notifies:
+            if type(notifies) is tuple:  # the shared empty default
+                notifies = self._free_notifies = []
+            notifies.append(AComponent)
             self._state.add(csFreeNotification)
             AComponent.FreeNotification(self)
 
     def RemoveFreeNotification(self, AComponent: TComponent) -> None:
         """Undo ``FreeNotification`` in both directions."""
         if AComponent in self._free_notifies:
-            self._free_notifies.remove(AComponent)
+            self._free_notifies.remove(AComponent)  # type: ignore[union-attr]
             if not self._free_notifies:
                 self._state.discard(csFreeNotification)
             AComponent.RemoveFreeNotification(self)
@@ -603,7 +610,7 @@ class TComponent(TPersistent, ComponentHooks):
     def _remove_free_notifications(self) -> None:
         lst = self._free_notifies
         while lst:
-            other = lst.pop()
+            other = lst.pop()  # type: ignore[union-attr]
             if not lst:
                 self._state.discard(csFreeNotification)
             other.Notification(self, opRemove)
@@ -622,8 +629,8 @@ class TComponent(TPersistent, ComponentHooks):
 
     def SetSubComponent(self, IsSubComponent: bool) -> None:
         """Mark this component as a sub-component (streamed inline by its owner)."""
-        (self._style.add if IsSubComponent else self._style.discard)(
-            TComponentStyle.csSubComponent)
+        flag = frozenset({TComponentStyle.csSubComponent})
+        self._style = self._style | flag if IsSubComponent else self._style - flag
 
     def SetComponentState(self, Flag: TComponentState, Value: bool) -> None:
         """Set or clear one ``ComponentState`` flag.

@@ -205,8 +205,8 @@ class _EventState:
 
     __slots__ = ("handler", "signal")
 
-    def __init__(self) -> None:
-        self.handler: Callable[..., Any] | None = None
+    def __init__(self, handler: Callable[..., Any] | None = None) -> None:
+        self.handler: Callable[..., Any] | None = handler
         self.signal: EventSignal | None = None
 
 
@@ -244,7 +244,12 @@ class Event:
             raise TypeError(
                 f"{type(obj).__name__}.{self.name}: a handler must be callable or None, "
                 f"not {type(handler).__name__}")
-        self._state(obj).handler = handler
+        d = obj.__dict__
+        state: _EventState | None = d.get(self.key)
+        if state is None:
+            d[self.key] = _EventState(handler)
+        else:
+            state.handler = handler
         obj.fnc_event_assigned(self.name)
 
     def _state(self, obj: Any) -> _EventState:

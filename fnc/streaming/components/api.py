@@ -25,7 +25,7 @@ from fnc.streaming.components.writer import component_to_tree
 from fnc.streaming.syntax.binary import write_binary
 from fnc.streaming.syntax.formfile import read_tree_file
 from fnc.streaming.syntax.gcpause import paused_gc
-from fnc.streaming.syntax.parser import parse_text
+from fnc.streaming.syntax.parser import parse_rows
 from fnc.streaming.syntax.text_writer import TextFlavour, write_text
 
 __all__ = [
@@ -44,7 +44,7 @@ def ReadComponentResFile(FileName: str | os.PathLike[str], Instance: TComponent 
     # One pause of the garbage collector over both steps, ended after the syntax tree is
     # freed: resuming in between would make the next collection scan the whole tree.
     with paused_gc():
-        return reader.read(read_tree_file(path), Instance)
+        return reader.read(read_tree_file(path, rows=True), Instance)
 
 
 def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
@@ -53,7 +53,7 @@ def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
     filename = options.get("filename")
     reader = FormReader(**options)
     with paused_gc():  # as in ReadComponentResFile
-        return reader.read(parse_text(Text, filename), Instance)
+        return reader.read(parse_rows(Text, filename), Instance)
 
 
 def ComponentToString(Instance: TComponent, flavour: TextFlavour | str = TextFlavour.DFM, *,
@@ -91,7 +91,7 @@ def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **prop
         tried = ", ".join(str(p) for p in form_file_candidates(InstanceClass)[:6])
         raise EReadError(f"No form file found for {InstanceClass.__name__} (tried {tried}, ...)")
 
-    tree = read_tree_file(path)
+    tree = read_tree_file(path, rows=True)
     instance = InstanceClass(AOwner)
     try:
         FormReader(filename=str(path)).read(tree, instance)

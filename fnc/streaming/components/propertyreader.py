@@ -22,6 +22,7 @@ from fnc.exceptions import EReadError
 from fnc.forms import TDataModule, TFrame
 from fnc.properties import Property as PublishedProperty
 from fnc.properties import declared_properties, type_name
+from fnc.streaming.components.globals import add_pending, find_reference
 from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
@@ -151,6 +152,36 @@ _PLAIN_FIELDS: dict[tuple[str, type], str] = {
 }
 
 
+def set_handler(owner: Any, event: Event, method_name: str, handler: Any) -> None:
+    """Bind ``handler`` (found as ``method_name``) to ``owner``'s ``event`` and remember the
+    name for the writer."""
+    setattr(owner, event.name, handler)
+    remember_handler(owner, event, method_name, handler)
+
+
+def remember_handler(owner: Any, event: Event, method_name: str, handler: Any) -> None:
+    """Remember for the writer that ``owner``'s ``event`` was bound to ``handler``, found as
+    ``method_name``."""
+    state = owner.__dict__
+    names = state.get(HANDLER_NAMES_KEY)
+    if names is None:
+        names = state[HANDLER_NAMES_KEY] = {}
+    names[event.name] = (method_name, handler)
+    header = state.get(HEADER_KEY)
+    if header is not None and header[0] == "inherited":
+        state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
+
+
+class RowPosition:
+    """Where a row is, for the message of a reference fixed up later (``line``, ``col``)."""
+
+    __slots__ = ("col", "line")
+
+    def __init__(self, line: int, col: int) -> None:
+        self.line = line
+        self.col = col
+
+
 class Skip(Exception):
     """A property the on_error hook chose to skip."""
 
@@ -176,47 +207,54 @@ class PropertyAssigner:
     def read_properties_of(self, component: TComponent, properties: tuple[PropertyNode, ...],
                            scope: Scope) -> None:
         """Assign a block's ``properties`` to ``component`` in file order, skipping those the
-        on_error hook skips: :meth:`read_property` for each, with its common cases (a plain
-        value for a published property of the component itself, an integer design-time value)
-        taken inline, with the same outcome. Also keeps their order for the writer."""
+        on_error hook skips (:meth:`read_one` for each); also keeps their order for the
+        writer."""
         table = dispatch(type(component))
-        plain_fields = _PLAIN_FIELDS
         order: list[str] = []
         if properties:
             component.__dict__[ORDER_KEY] = order
+        read_one = self.read_one
         for prop in properties:
+            order.append(prop.path.lower())
             try:
-                path = prop.path
-                folded = path.lower()
-                order.append(folded)
-                entry = table.get(folded)
-                value = prop.value
-                if entry is None:
-                    if folded in _UNDOTTED_DESIGN_TIME and type(value) is Integer:
-                        component.DesignInfo[path] = value.value
-                    else:
-                        self.read_property(component, prop, scope)
-                    continue
-                if isinstance(entry, Event):
-                    self.bind_event(component, component, entry, prop, scope)
-                    continue
-                field = plain_fields.get((entry.kind, type(value)))
-                if field is not None:
-                    plain = getattr(value, field)
-                elif type(value) is Float and entry.kind == "float" and value.suffix != "c":
-                    plain = float(value.value)
-                else:
-                    self.assign(component, component, entry, prop, scope)
-                    continue
-                if entry.read_only:
-                    self.assign(component, component, entry, prop, scope)
-                    continue
-                try:
-                    setattr(component, entry.name, plain)
-                except Exception as exc:
-                    self.recoverable(self.error(component, path, str(exc), prop))
+                read_one(component, prop, table, scope)
             except Skip:
                 continue
+
+    def read_one(self, component: TComponent, prop: PropertyNode,
+                 table: dict[str, Event | PublishedProperty], scope: Scope) -> None:
+        """Assign one property of ``component`` (``table``: its :func:`dispatch`):
+        :meth:`read_property`, with its common cases (a plain value for a published property
+        of the component itself, an integer design-time value) taken inline, with the same
+        outcome. Raises :class:`Skip` when the on_error hook skips the value."""
+        path = prop.path
+        folded = path.lower()
+        entry = table.get(folded)
+        value = prop.value
+        if entry is None:
+            if folded in _UNDOTTED_DESIGN_TIME and type(value) is Integer:
+                component.DesignInfo[path] = value.value
+            else:
+                self.read_property(component, prop, scope)
+            return
+        if isinstance(entry, Event):
+            self.bind_event(component, component, entry, prop, scope)
+            return
+        field = _PLAIN_FIELDS.get((entry.kind, type(value)))
+        if field is not None:
+            plain = getattr(value, field)
+        elif type(value) is Float and entry.kind == "float" and value.suffix != "c":
+            plain = float(value.value)
+        else:
+            self.assign(component, component, entry, prop, scope)
+            return
+        if entry.read_only:
+            self.assign(component, component, entry, prop, scope)
+            return
+        try:
+            setattr(component, entry.name, plain)
+        except Exception as exc:
+            self.recoverable(self.error(component, path, str(exc), prop))
 
     def read_property(self, component: TComponent, prop: PropertyNode, scope: Scope,
                       owner: Any = None, prefix: str = "") -> None:
@@ -300,11 +338,7 @@ class PropertyAssigner:
                 component, prefix + prop.path,
                 f"Method '{method_name}' not found in {type(scope.handlers[0][0]).__name__}",
                 prop))
-        setattr(owner, event.name, handler)
-        state.setdefault(HANDLER_NAMES_KEY, {})[event.name] = (method_name, handler)
-        header = state.get(HEADER_KEY)
-        if header is not None and header[0] == "inherited":
-            state.setdefault(NIL_EVENTS_KEY, set()).add(event.name)
+        set_handler(owner, event, method_name, handler)
 
     def convert(self, published: PublishedProperty, value: Value) -> Any:
         kind = published.kind
@@ -374,3 +408,49 @@ class PropertyAssigner:
                         continue
         finally:
             collection.EndUpdate()
+
+    # -- references ------------------------------------------------------------------------
+
+    def fix_up(self) -> None:
+        """Resolve the component references recorded while reading (``fixups``): by name in
+        the owner that was the lookup root, then the root; dotted names through the global
+        roots, waiting (``add_pending``) for a root not loaded yet."""
+        root = self.root
+        # What FindComponent looks in, as it is when the first reference needs it.
+        root_index: dict[str, TComponent] | None = None
+        indexes: dict[int, dict[str, TComponent]] = {}
+        for component, target, published, path, prop, prop_path, owner in self.fixups:
+            folded = path.lower()
+            found: TComponent | None = None
+            if "." not in folded and folded != "owner":
+                if owner is not root:
+                    index = indexes.get(id(owner))
+                    if index is None:
+                        index = indexes[id(owner)] = dict(owner._names)
+                    found = index.get(folded)
+                if found is None:
+                    if root_index is None:
+                        root_index = dict(root._names)
+                    found = root_index.get(folded)
+            if found is None:
+                found = find_reference(owner, path) if owner is not root else None
+            if found is None:
+                found = find_reference(root, path)
+            if found is None and "." in path:
+                def assign(value: TComponent, target: Any = target,
+                           name: str = published.name) -> None:
+                    setattr(target, name, value)
+
+                add_pending(component, root, path, assign)
+                continue
+            try:
+                if found is None:
+                    raise ValueError(f"Component '{path}' not found")
+                setattr(target, published.name, found)
+            except Exception as exc:
+                try:
+                    if type(prop) is tuple:  # (line, column) of a row
+                        prop = RowPosition(*prop)
+                    self.recoverable(self.error(component, prop_path, str(exc), prop))
+                except Skip:
+                    continue

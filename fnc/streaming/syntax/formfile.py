@@ -13,7 +13,7 @@ from typing import IO, Literal
 
 from fnc.exceptions import EParserError
 from fnc.streaming.syntax.binary import is_binary_form, read_binary, write_binary
-from fnc.streaming.syntax.parser import parse_text
+from fnc.streaming.syntax.parser import parse_rows, parse_text
 from fnc.streaming.syntax.text_writer import TextFlavour, write_text
 from fnc.streaming.syntax.tree import ObjectNode
 
@@ -35,22 +35,30 @@ def detect_format(data: bytes) -> Literal["binary", "text"]:
                        "'object', 'inherited' or 'inline'")
 
 
-def load_tree(data: bytes | str, filename: str | None = None) -> ObjectNode:
-    """The syntax tree of a form file given as bytes (text or binary) or as text."""
+def load_tree(data: bytes | str, filename: str | None = None, *, rows: bool = False
+              ) -> ObjectNode:
+    """The syntax tree of a form file given as bytes (text or binary) or as text.
+
+    ``rows=True``: text is parsed by :func:`~fnc.streaming.syntax.parser.parse_rows` (the same
+    tree, with blocks of one-line properties kept as rows, for the component reader).
+    """
+    parse = parse_rows if rows else parse_text
     if isinstance(data, str):
-        return parse_text(data, filename)
+        return parse(data, filename)  # type: ignore[return-value]
     data = bytes(data)
     if detect_format(data) == "binary":
         return read_binary(data, filename)
-    return parse_text(data, filename)
+    return parse(data, filename)  # type: ignore[return-value]
 
 
-def read_tree_file(path: str | os.PathLike[str]) -> ObjectNode:
-    """Read and parse the form file at ``path`` (text or binary). Errors name the file."""
+def read_tree_file(path: str | os.PathLike[str], *, rows: bool = False) -> ObjectNode:
+    """Read and parse the form file at ``path`` (text or binary). Errors name the file.
+
+    ``rows``: as for :func:`load_tree`."""
     with open(path, "rb") as stream:
         data = stream.read()
     try:
-        return load_tree(data, os.fspath(path))
+        return load_tree(data, os.fspath(path), rows=rows)
     except EParserError as exc:
         if exc.filename is None:
             raise EParserError(exc.reason, os.fspath(path), exc.line, exc.column) from None

@@ -20,7 +20,8 @@ from typing import NamedTuple
 from fnc.exceptions import EParserError
 
 __all__ = [
-    "MAX_INTEGER", "MIN_INTEGER", "Source", "Token", "decode_string", "next_token", "tokenize",
+    "MAX_INTEGER", "MIN_INTEGER", "Source", "Token", "decode_form_text", "decode_string",
+    "next_token", "tokenize",
 ]
 
 #: Range of integer literals: Int64 below zero, QWord above (what a binary stream can hold).
@@ -71,6 +72,30 @@ class Source:
         return EParserError(message, self.filename, line, col)
 
 
+def decode_form_text(data: bytes, encoding: str | None = None) -> str:
+    """Decode form-file bytes: a UTF-8 BOM means UTF-8; otherwise UTF-8 if valid, else Windows-1252
+    (Delphi's ANSI default), else Latin-1. ``encoding`` forces a codec."""
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise EParserError(f"Cannot decode form text as {encoding}: {exc}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EParserError(f"Invalid UTF-8 after the byte order mark: {exc.reason} "
+                               f"at byte {exc.start + 3}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
 _IDENT = r"[^\W\d]\w*(?:\.[^\W\d]\w*)*"
 # Possessive repeats: the regex engine keeps no backtracking state per character, so a string
 # literal of any length takes memory in proportion to its text only (a few bytes per character).
@@ -110,6 +135,10 @@ def join_surrogates(text: str) -> str:
 
 def decode_string(token: str, source: Source, offset: int) -> str:
     """The value of a string token (quoted pieces and ``#nnn`` codes) starting at ``offset``."""
+    if "#$" not in token:
+        quick = _decode_quoted(token)
+        if quick is not None:
+            return quick
     parts: list[str] = []
     append = parts.append
     codes = _CODES
@@ -125,6 +154,33 @@ def decode_string(token: str, source: Source, offset: int) -> str:
             char = quoted.replace("''", "'") if "''" in quoted else quoted
         append(char)
     return join_surrogates("".join(parts))
+
+
+def _decode_quoted(token: str) -> str | None:
+    """:func:`decode_string` of a well-formed token without ``#$`` codes, by splitting it at its
+    quotes; None when a code has more than six digits (it may be out of range)."""
+    # Splitting at every quote alternates outside (codes, at even indexes) and inside (text).
+    # An empty outside part between two inside ones is a doubled quote: a quote character.
+    parts = token.split("'")
+    last = len(parts) - 1
+    out: list[str] = []
+    append = out.append
+    codes = _CODES
+    for i, part in enumerate(parts):
+        if i & 1:
+            append(part)
+        elif part:
+            for digits in part.split("#")[1:]:
+                char = codes.get(digits)
+                if char is None:
+                    if len(digits) > 6:
+                        return None
+                    char = chr(int(digits))
+                append(char)
+        elif 0 < i < last:
+            append("'")
+    text = "".join(out)
+    return text if text.isascii() else join_surrogates(text)
 
 
 #: ``#nnn`` digits -> character, for the codes most files use.

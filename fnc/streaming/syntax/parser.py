@@ -24,11 +24,31 @@ from fnc.streaming.syntax.gcpause import paused_gc
 from fnc.streaming.syntax.lexer import (
     Source,
     Token,
+    decode_form_text,
     decode_string,
     join_surrogates,
     next_token,
     tokenize,
 )
+from fnc.streaming.syntax.lines import (
+    BLOCK_WORD_RE,
+    END_RE,
+    IDENTS,
+    INF,
+    INTEGERS,
+    LINE_END_RE,
+    LINE_PROPERTY_RE,
+    PROPERTY_RUN_RE,
+    RESERVED_VALUES,
+    ROW_RE,
+    SECTION_END_RE,
+    SIMPLE_HEADER_RE,
+    SIMPLE_PROPERTY_RE,
+    Row,
+    ident_value,
+    rows_to_properties,
+)
+from fnc.streaming.syntax.rowtree import RowsObjectNode, flat_tree
 from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
@@ -44,46 +64,16 @@ from fnc.streaming.syntax.tree import (
     Set,
     String,
     Value,
-    new_float,
-    new_ident,
-    new_integer,
     new_object,
-    new_property,
-    new_string,
 )
 
-__all__ = ["MAX_DEPTH", "decode_form_text", "parse_text"]
+__all__ = ["MAX_DEPTH", "decode_form_text", "parse_rows", "parse_text"]
 
 #: Deepest nesting of objects, lists and collections accepted (real forms use a few dozen).
 MAX_DEPTH = 200
 
 _OBJECT_KEYWORDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
-_RESERVED_VALUES = frozenset(("end", "object", "inherited", "inline"))
 _BOM = "\ufeff"
-
-
-def decode_form_text(data: bytes, encoding: str | None = None) -> str:
-    """Decode form-file bytes: a UTF-8 BOM means UTF-8; otherwise UTF-8 if valid, else Windows-1252
-    (Delphi's ANSI default), else Latin-1. ``encoding`` forces a codec."""
-    if encoding is not None:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise EParserError(f"Cannot decode form text as {encoding}: {exc}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise EParserError(f"Invalid UTF-8 after the byte order mark: {exc.reason} "
-                               f"at byte {exc.start + 3}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
 
 
 def parse_text(text: str | bytes, filename: str | None = None, *,
@@ -95,15 +85,33 @@ def parse_text(text: str | bytes, filename: str | None = None, *,
     text has a lexical fault (a bad character, string or number) anywhere, that is the error
     reported, even if a syntax error comes earlier.
     """
+    source = _source(text, filename, encoding)
+    with paused_gc():
+        return _Parser(source).parse_file()
+
+
+def _source(text: str | bytes, filename: str | None, encoding: str | None) -> Source:
     if isinstance(text, bytes | bytearray | memoryview):
         text = decode_form_text(bytes(text), encoding)
     elif not isinstance(text, str):
         raise TypeError(f"form text must be str or bytes, not {type(text).__name__}")
     if text.startswith(_BOM):
         text = text[1:]  # editors do not show it: columns count from the first visible character
-    source = Source(text, filename)
+    return Source(text, filename)
+
+
+def parse_rows(text: str | bytes, filename: str | None = None, *,
+               encoding: str | None = None) -> ObjectNode | RowsObjectNode:
+    """:func:`parse_text`, for a reader that takes rows: the same tree (``to_tree()`` of the
+    result equals ``parse_text``'s, positions included) and the same errors, but blocks made of
+    one-line properties keep them as the rows matched (:class:`RowsObjectNode`), with no node
+    built per property."""
+    source = _source(text, filename, encoding)
     with paused_gc():
-        return _Parser(source).parse_file()
+        tree = flat_tree(source, MAX_DEPTH)
+        if tree is not None:
+            return tree
+        return _Parser(source, light=True).parse_file()
 
 
 def _describe(token: Token) -> str:
@@ -121,97 +129,16 @@ def _describe(token: Token) -> str:
     return "binary value"
 
 
-_IDENT = r"[^\W\d]\w*+(?:\.[^\W\d]\w*+)*+"
-_WS = r"[\x01-\x20]*+"
-
-# Fast paths for the lines most of a form file is made of. Each matches only text that the token
-# grammar reads the same way (the same tokens, values and positions); anything else, errors
-# included, goes through the token-by-token path.
-
-#: ``Path = value`` with an integer, a decimal float, a string without ``+`` or an identifier.
-_SIMPLE_PROPERTY_RE = re.compile(
-    rf"""
-    {_WS} (?P<path>{_IDENT}) {_WS} = {_WS}
-    (?:
-        (?P<int>-?[0-9]{{1,18}}) (?![\w.])
-      | \$ (?P<hex>[0-9A-Fa-f]{{1,16}}) (?![\w.])
-      | (?P<string>(?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:[0-9]++|\$[0-9A-Fa-f]++))++))
-        (?!{_WS}\+)
-      | (?P<ident>{_IDENT})
-      | (?P<float>-?[0-9]{{1,100}}\.[0-9]{{1,200}}(?:[eE][+-]?[0-9]{{1,3}})?)
-        (?P<suffix>[sSdDcC])? (?![\w.])
-    )
-    """,
-    re.VERBOSE,
-)
-#: ``object Name: ClassName`` (any keyword case), without an ``[index]``.
-_SIMPLE_HEADER_RE = re.compile(
-    rf"""
-    {_WS} (?P<keyword>[^\W\d]\w*+) (?![\w.]) {_WS}
-    (?P<name>[^\W\d]\w*+) (?![\w.]) {_WS} : {_WS}
-    (?P<cls>[^\W\d]\w*+) (?![\w.]) (?!{_WS}\[)
-    """,
-    re.VERBOSE,
-)
-_INF = (float("inf"), float("-inf"))
-#: Words that end a block's properties; a value that is one of them is an error.
-_KEYWORD = r"(?i:end|object|inherited|inline)(?![\w.])"
-#: One property on a line of its own, the way form files are written: after the line break
-#: before it (spaces or tabs around), ``Path = value`` with the values of
-#: ``_SIMPLE_PROPERTY_RE``; groups: indent, path, int, hex, string, ident, float, suffix.
-_LINE_PROPERTY = rf"""
-    [ \t]*+ \r?\n ([ \t]*+) (?!{_KEYWORD}) ({_IDENT}) [ \t]*+ = [ \t]*+
-    (?:
-        (-?[0-9]{{1,18}}) (?![\w.])
-      | \$ ([0-9A-Fa-f]{{1,16}}) (?![\w.])
-      | ((?>(?:'[^'\r\n]*+(?:''[^'\r\n]*+)*+'|\#(?:[0-9]++|\$[0-9A-Fa-f]++))++))
-        (?!{_WS}\+)
-      | (?!{_KEYWORD}) ({_IDENT})
-      | (-?[0-9]{{1,100}}\.[0-9]{{1,200}}(?:[eE][+-]?[0-9]{{1,3}})?) ([sSdDcC])? (?![\w.])
-    )
-    (?=[ \t]*+\r?\n)
-"""
-#: ``end``, ``object``, ``inherited`` or ``inline`` next: the end of a block's properties.
-_BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
-#: The line break before the next line that starts with 'end' or a nested block: where a
-#: block's properties end when they are all one-line properties.
-_SECTION_END_RE = re.compile(rf"\n[ \t]*+{_KEYWORD}")  # a literal first: a fast search
-_LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
-_LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
-#: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
-#: no position lookup per line: each line is one line below the last). When the whole block is
-#: made of them, ``_SECTION_END_RE`` finds its end and the run is not matched at all.
-_PROPERTY_RUN_RE = re.compile(rf"(?:{_LINE_PROPERTY})+", re.VERBOSE)
-#: Value nodes are immutable: common ones are shared instead of built again for every line.
-_CACHE_LIMIT = 4096
-_INTEGERS: dict[str, Integer] = {str(i): Integer(i) for i in range(-1, 1025)}
-_IDENTS: dict[str, Value] = {}
-#: ``end`` closing a block (the token path handles anything else, errors included).
-_END_RE = re.compile(r"[\x01-\x20]*+end(?![\w.])", re.IGNORECASE)
-_TRUE, _FALSE, _NIL = Bool(True), Bool(False), Nil()
-_KEYWORD_VALUES: dict[str, Value] = {"true": _TRUE, "false": _FALSE, "nil": _NIL}
-
-
-def _ident_value(ident: str) -> Value | None:
-    """The value of an identifier not yet in ``_IDENTS``: True/False/nil, None for a word that
-    cannot be a value (``end``, ``object``...), else a new (cached) :class:`Ident`."""
-    folded = ident.lower()
-    value = _KEYWORD_VALUES.get(folded)
-    if value is not None or folded in _RESERVED_VALUES:
-        return value
-    value = new_ident(ident)
-    if len(_IDENTS) < _CACHE_LIMIT:
-        _IDENTS[ident] = value
-    return value
 _OBJECT_END_WORDS = frozenset(("end", *_OBJECT_KEYWORDS))
 _ITEM_END_WORDS = frozenset(("end",))
 
 
 class _Parser:
-    __slots__ = ("_peek_end", "_peek_pos", "_peeked", "pos", "source", "text")
+    __slots__ = ("_peek_end", "_peek_pos", "_peeked", "light", "pos", "source", "text")
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, light: bool = False) -> None:
         self.source = source
+        self.light = light  # build RowsObjectNode blocks (see parse_rows)
         self.text = source.text
         self.pos = 0  # offset in the text: the next token starts here, after any whitespace
         self._peek_pos = -1
@@ -270,26 +197,26 @@ class _Parser:
 
     def simple_property(self, match: re.Match[str], end_words: frozenset[str]
                         ) -> PropertyNode | None:
-        """The property a ``_SIMPLE_PROPERTY_RE`` match stands for, or None to take the token
+        """The property a ``SIMPLE_PROPERTY_RE`` match stands for, or None to take the token
         path (the name ends the block, or the value needs the token path's checks)."""
         path, integer, hexa, string, ident, number, suffix = match.groups()
         value: Value
         if integer is not None:
-            value = _INTEGERS.get(integer) or Integer(int(integer))
+            value = INTEGERS.get(integer) or Integer(int(integer))
         elif string is not None:
             if "#" in string or "''" in string or string.count("'") != 2:
                 value = String(decode_string(string, self.source, match.start("string")))
             else:
                 value = String(string[1:-1])
         elif ident is not None:
-            value = _IDENTS.get(ident) or _ident_value(ident)  # type: ignore[assignment]
+            value = IDENTS.get(ident) or ident_value(ident)  # type: ignore[assignment]
             if value is None:
                 return None
         elif hexa is not None:
             value = Integer(int(hexa, 16))
         else:  # float, with or without suffix
             fvalue = float(number)
-            if fvalue in _INF:
+            if fvalue in INF:
                 return None
             value = Float(fvalue, suffix.lower() if suffix else "")  # type: ignore[arg-type]
         if path.lower() in end_words:
@@ -321,11 +248,11 @@ class _Parser:
         return root
 
     def parse_object(self, depth: int, header: re.Match[str] | None = None) -> ObjectNode:
-        """The block at ``self.pos``; ``header`` is its ``_SIMPLE_HEADER_RE`` match when the
+        """The block at ``self.pos``; ``header`` is its ``SIMPLE_HEADER_RE`` match when the
         caller has it."""
         text = self.text
         if header is None:
-            header = _SIMPLE_HEADER_RE.match(text, self.pos)
+            header = SIMPLE_HEADER_RE.match(text, self.pos)
         kind = None
         if header is not None and depth < MAX_DEPTH:
             kind = _OBJECT_KEYWORDS.get(header.group("keyword").lower())
@@ -352,11 +279,16 @@ class _Parser:
             index = self.expect_index() if self.is_sym(self.peek(), "[") else None
         line, col = self.source.position(start_offset)
         properties: list[PropertyNode] = []
-        if not self.property_section(properties):
+        rows = None
+        if self.light:  # rows stay rows: every ROW_RE row converts
+            rows = self.section_rows()
+            if rows is None:
+                self.parse_properties(properties, depth, name or class_name)
+        elif not self.property_section(properties):
             self.parse_properties(properties, depth, name or class_name)
         children: list[ObjectNode] = []
-        match_end = _END_RE.match
-        match_header = _SIMPLE_HEADER_RE.match
+        match_end = END_RE.match
+        match_header = SIMPLE_HEADER_RE.match
         while True:
             end = match_end(text, self.pos)
             if end is not None:
@@ -380,45 +312,61 @@ class _Parser:
                     f"PropertyNode '{token.value}' after a nested object: properties must come "
                     "before nested objects", token)
             raise self.expected("nested object or 'end'", token)
+        if self.light:
+            return RowsObjectNode(class_name, name, kind, index, children, line,  # type: ignore[return-value]
+                                  col, rows, properties, self.source)
         return new_object(class_name, name, kind, index, tuple(properties),  # type: ignore[arg-type]
                           tuple(children), line, col)
 
-    def property_section(self, properties: list[PropertyNode]) -> bool:
-        """Read the block's properties when they are all one-line properties, each on its own
-        line, up to the line of 'end' or a nested block: one search, one findall. False (and
-        nothing read) otherwise."""
+    def section_rows(self) -> tuple[list[Row], int] | None:
+        """The rows of the block's properties when they are all one-line properties, each on its
+        own line, up to the line of 'end' or a nested block (one search, one findall), with the
+        line before the first, and ``self.pos`` moved past them; None (nothing read) otherwise."""
         text, pos = self.text, self.pos
-        section = _SECTION_END_RE.search(text, pos)
-        if section is None or _LINE_END_RE.match(text, pos) is None:
-            return False
+        section = SECTION_END_RE.search(text, pos)
+        if section is None or LINE_END_RE.match(text, pos) is None:
+            return None
         stop = section.start()
         if stop > pos and text[stop - 1] == "\r":
             stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
-        rows = _LINE_PROPERTY_RE.findall(text, pos, section.end())
+        rows = (ROW_RE if self.light else LINE_PROPERTY_RE).findall(text, pos, section.end())
         # Each row takes exactly one line break and starts at one: as many rows as line
         # breaks means the rows are all the lines up to the section's end, none skipped.
-        if len(rows) != text.count("\n", pos, stop) or not self.property_rows(
-                rows, self.source.position(pos)[0], properties):
-            return False
+        if len(rows) != text.count("\n", pos, stop):
+            return None
         self.pos = stop
+        return rows, self.source.position(pos)[0]
+
+    def property_section(self, properties: list[PropertyNode]) -> bool:
+        """Read the block's properties when :meth:`section_rows` finds them all; False (and
+        nothing read) otherwise."""
+        start = self.pos
+        section = self.section_rows()
+        if section is None:
+            return False
+        found = rows_to_properties(*section, self.source)
+        if found is None:
+            self.pos = start
+            return False
+        properties += found
         return True
 
     def parse_properties(self, properties: list[PropertyNode], depth: int, owner: str) -> None:
         """Read the block's properties up to 'end' or a nested block, line by line (runs of
         one-line properties in one go)."""
         text = self.text
-        match_property = _SIMPLE_PROPERTY_RE.match
-        match_run = _PROPERTY_RUN_RE.match
-        match_block_word = _BLOCK_WORD_RE.match
+        match_property = SIMPLE_PROPERTY_RE.match
+        match_run = PROPERTY_RUN_RE.match
+        match_block_word = BLOCK_WORD_RE.match
         run_from = self.pos  # a run that failed is not tried again line by line
         while True:
             if self.pos >= run_from:
                 run = match_run(text, self.pos)
                 if run is not None:
                     # to the end of the run's last line, which its last row looks ahead at
-                    line_end = _LINE_END_RE.match(text, run.end())
+                    line_end = LINE_END_RE.match(text, run.end())
                     row_end = run.end() if line_end is None else line_end.end()
-                    rows = _LINE_PROPERTY_RE.findall(text, run.start(), row_end)
+                    rows = LINE_PROPERTY_RE.findall(text, run.start(), row_end)
                     first = self.source.position(run.start())[0]
                     if self.property_rows(rows, first, properties):
                         self.pos = run_from = run.end()
@@ -445,37 +393,12 @@ class _Parser:
 
     def property_rows(self, rows: list[tuple[str, ...]], line: int,
                       properties: list[PropertyNode]) -> bool:
-        """Append the properties of ``_LINE_PROPERTY_RE`` rows, on the lines after ``line``, to
+        """Append the properties of ``LINE_PROPERTY_RE`` rows, on the lines after ``line``, to
         ``properties``; False (and nothing appended) when one of them needs the checks of the
         line-by-line path."""
-        found: list[PropertyNode] = []
-        append = found.append
-        integers, idents = _INTEGERS, _IDENTS
-        for indent, path, integer, hexa, string, ident, number, suffix in rows:
-            line += 1
-            value: Value
-            if integer:
-                value = integers.get(integer) or new_integer(int(integer))
-            elif string:
-                if "#" in string or "''" in string or string.count("'") != 2:
-                    try:
-                        value = new_string(decode_string(string, self.source, 0))
-                    except EParserError:
-                        return False  # reported with its position by the line-by-line path
-                else:
-                    value = new_string(string[1:-1])
-            elif ident:
-                value = idents.get(ident) or _ident_value(ident)  # type: ignore[assignment]
-                if value is None:
-                    return False  # a reserved word: the line-by-line path reports it
-            elif hexa:
-                value = new_integer(int(hexa, 16))
-            else:
-                fvalue = float(number)
-                if fvalue in _INF:
-                    return False
-                value = new_float(fvalue, suffix.lower() if suffix else "")  # type: ignore[arg-type]
-            append(new_property(path, value, line, len(indent) + 1))
+        found = rows_to_properties(rows, line, self.source)  # type: ignore[arg-type]
+        if found is None:
+            return False
         properties += found
         return True
 
@@ -501,7 +424,7 @@ class _Parser:
                 return Bool(False)
             if word == "nil":
                 return Nil()
-            if word in _RESERVED_VALUES:
+            if word in RESERVED_VALUES:
                 raise self.expected("property value", token)
             return Ident(token.value)  # type: ignore[arg-type]
         if kind == "float":
@@ -568,7 +491,7 @@ class _Parser:
             index = self.expect_index() if self.is_sym(self.peek(), "[") else None
             properties: list[PropertyNode] = []
             while True:
-                match = _SIMPLE_PROPERTY_RE.match(self.text, self.pos)
+                match = SIMPLE_PROPERTY_RE.match(self.text, self.pos)
                 if match is not None:
                     node = self.simple_property(match, _ITEM_END_WORDS)
                     if node is not None:

@@ -1,0 +1,171 @@
+"""Assigning a block's one-line properties straight from the parser's rows.
+
+:func:`~fnc.streaming.syntax.parser.parse_rows` keeps a block made of one-line properties as
+the rows its line pattern matched (:class:`~fnc.streaming.syntax.rowtree.RowsObjectNode`).
+:meth:`RowAssigner.read_rows_of` assigns them with no syntax node built for the common cases: an
+integer, string, float, Boolean or enum name for a published property of the component itself,
+a component reference (fixed up later), a method name for an event, an integer design-time
+value. Each of those does what :meth:`PropertyAssigner.read_one` does with the node the row
+stands for; any other row (a value of another type, a dotted path, an unknown name, a method
+that is not found...) is turned into that node and given to ``read_one`` itself, so errors,
+hooks and messages are the general path's.
+
+Component layer (used by the read session).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fnc.component import TComponent
+from fnc.events import Event
+from fnc.properties import PropertyKind
+from fnc.streaming.components.propertyreader import (
+    _UNDOTTED_DESIGN_TIME,
+    ORDER_KEY,
+    PropertyAssigner,
+    Scope,
+    Skip,
+    dispatch,
+    remember_handler,
+)
+from fnc.streaming.syntax.lexer import Source, decode_string
+from fnc.streaming.syntax.lines import Row, row_property
+
+__all__ = ["RowAssigner", "row_string", "row_slots"]
+
+#: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
+_WORD_VALUES = {"true": True, "false": False, "nil": None}
+_NONE: Any = object()
+
+
+def row_string(string: str, source: Source) -> str:
+    """The value of a row's string (a row :func:`parse_rows` kept: it decodes without error)."""
+    if "#" in string or "''" in string or string.count("'") != 2:
+        return decode_string(string, source, 0)
+    return string[1:-1]
+
+
+#: What a row of a name means for a class: (entry, kind code, whether ``setattr`` reaches the
+#: entry's ``__set__``: the class attribute is the entry and the class keeps ``__setattr__``).
+_Slot = tuple[Any, int, bool]
+_EVENT, _INT, _STR, _FLOAT, _BOOL, _ENUM, _COMPONENT, _OTHER = range(8)
+_CODES = {PropertyKind.INT: _INT, PropertyKind.STR: _STR, PropertyKind.FLOAT: _FLOAT,
+          PropertyKind.BOOL: _BOOL, PropertyKind.ENUM: _ENUM, PropertyKind.COMPONENT: _COMPONENT}
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def row_slots(cls: type) -> dict[str, _Slot]:
+    """Lower-case name -> :data:`_Slot` of every event and published property of ``cls``
+    (those of :func:`dispatch`; cached on the class as it is)."""
+    cached: dict[str, _Slot] | None = cls.__dict__.get("_fnc_row_slots")
+    if cached is None:
+        plain_setattr = getattr(cls, "__setattr__", None) is object.__setattr__
+        cached = {}
+        for folded, entry in dispatch(cls).items():
+            code = _EVENT if isinstance(entry, Event) else _CODES.get(entry.kind, _OTHER)
+            reaches = plain_setattr and _class_attribute(cls, entry.name) is entry
+            cached[folded] = (entry, code, reaches)
+        type.__setattr__(cls, "_fnc_row_slots", cached)
+    return cached
+
+
+class RowAssigner(PropertyAssigner):
+    """The row half of a read session (see the module doc)."""
+
+    def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
+                     scope: Scope) -> None:
+        """Assign the properties of ``rows`` (the first on the line after ``line``) to
+        ``component`` in file order, as :meth:`read_properties_of` assigns their nodes."""
+        table = row_slots(type(component))
+        general = dispatch(type(component))
+        state = component.__dict__
+        order: list[str] = []
+        if rows:
+            state[ORDER_KEY] = order
+        append = order.append
+        words = _WORD_VALUES
+        for row in rows:
+            line += 1
+            _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
+            folded = path.lower()
+            append(folded)
+            slot = table.get(folded)
+            try:
+                if slot is None:
+                    if integer and folded in _UNDOTTED_DESIGN_TIME:
+                        component.DesignInfo[path] = int(integer)
+                        continue
+                    self.read_one(component, row_property(row, line, source), general, scope)
+                    continue
+                entry, code, reaches = slot
+                plain = _NONE
+                if code == _EVENT:
+                    if ident and "." not in ident and ident.lower() not in words:
+                        handler = self.find_row_handler(ident, scope)
+                        if handler is not None:
+                            if reaches:
+                                entry.__set__(component, handler)
+                            else:
+                                setattr(component, entry.name, handler)
+                            remember_handler(component, entry, ident, handler)
+                            continue
+                elif entry.read_only:
+                    pass
+                elif code == _INT:
+                    if integer:
+                        plain = int(integer)
+                    elif hexa:
+                        plain = int(hexa, 16)
+                elif code == _STR:
+                    if string:
+                        plain = row_string(string, source)
+                elif code == _FLOAT:
+                    if number:
+                        if suffix not in ("c", "C"):
+                            plain = float(number)
+                    elif integer:
+                        plain = float(int(integer))
+                elif code == _BOOL:
+                    if ident:
+                        plain = words.get(ident.lower(), _NONE)
+                        if plain is None:
+                            plain = _NONE
+                elif ident and ident.lower() not in words:  # an identifier value
+                    if code == _ENUM:
+                        plain = ident
+                    elif code == _COMPONENT:
+                        self.fixups.append((
+                            component, component, entry, ident,
+                            (line, len(_indent) + 1),  # type: ignore[arg-type]
+                            path, scope.owner))
+                        continue
+                if plain is _NONE:
+                    self.read_one(component, row_property(row, line, source), general, scope)
+                elif reaches and type(plain) is entry._direct:
+                    state[entry.key] = plain  # what Property.__set__ does with it
+                else:
+                    try:
+                        setattr(component, entry.name, plain)
+                    except Exception as exc:
+                        self.recoverable(self.error(component, path, str(exc),
+                                                    row_property(row, line, source)))
+            except Skip:
+                continue
+
+    def find_row_handler(self, method_name: str, scope: Scope) -> Any:
+        """The handler :meth:`bind_event` binds for ``method_name`` when one of the scope's
+        handler objects has that method; else None (``bind_event`` then decides)."""
+        folded = method_name.lower()
+        for instance, methods in scope.handlers:
+            real = methods.get(folded)
+            if real is not None:
+                handler = getattr(instance, real)
+                return handler if callable(handler) else None
+        return None

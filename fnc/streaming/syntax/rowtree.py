@@ -1,0 +1,148 @@
+"""Blocks whose one-line properties are kept as the rows the parser matched.
+
+:func:`~fnc.streaming.syntax.parser.parse_rows` builds these instead of
+:class:`~fnc.streaming.syntax.tree.ObjectNode` so that a reader which assigns values straight
+from the text (the component reader) builds no node per property. A :class:`RowsObjectNode` has
+the fields of an ``ObjectNode``; its ``properties`` are built from the rows when asked for, the
+same nodes with the same positions as :func:`~fnc.streaming.syntax.parser.parse_text` gives, and
+:meth:`RowsObjectNode.to_tree` returns the ``ObjectNode`` tree ``parse_text`` returns.
+
+Syntax layer: no component knowledge.
+"""
+
+from __future__ import annotations
+
+from itertools import compress
+from operator import itemgetter, not_
+
+from fnc.streaming.syntax.lexer import Source
+from fnc.streaming.syntax.lines import FIRST_ROW_RE, ROW_RE, Row, rows_to_properties
+from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
+
+__all__ = ["RowsObjectNode", "flat_tree"]
+
+#: Whitespace of the token grammar (``#1`` to ``#32``).
+_BLANKS = "".join(map(chr, range(1, 33)))
+_PATH = itemgetter(1)
+_KINDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
+
+
+class RowsObjectNode:
+    """One block: ``class_name``, ``name``, ``kind``, ``index``, ``children``, ``line``, ``col``
+    as in :class:`ObjectNode`, and either ``rows`` (the block's properties as rows, the first
+    on the line after ``rows_line``) or, when ``rows`` is None, ``properties`` as nodes.
+
+    Not to be changed after the parser built it.
+    """
+
+    __slots__ = ("_properties", "children", "class_name", "col", "index", "kind", "line",
+                 "name", "rows", "rows_line", "source")
+
+    def __init__(self, class_name: str, name: str, kind: ObjectKind, index: int | None,
+                 children: list[ObjectNode | RowsObjectNode], line: int, col: int,
+                 rows: tuple[list[Row], int] | None, properties: list[PropertyNode],
+                 source: Source) -> None:
+        self.class_name = class_name
+        self.name = name
+        self.kind = kind
+        self.index = index
+        self.children = children
+        self.line = line
+        self.col = col
+        self.source = source
+        self._properties: tuple[PropertyNode, ...] | None
+        if rows is None:
+            self.rows: list[Row] | None = None
+            self.rows_line = 0
+            self._properties = tuple(properties)
+        else:
+            self.rows, self.rows_line = rows
+            self._properties = None
+
+    @property
+    def properties(self) -> tuple[PropertyNode, ...]:
+        """The block's properties as nodes (built from the rows on first use)."""
+        if self._properties is None:
+            found = rows_to_properties(self.rows, self.rows_line,  # type: ignore[arg-type]
+                                       self.source)
+            if found is None:  # parse_rows keeps rows only where every row converts
+                raise AssertionError("a row that does not convert was kept")
+            self._properties = tuple(found)
+        return self._properties
+
+    def to_tree(self) -> ObjectNode:
+        """The equivalent :class:`ObjectNode` tree (what ``parse_text`` returns)."""
+        return new_object(self.class_name, self.name, self.kind, self.index, self.properties,
+                          tuple(child.to_tree() for child in self.children), self.line,
+                          self.col)
+
+    def __repr__(self) -> str:
+        return f"<RowsObjectNode {self.kind} {self.name}: {self.class_name}>"
+
+
+def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
+    """The tree of a form file made only of lines of :data:`ROW_RE` (one-line properties,
+    ``object Name: Class`` headers, ``end``), from one ``findall`` over the whole text; None when
+    the text is anything else (the parser then reads it block by block), including any error.
+
+    Every line must be a row: each row after the first holds exactly one line break, so as many
+    rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
+    """
+    text = source.text
+    end = len(text.rstrip(_BLANKS))
+    stop = text.find("\n", end)
+    if stop < 0:  # the last row needs a line break after it
+        text += "\n"
+        stop = len(text) - 1
+    first = FIRST_ROW_RE.match(text)
+    if first is None:
+        return None
+    rows = ROW_RE.findall(text, first.end(), stop + 1)
+    if len(rows) != text.count("\n", first.end(), end):
+        return None
+    rows.insert(0, first.groups(""))
+    # headers and ends: the rows without a path
+    marks = list(compress(range(len(rows)), map(not_, map(_PATH, rows))))
+    if marks[0] != 0 or marks[-1] != len(rows) - 1:
+        return None
+    marks.append(len(rows))
+    root: RowsObjectNode | None = None
+    stack: list[RowsObjectNode] = []
+    new = RowsObjectNode.__new__
+    for k in range(len(marks) - 1):
+        i = marks[k]
+        after = marks[k + 1]
+        row = rows[i]
+        keyword = row[8]
+        if not keyword:  # end
+            if after != i + 1 or not stack:  # properties after a nested block, or a stray end
+                return None
+            stack.pop()
+            if not stack and after != len(rows):
+                return None  # something after the root's end
+            continue
+        if len(stack) >= max_depth or (root is not None and not stack):
+            return None
+        node = new(RowsObjectNode)
+        node.class_name = row[10]
+        node.name = row[9]
+        kind = _KINDS.get(keyword.lower())
+        if kind is None:  # cannot happen (ASCII keywords), but the parser would decide
+            return None
+        node.kind = kind  # type: ignore[assignment]
+        node.index = None
+        node.children = []
+        node.line = i + 1
+        node.col = len(row[0]) + 1
+        node.source = source
+        node.rows = rows[i + 1:after]
+        node.rows_line = i + 1
+        node._properties = None
+        if stack:
+            stack[-1].children.append(node)
+        else:
+            root = node
+        stack.append(node)
+    if stack:
+        return None  # a block without its end
+    return root
