@@ -10,10 +10,10 @@ Sharing rules, which keep every event on the home thread, in order, none lost:
 
 * One parser: whoever parses a burst holds the worker's reader lock, briefly (parsing never
   waits for the network and runs no handler).
-* The worker leaves the socket to the home thread while that thread waits on it, or has just
-  begun to handle what it read (for up to :data:`GRACE` s); otherwise (a long handler, code
-  that does not pump, ``Disconnect`` waiting for the close reply) the worker reads, answers
-  pings and posts the events as before.
+* The worker leaves the socket to the home thread while that thread waits on it or read it
+  less than :data:`GRACE` s ago, and until our close frame is queued (``Disconnect`` waits
+  for the reply); otherwise (a long handler, code that does not pump) the worker reads,
+  answers pings and posts the events as before.
 * What a home-thread parse leads to (``*Received`` calls, ``OnError``) is collected and run
   after the parse: at once when it is a single call and nothing waits in the home queue, else
   posted behind what the worker posted before.
@@ -74,11 +74,10 @@ class HomeReading:
             self._home.unwatch(watch)
 
     def busy(self, now: float) -> bool:
-        """True while the home thread waits on the socket, or began to handle what it read
-        less than :data:`GRACE` s ago: the worker leaves the socket alone meanwhile."""
+        """True while the home thread waits on the socket, or began to read it less than
+        :data:`GRACE` s ago: the worker leaves the socket alone meanwhile."""
         watch = self._watch
-        return watch is not None and (
-            watch.waiting or (watch.busy and now - watch.last_call < GRACE))
+        return watch is not None and (watch.waiting or now - watch.last_call < GRACE)
 
     def _read(self) -> None:
         # The watch's callback, on the home thread.

@@ -334,9 +334,9 @@ class ClientWorker:
         broken = select.POLLERR | select.POLLHUP  # reported even while POLLIN is off
         while True:
             wait_ms = 0.0 if more else self._wait_ms()
-            if self._aside_until:  # the home thread reads: look again later, or now if idle
+            if self._aside_until:  # the home thread reads: look again later (now if closing)
                 now = time.monotonic()
-                if now >= self._aside_until or home is None or not home.busy(now):
+                if now >= self._aside_until or home is None or self.queue.close_queued:
                     self._aside_until = 0.0
                 else:
                     wait_ms = min(wait_ms, (self._aside_until - now) * 1000.0)
@@ -371,9 +371,10 @@ class ClientWorker:
 
     def _read_burst(self, sock: socket.socket, hangup: bool) -> bool:
         """Read and parse a burst unless the home thread is at it (then step aside; not for
-        a broken socket, which poll reports whatever the mask)."""
+        a broken socket, which poll reports whatever the mask, nor once we are closing)."""
         home = self._home
-        if home is not None and not hangup and home.busy(time.monotonic()):
+        if (home is not None and not hangup and not self.queue.close_queued
+                and home.busy(time.monotonic())):
             self._aside_until = time.monotonic() + GRACE
             return False
         if not self.reader.acquire(blocking=False):
