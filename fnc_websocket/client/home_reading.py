@@ -25,6 +25,7 @@ that keeps the protected ``*Received`` methods (documented to run on the worker)
 from __future__ import annotations
 
 from collections.abc import Callable
+from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 import websocket
@@ -50,8 +51,7 @@ class HomeReading:
         self._worker = worker
         self._home = home
         self._sock = sock
-        self.calls: list[Call] | None = None
-        """While the home thread parses: the calls its frames lead to (run after the parse)."""
+        self._calls: list[Call] | None = None
         self.error: BaseException | None = None
         """What the home thread's read hit (the socket ended or broke); the worker reports it."""
         self._watch: FdWatch | None = home.watch_readable(sock, self._read)
@@ -73,6 +73,12 @@ class HomeReading:
         if watch is not None:
             self._home.unwatch(watch)
 
+    def collecting(self) -> list[Call] | None:
+        """On the home thread while it parses: the list that collects the calls its frames
+        lead to (run after the parse); else None (any other thread, or not parsing)."""
+        calls = self._calls
+        return calls if calls is not None and get_ident() == self._home.ident else None
+
     def busy(self, now: float) -> bool:
         """True while the home thread waits on the socket, or began to read it less than
         :data:`GRACE` s ago: the worker leaves the socket alone meanwhile."""
@@ -91,7 +97,7 @@ class HomeReading:
         if not worker.reader.acquire(timeout=1.0):  # the worker parses a burst: a short hold
             return
         calls: list[Call] = []
-        self.calls = calls
+        self._calls = calls
         try:
             worker.incoming.read_burst(self._sock)
         except (OSError, EOFError, websocket.WebSocketException) as exc:
@@ -99,7 +105,7 @@ class HomeReading:
             self.close()
             worker.wake()
         finally:
-            self.calls = None
+            self._calls = None
             worker.reader.release()
         if not calls or worker.silent:
             return

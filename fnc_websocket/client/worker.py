@@ -250,7 +250,7 @@ class ClientWorker:
         comp = self.component()
         if comp is not None:
             fire = getattr(type(comp), name).fire
-            calls = self._home.calls if self._home is not None else None
+            calls = self._home.collecting() if self._home is not None else None
             if calls is not None:  # the home thread parses: after the parse, in order
                 calls.append((fire, (comp, self.conn, *args)))
             else:
@@ -258,7 +258,7 @@ class ClientWorker:
 
     def received(self, item: Received) -> None:
         if self.settings.auto_check:
-            calls = self._home.calls if self._home is not None else None
+            calls = self._home.collecting() if self._home is not None else None
             if calls is not None:
                 calls.append((self._dispatch, (item,)))
             else:
