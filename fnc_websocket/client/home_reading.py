@@ -1,10 +1,10 @@
 """The home thread's share of reading a client's socket (``AutoSyncEvents``).
 
 A client's worker reads its socket and hands every event over to the home thread, which costs
-a thread wake-up per message (about 30 µs here, a fifth of a small round trip). So while the
-home thread waits in its message loop, it reads the socket itself: the client asks the home
-queue to watch the socket (:meth:`fnc.threads.MessageQueue.watch_readable`), and what arrives
-then is parsed and fired on the home thread, with no hand-over.
+a thread wake-up per message (tens of microseconds, a large part of a small round trip). So
+while the home thread waits in its message loop, it reads the socket itself: the client asks the
+home queue to watch the socket (:meth:`fnc.threads.MessageQueue.watch_readable`), and what
+arrives then is parsed and fired on the home thread, with no hand-over.
 
 Sharing rules, which keep every event on the home thread, in order, none lost:
 
