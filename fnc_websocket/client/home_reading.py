@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["GRACE", "HomeReading"]
 
 GRACE = 0.02
-"""Seconds the worker leaves the socket to a home thread that began to handle what it read."""
+"""Seconds the worker leaves the socket to a home thread that read it (see :meth:`HomeReading.busy`)."""
 
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
