@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["GRACE", "HomeReading"]
 
 GRACE = 0.02
-"""Seconds the worker leaves the socket to a home thread that read it (see :meth:`HomeReading.busy`)."""
+"""Seconds the worker leaves the socket to a home thread that read it (:meth:`HomeReading.busy`)."""
 
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
