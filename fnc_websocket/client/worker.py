@@ -285,6 +285,11 @@ class ClientWorker:
         error: EWebSocketClient | None = None
         try:
             self.ws = open_websocket(self)
+            # Ready to write before anyone may send (HandshakeCompleted, OnConnect): a send
+            # then goes out at once, in order with what follows it.
+            self.ws.sock.setblocking(False)
+            self.incoming.attach(self.ws)
+            self.queue.attach(self.ws.sock, direct=not self.tls)
             with self.lock:
                 if self.stop_requested:
                     raise Aborted
@@ -317,10 +322,6 @@ class ClientWorker:
         ws = self.ws
         assert ws is not None
         sock = ws.sock
-        sock.setblocking(False)
-        incoming = self.incoming
-        incoming.attach(ws)
-        self.queue.attach(sock, direct=not self.tls)
         if self.settings.heartbeat_interval > 0:
             self._next_ping = time.monotonic() + self.settings.heartbeat_interval
         self._home = home = HomeReading.open(self, sock)
