@@ -57,6 +57,7 @@ from fnc_websocket.errors import (
     EWebSocketClientPropertyError,
 )
 from fnc_websocket.heartbeat import THeartBeat
+from fnc_websocket.messages import RECEIVED_METHODS
 from fnc_websocket.types import (
     CLOSE_NORMAL,
     DefaultPort,
@@ -83,10 +84,6 @@ _SErrLocked = SErrActive + " (cannot change {name} while the client is connected
 
 def _ms(value: int) -> float:
     return value / 1000.0
-
-
-_RECEIVED_METHODS = ("MessageReceived", "BinaryDataReceived", "PingReceived", "PongReceived",
-                     "CloseReceived")
 
 
 class TTMSFNCCustomWebsocketClient(TComponent):
@@ -486,7 +483,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         """True when the class does not override a protected ``*Received`` method (the home
         thread may then read the socket itself; see ``ClientWorker``)."""
         return all(getattr(cls, name) is getattr(TTMSFNCCustomWebsocketClient, name)
-                   for name in _RECEIVED_METHODS)
+                   for name in RECEIVED_METHODS)
 
     # -- manual reading -------------------------------------------------------------------------
 
