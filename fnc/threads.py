@@ -172,9 +172,15 @@ class MessageQueue:
             poller = self._poller
             if poller is not None and watch in poller.watches:
                 poller.watches.remove(watch)
-                if not poller.watches and not poller.polling:
-                    poller.close()
-                    self._poller = None
+                if not poller.polling:  # else the pump does it when its wait ends
+                    self._drop_idle_poller()
+
+    def _drop_idle_poller(self) -> None:
+        # With the lock held and nobody polling: no watch left, no socket pair kept.
+        poller = self._poller
+        if poller is not None and not poller.watches:
+            poller.close()
+            self._poller = None
 
     def remove(self, owner: Any = None, fn: Callable[..., Any] | None = None) -> int:
         """Drop pending calls of ``owner`` and/or calls of ``fn``; return how many were dropped."""
@@ -243,10 +249,7 @@ class MessageQueue:
             poller.polling = False
         for watch in ready:
             self._items.append((watch.run, (), None, None))
-        if not poller.watches:
-            poller.close()
-            if self._poller is poller:
-                self._poller = None
+        self._drop_idle_poller()
 
     def process(self, timeout: float = 0.0) -> bool:
         """Run the calls that are due, waiting up to ``timeout`` seconds for the first one.

@@ -374,12 +374,10 @@ class ClientWorker:
         """Read and parse a burst unless the home thread is at it (then step aside; not for
         a broken socket, which poll reports whatever the mask, nor once we are closing)."""
         home = self._home
-        if (home is not None and not hangup and not self.queue.close_queued
-                and home.busy(time.monotonic())):
-            self._aside_until = time.monotonic() + GRACE
-            return False
-        if not self.reader.acquire(blocking=False):
-            self._aside_until = time.monotonic() + GRACE
+        now = time.monotonic()
+        if ((home is not None and not hangup and not self.queue.close_queued
+             and home.busy(now)) or not self.reader.acquire(blocking=False)):
+            self._aside_until = now + GRACE
             return False
         try:
             return self.incoming.read_burst(sock)
