@@ -15,6 +15,7 @@ Component layer (used by the read session).
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from fnc.component import TComponent
@@ -37,6 +38,7 @@ __all__ = ["RowAssigner", "row_string", "row_slots"]
 #: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
+_PATH = itemgetter(1)
 
 
 def row_string(string: str, source: Source) -> str:
@@ -79,85 +81,104 @@ def row_slots(cls: type) -> dict[str, _Slot]:
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
 
+    #: The handlers of one scope's handler objects found so far by method name as spelled,
+    #: None where :meth:`find_row_handler` found none, for the ``handlers`` tuple kept beside.
+    _row_handlers: dict[str, Any] | None = None
+    _row_handlers_of: Any = None
+
     def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
                      scope: Scope) -> None:
         """Assign the properties of ``rows`` (the first on the line after ``line``) to
         ``component`` in file order, as :meth:`read_properties_of` assigns their nodes."""
-        table = row_slots(type(component))
-        general = dispatch(type(component))
+        if not rows:
+            return
+        cls = type(component)
+        table = row_slots(cls)
         state = component.__dict__
-        order: list[str] = []
-        if rows:
-            state[ORDER_KEY] = order
-        append = order.append
+        order = list(map(str.lower, map(_PATH, rows)))  # the lower-case paths, for the writer
+        state[ORDER_KEY] = order
+        handlers = self._row_handlers
+        if handlers is None or self._row_handlers_of is not scope.handlers:
+            handlers = self._row_handlers = {}
+            self._row_handlers_of = scope.handlers
         words = _WORD_VALUES
-        for row in rows:
-            line += 1
-            _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
-            folded = path.lower()
-            append(folded)
-            slot = table.get(folded)
-            try:
-                if slot is None:
-                    if integer and folded in _UNDOTTED_DESIGN_TIME:
-                        component.DesignInfo[path] = int(integer)
+        index = -1
+        try:
+            for row in rows:
+                index += 1
+                _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
+                slot = table.get(order[index])
+                try:
+                    if slot is None:
+                        if integer and order[index] in _UNDOTTED_DESIGN_TIME:
+                            component.DesignInfo[path] = int(integer)
+                        else:
+                            self.read_one(component, row_property(row, line + index + 1, source),
+                                          dispatch(cls), scope)
                         continue
-                    self.read_one(component, row_property(row, line, source), general, scope)
-                    continue
-                entry, code, reaches = slot
-                plain = _NONE
-                if code == _EVENT:
-                    if ident and "." not in ident and ident.lower() not in words:
-                        handler = self.find_row_handler(ident, scope)
-                        if handler is not None:
-                            if reaches:
-                                entry.__set__(component, handler)
-                            else:
-                                setattr(component, entry.name, handler)
-                            remember_handler(component, entry, ident, handler)
+                    entry, code, reaches = slot
+                    plain = _NONE
+                    if code == _EVENT:
+                        if ident:
+                            handler = handlers.get(ident, _NONE)
+                            if handler is _NONE:
+                                handler = handlers[ident] = (
+                                    None if "." in ident or ident.lower() in words
+                                    else self.find_row_handler(ident, scope))
+                            if handler is not None:
+                                if reaches:
+                                    entry.__set__(component, handler)
+                                else:
+                                    setattr(component, entry.name, handler)
+                                remember_handler(component, entry, ident, handler)
+                                continue
+                    elif entry.read_only:
+                        pass
+                    elif code == _INT:
+                        if integer:
+                            plain = int(integer)
+                        elif hexa:
+                            plain = int(hexa, 16)
+                    elif code == _STR:
+                        if string:
+                            plain = row_string(string, source)
+                    elif code == _FLOAT:
+                        if number:
+                            if suffix not in ("c", "C"):
+                                plain = float(number)
+                        elif integer:
+                            plain = float(int(integer))
+                    elif code == _BOOL:
+                        if ident:
+                            plain = words.get(ident.lower(), _NONE)
+                            if plain is None:
+                                plain = _NONE
+                    elif ident and ident.lower() not in words:  # an identifier value
+                        if code == _ENUM:
+                            plain = ident
+                        elif code == _COMPONENT:
+                            self.fixups.append((
+                                component, component, entry, ident,
+                                (line + index + 1, len(_indent) + 1),  # type: ignore[arg-type]
+                                path, scope.owner))
                             continue
-                elif entry.read_only:
-                    pass
-                elif code == _INT:
-                    if integer:
-                        plain = int(integer)
-                    elif hexa:
-                        plain = int(hexa, 16)
-                elif code == _STR:
-                    if string:
-                        plain = row_string(string, source)
-                elif code == _FLOAT:
-                    if number:
-                        if suffix not in ("c", "C"):
-                            plain = float(number)
-                    elif integer:
-                        plain = float(int(integer))
-                elif code == _BOOL:
-                    if ident:
-                        plain = words.get(ident.lower(), _NONE)
-                        if plain is None:
-                            plain = _NONE
-                elif ident and ident.lower() not in words:  # an identifier value
-                    if code == _ENUM:
-                        plain = ident
-                    elif code == _COMPONENT:
-                        self.fixups.append((
-                            component, component, entry, ident,
-                            (line, len(_indent) + 1),  # type: ignore[arg-type]
-                            path, scope.owner))
-                        continue
-                if plain is _NONE:
-                    self.read_one(component, row_property(row, line, source), general, scope)
-                elif reaches and type(plain) is entry._direct:
-                    state[entry.key] = plain  # what Property.__set__ does with it
-                else:
-                    try:
-                        setattr(component, entry.name, plain)
-                    except Exception as exc:
-                        self.recoverable(self.error(component, path, str(exc),
-                                                    row_property(row, line, source)))
-            except Skip:
-                continue
+                    if plain is _NONE:
+                        self.read_one(component, row_property(row, line + index + 1, source),
+                                      dispatch(cls), scope)
+                    elif reaches and type(plain) is entry._direct:
+                        state[entry.key] = plain  # what Property.__set__ does with it
+                    else:
+                        try:
+                            setattr(component, entry.name, plain)
+                        except Exception as exc:
+                            self.recoverable(self.error(
+                                component, path, str(exc),
+                                row_property(row, line + index + 1, source)))
+                except Skip:
+                    continue
+        except BaseException:
+            del order[index + 1:]  # the paths read so far, as a read that stops there leaves
+            raise
 
     def find_row_handler(self, method_name: str, scope: Scope) -> Any:
         """The handler :meth:`bind_event` binds for ``method_name`` when one of the scope's
