@@ -18,7 +18,8 @@ from __future__ import annotations
 import enum
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from fnc.events import Event
@@ -112,6 +113,19 @@ class _OwnedList(list):  # type: ignore[type-arg]
     def changed(self) -> None:
         self.version += 1
         self.listeners = None
+
+
+class _NoComponents(tuple):  # type: ignore[type-arg]
+    """The owned components of a component that never owned one: shared, empty, immutable (the
+    first ``InsertComponent`` gives the owner its own :class:`_OwnedList` and name index)."""
+
+    __slots__ = ()
+    listeners: tuple[()] = ()
+    version = 0
+
+
+_NO_COMPONENTS = _NoComponents()
+_NO_NAMES: Mapping[str, TComponent] = MappingProxyType({})
 
 
 def _hears_insert(c: TComponent) -> bool:
@@ -309,10 +323,12 @@ class TComponent(TPersistent, ComponentHooks):
     Tag = Property(int, 0, doc="A free integer for the application's use.")
 
     fnc_repr_props: ClassVar[tuple[str, ...]] = ()
-    # Until a component changes them, it shares these (SetSubComponent, FreeNotification give
-    # it its own): most components never do, and loading a form creates thousands.
+    # Until a component changes them, it shares these (SetSubComponent, FreeNotification,
+    # InsertComponent give it its own): most components never do, and a form has thousands.
     _style: frozenset[TComponentStyle] = frozenset({TComponentStyle.csInheritable})
     _free_notifies: tuple[()] | list[TComponent] = ()
+    _components: _OwnedList | _NoComponents = _NO_COMPONENTS
+    _names: dict[str, TComponent] | Mapping[str, TComponent] = _NO_NAMES  # lower-case -> owned
     is_destroyed: bool = False
     """True once ``Free()`` has run (set by ``Free``; read-only for everyone else)."""
 
@@ -321,8 +337,6 @@ class TComponent(TPersistent, ComponentHooks):
             raise TypeError(f"AOwner must be a TComponent or None, not {type(AOwner).__name__}")
         self._name = ""
         self._owner: TComponent | None = None
-        self._components: _OwnedList = _OwnedList()
-        self._names: dict[str, TComponent] = {}  # lower-case name -> owned component
         self._state: set[TComponentState] = set()
         self.home_queue: MessageQueue = (AOwner.home_queue if AOwner is not None
                                          else current_queue())
@@ -459,6 +473,9 @@ class TComponent(TPersistent, ComponentHooks):
         if AComponent._owner is not None:
             AComponent._owner.RemoveComponent(AComponent)
         comps = self._components
+        if type(comps) is _NoComponents:  # its first: it gets its own list and name index
+            comps = self._components = _OwnedList()
+            self._names = {}
         comps.append(AComponent)
         comps.version += 1
         if comps.listeners is not None and _hears_insert(AComponent):
@@ -592,12 +609,23 @@ class TComponent(TPersistent, ComponentHooks):
         if AComponent is self._owner or AComponent is self:
             return
         notifies = self._free_notifies
-        if AComponent not in notifies:
-            if type(notifies) is tuple:  # the shared empty default
-                notifies = self._free_notifies = []
-            notifies.append(AComponent)
-            self._state.add(csFreeNotification)
+        if AComponent in notifies:
+            return
+        if type(notifies) is tuple:  # the shared empty default
+            notifies = self._free_notifies = []
+        notifies.append(AComponent)
+        self._state.add(csFreeNotification)
+        base = TComponent.FreeNotification
+        if (type(AComponent).FreeNotification is not base or AComponent.is_destroyed
+                or type(self).FreeNotification is not base):
             AComponent.FreeNotification(self)
+            return
+        theirs = AComponent._free_notifies  # what that call does (its call back finds the link)
+        if self is not AComponent._owner and self not in theirs:
+            if type(theirs) is tuple:
+                theirs = AComponent._free_notifies = []
+            theirs.append(self)
+            AComponent._state.add(csFreeNotification)
 
     def RemoveFreeNotification(self, AComponent: TComponent) -> None:
         """Undo ``FreeNotification`` in both directions."""
@@ -759,7 +787,7 @@ class TComponent(TPersistent, ComponentHooks):
 
     def __del__(self) -> None:
         # Threads are owned: a component dropped without Free() still stops its workers.
-        if not self.is_destroyed and "_components" in self.__dict__:
+        if not self.is_destroyed and "_state" in self.__dict__:
             try:
                 self.fnc_release_unfreed()
             except Exception:
