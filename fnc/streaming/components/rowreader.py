@@ -19,16 +19,18 @@ from operator import itemgetter
 from typing import Any
 
 from fnc.component import TComponent
-from fnc.events import Event
+from fnc.events import Event, _EventState
 from fnc.properties import PropertyKind
 from fnc.streaming.components.propertyreader import (
     _UNDOTTED_DESIGN_TIME,
+    HANDLER_NAMES_KEY,
+    HEADER_KEY,
+    NIL_EVENTS_KEY,
     ORDER_KEY,
     PropertyAssigner,
     Scope,
     Skip,
     dispatch,
-    remember_handler,
 )
 from fnc.streaming.syntax.lexer import Source, decode_string
 from fnc.streaming.syntax.lines import Row, row_property
@@ -39,6 +41,23 @@ __all__ = ["RowAssigner", "row_string", "row_slots"]
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
 _PATH = itemgetter(1)
+
+
+class _Folded(dict):  # type: ignore[type-arg]
+    """A path as written -> in lower case (the same string for every row that spells it so,
+    for the first ``_FOLDED_LIMIT`` spellings met)."""
+
+    def __missing__(self, path: str) -> str:
+        folded = path.lower()
+        if len(self) < _FOLDED_LIMIT:
+            self[path] = folded
+        return folded
+
+
+_FOLDED = _Folded()
+_FOLDED_LIMIT = 4096
+#: What ``Event.__set__`` calls after storing a handler, when no class overrides it.
+_NO_HOOK = TComponent.fnc_event_assigned
 
 
 def row_string(string: str, source: Source) -> str:
@@ -81,8 +100,8 @@ def row_slots(cls: type) -> dict[str, _Slot]:
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
 
-    #: The handlers of one scope's handler objects found so far by method name as spelled,
-    #: None where :meth:`find_row_handler` found none, for the ``handlers`` tuple kept beside.
+    #: What :meth:`row_handler` gave so far for each method name as spelled, for the scope
+    #: whose ``handlers`` tuple is kept beside.
     _row_handlers: dict[str, Any] | None = None
     _row_handlers_of: Any = None
 
@@ -95,7 +114,7 @@ class RowAssigner(PropertyAssigner):
         cls = type(component)
         table = row_slots(cls)
         state = component.__dict__
-        order = list(map(str.lower, map(_PATH, rows)))  # the lower-case paths, for the writer
+        order = list(map(_FOLDED.__getitem__, map(_PATH, rows)))  # kept for the writer
         state[ORDER_KEY] = order
         handlers = self._row_handlers
         if handlers is None or self._row_handlers_of is not scope.handlers:
@@ -120,17 +139,27 @@ class RowAssigner(PropertyAssigner):
                     plain = _NONE
                     if code == _EVENT:
                         if ident:
-                            handler = handlers.get(ident, _NONE)
-                            if handler is _NONE:
-                                handler = handlers[ident] = (
-                                    None if "." in ident or ident.lower() in words
-                                    else self.find_row_handler(ident, scope))
-                            if handler is not None:
-                                if reaches:
+                            found = handlers.get(ident, _NONE)
+                            if found is _NONE:
+                                found = handlers[ident] = self.row_handler(ident, scope)
+                            if found is not None:
+                                handler, spelled = found
+                                key = entry.key
+                                if (reaches and key not in state
+                                        and type(component).fnc_event_assigned is _NO_HOOK):
+                                    state[key] = _EventState(handler)  # as Event.__set__ does
+                                elif reaches:
                                     entry.__set__(component, handler)
                                 else:
                                     setattr(component, entry.name, handler)
-                                remember_handler(component, entry, ident, handler)
+                                # remember_handler(component, entry, ident, handler):
+                                names = state.get(HANDLER_NAMES_KEY)
+                                if names is None:
+                                    names = state[HANDLER_NAMES_KEY] = {}
+                                names[entry.name] = spelled
+                                header = state.get(HEADER_KEY)
+                                if header is not None and header[0] == "inherited":
+                                    state.setdefault(NIL_EVENTS_KEY, set()).add(entry.name)
                                 continue
                     elif entry.read_only:
                         pass
@@ -179,6 +208,15 @@ class RowAssigner(PropertyAssigner):
         except BaseException:
             del order[index + 1:]  # the paths read so far, as a read that stops there leaves
             raise
+
+    def row_handler(self, ident: str, scope: Scope) -> tuple[Any, tuple[str, Any]] | None:
+        """For an event row's identifier: the handler :meth:`find_row_handler` finds and what
+        the writer remembers of it, ``(ident, handler)``; None when the general path decides
+        (no such method, a dotted name, ``nil``, ``True``/``False``)."""
+        if "." in ident or ident.lower() in _WORD_VALUES:
+            return None
+        handler = self.find_row_handler(ident, scope)
+        return None if handler is None else (handler, (ident, handler))
 
     def find_row_handler(self, method_name: str, scope: Scope) -> Any:
         """The handler :meth:`bind_event` binds for ``method_name`` when one of the scope's
