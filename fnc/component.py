@@ -383,7 +383,15 @@ class TComponent(TPersistent, ComponentHooks):
             raise EComponentError(f'"{value}" is not a valid component name')
         owner = self._owner
         if owner is not None:
-            owner.ValidateRename(self, old, value)
+            if (not old and type(owner).ValidateRename is _BASE_VALIDATE_RENAME
+                    and type(owner).FindComponent is _BASE_FIND and not owner.is_destroyed):
+                # what ValidateRename does
+                found = owner._names.get(value.lower())
+                if found is not None and found is not self:
+                    raise EComponentError(
+                        f'Duplicate name: A component named "{value}" already exists')
+            else:
+                owner.ValidateRename(self, old, value)
             if old:  # an unnamed component is neither indexed nor bound
                 owner._unindex(self)
         if old:
@@ -468,8 +476,12 @@ class TComponent(TPersistent, ComponentHooks):
 
     def InsertComponent(self, AComponent: TComponent) -> None:
         """Make this component the owner of ``AComponent`` (detaching it from its old owner)."""
-        AComponent.ValidateContainer(self)
-        self.ValidateRename(AComponent, "", AComponent._name)
+        cls = type(self)
+        if (type(AComponent).ValidateContainer is not _BASE_VALIDATE_CONTAINER
+                or cls.ValidateInsert is not _BASE_VALIDATE_INSERT or AComponent.is_destroyed):
+            AComponent.ValidateContainer(self)  # (the base ones do nothing)
+        if AComponent._name or cls.ValidateRename is not _BASE_VALIDATE_RENAME:
+            self.ValidateRename(AComponent, "", AComponent._name)
         if AComponent._owner is not None:
             AComponent._owner.RemoveComponent(AComponent)
         comps = self._components
@@ -478,8 +490,9 @@ class TComponent(TPersistent, ComponentHooks):
             self._names = {}
         comps.append(AComponent)
         comps.version += 1
-        if comps.listeners is not None and _hears_insert(AComponent):
-            comps.listeners.append((len(comps) - 1, AComponent))
+        listeners = comps.listeners
+        if listeners is not None and _hears_insert(AComponent):
+            listeners.append((len(comps) - 1, AComponent))
         if len(comps) == 1:
             self._fnc_owns_changed()
         AComponent._owner = self
@@ -489,7 +502,10 @@ class TComponent(TPersistent, ComponentHooks):
             AComponent._set_reference(True)
         if csDesigning in self._state:
             AComponent._set_designing(True)
-        self.Notification(AComponent, opInsert)
+        if cls.Notification is not _BASE_NOTIFICATION:
+            self.Notification(AComponent, opInsert)
+        elif comps.listeners != []:  # (else the base Notification has no one to tell)
+            self._fnc_forward_insert(AComponent)
 
     def RemoveComponent(self, AComponent: TComponent) -> None:
         """Stop owning ``AComponent`` (its ``Owner`` becomes None)."""
@@ -795,6 +811,13 @@ class TComponent(TPersistent, ComponentHooks):
 
     def fnc_release_unfreed(self) -> None:
         """Hook run when an unfreed component is garbage-collected: stop owned threads."""
+
+
+_BASE_VALIDATE_RENAME = TComponent.ValidateRename
+_BASE_VALIDATE_CONTAINER = TComponent.ValidateContainer
+_BASE_VALIDATE_INSERT = TComponent.ValidateInsert
+_BASE_FIND = TComponent.FindComponent
+_BASE_NOTIFICATION = TComponent.Notification
 
 
 def _class_defines(cls: type, name: str) -> bool:

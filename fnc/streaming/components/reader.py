@@ -189,6 +189,9 @@ class _ReadSession(RowAssigner):
         self.comparison = False
         self.classes: dict[str, type[TComponent]] = {}
         self.frame_classes: dict[type, dict[str, type[TComponent]]] = {}
+        #: Class name as spelled -> the class a block (not ``inline``) of the root's own scope
+        #: resolved to.
+        self.resolved: dict[str, type[TComponent]] = {}
         self.created: list[TComponent] = []
         self.loaded: list[TComponent] = []
         self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str,
@@ -338,6 +341,20 @@ class _ReadSession(RowAssigner):
     def resolve_class(self, node: ObjectNode, registry_only: bool = False,
                       scope: Scope | None = None) -> type[TComponent]:
         name = node.class_name
+        in_root = (not registry_only and (scope is None or scope.owner is self.root)
+                   and node.kind != "inline")  # an unknown class stands for a frame there
+        if in_root:
+            cls = self.resolved.get(name)
+            if cls is not None:
+                return cls
+        cls = self._resolve_class(node, registry_only, scope)
+        if in_root:
+            self.resolved[name] = cls
+        return cls
+
+    def _resolve_class(self, node: ObjectNode, registry_only: bool, scope: Scope | None
+                       ) -> type[TComponent]:
+        name = node.class_name
         cls: Any = None
         if not registry_only:
             folded = name.lower()
@@ -394,7 +411,10 @@ class _ReadSession(RowAssigner):
                 self.read_frame(node, cls, parent, scope)
                 return
         component: TComponent | None = None
-        if node.kind == "inherited":
+        kind = node.kind
+        if kind == "object":
+            component = self.create(node, scope)
+        elif kind == "inherited":
             component = scope.owner.FindComponent(node.name) if node.name else None
             if component is None:
                 if self.reader.strict or not node.name:
@@ -418,7 +438,7 @@ class _ReadSession(RowAssigner):
         if index is not None:
             set_child_order(component, index)
         state = component.__dict__
-        if node.kind != "object" or index is not None:  # remember_header, inline
+        if kind != "object" or index is not None:  # remember_header, inline
             state[HEADER_KEY] = (node.kind, index)
         else:
             state.pop(HEADER_KEY, None)
