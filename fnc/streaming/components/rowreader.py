@@ -58,6 +58,7 @@ _FOLDED = _Folded()
 _FOLDED_LIMIT = 4096
 #: What ``Event.__set__`` calls after storing a handler, when no class overrides it.
 _NO_HOOK = TComponent.fnc_event_assigned
+_new_event_state = _EventState.__new__
 
 
 def row_string(string: str, source: Source) -> str:
@@ -121,15 +122,18 @@ class RowAssigner(PropertyAssigner):
             handlers = self._row_handlers = {}
             self._row_handlers_of = scope.handlers
         words = _WORD_VALUES
+        # Event.__set__ then only stores the handler (see the event rows below).
+        plain_events = cls.fnc_event_assigned is _NO_HOOK
+        names: dict[str, tuple[str, Any]] | None = None
         index = -1
         try:
-            for row in rows:
-                index += 1
+            for index, row in enumerate(rows):
                 _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
-                slot = table.get(order[index])
+                folded = order[index]
+                slot = table.get(folded)
                 try:
                     if slot is None:
-                        if integer and order[index] in _UNDOTTED_DESIGN_TIME:
+                        if integer and folded in _UNDOTTED_DESIGN_TIME:
                             component.DesignInfo[path] = int(integer)
                         else:
                             self.read_one(component, row_property(row, line + index + 1, source),
@@ -145,17 +149,20 @@ class RowAssigner(PropertyAssigner):
                             if found is not None:
                                 handler, spelled = found
                                 key = entry.key
-                                if (reaches and key not in state
-                                        and type(component).fnc_event_assigned is _NO_HOOK):
-                                    state[key] = _EventState(handler)  # as Event.__set__ does
+                                if reaches and plain_events and key not in state:
+                                    event_state = _new_event_state(_EventState)  # as __set__
+                                    event_state.handler = handler
+                                    event_state.signal = None
+                                    state[key] = event_state
                                 elif reaches:
                                     entry.__set__(component, handler)
                                 else:
                                     setattr(component, entry.name, handler)
                                 # remember_handler(component, entry, ident, handler):
-                                names = state.get(HANDLER_NAMES_KEY)
                                 if names is None:
-                                    names = state[HANDLER_NAMES_KEY] = {}
+                                    names = state.get(HANDLER_NAMES_KEY)
+                                    if names is None:
+                                        names = state[HANDLER_NAMES_KEY] = {}
                                 names[entry.name] = spelled
                                 header = state.get(HEADER_KEY)
                                 if header is not None and header[0] == "inherited":

@@ -12,7 +12,7 @@ Syntax layer: no component knowledge.
 
 from __future__ import annotations
 
-from itertools import compress
+from itertools import compress, pairwise
 from operator import itemgetter, not_
 
 from fnc.streaming.syntax.lexer import Source
@@ -109,9 +109,8 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     root: RowsObjectNode | None = None
     stack: list[RowsObjectNode] = []
     new = RowsObjectNode.__new__
-    for k in range(len(marks) - 1):
-        i = marks[k]
-        after = marks[k + 1]
+    kinds = _KINDS
+    for i, after in pairwise(marks):
         row = rows[i]
         keyword = row[8]
         if not keyword:  # end
@@ -126,7 +125,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         node = new(RowsObjectNode)
         node.class_name = row[10]
         node.name = row[9]
-        kind = _KINDS.get(keyword.lower())
+        kind = kinds.get(keyword) or kinds.get(keyword.lower())
         if kind is None:  # cannot happen (ASCII keywords), but the parser would decide
             return None
         node.kind = kind  # type: ignore[assignment]
