@@ -128,7 +128,7 @@ class RowAssigner(PropertyAssigner):
         index = -1
         try:
             for index, row in enumerate(rows):
-                _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
+                _indent, path, integer, hexa, string, ident, number, suffix, _, _, _ = row
                 folded = order[index]
                 slot = table.get(folded)
                 try:
