@@ -89,7 +89,9 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
     """
     text = source.text
-    end = len(text.rstrip(_BLANKS))
+    end = len(text)
+    while end and text[end - 1] in _BLANKS:  # (rstrip would copy the whole text)
+        end -= 1
     stop = text.find("\n", end)
     if stop < 0:  # the last row needs a line break after it
         text += "\n"
