@@ -127,14 +127,16 @@ class RowAssigner(PropertyAssigner):
         names: dict[str, tuple[str, Any]] | None = None
         index = -1
         try:
+            # A row's fields are read as needed (not unpacked): the strings a row does not use
+            # are not touched (a large form's rows are no longer in the CPU's cache).
             for index, row in enumerate(rows):
-                _indent, path, integer, hexa, string, ident, number, suffix, _, _, _ = row
                 folded = order[index]
                 slot = table.get(folded)
                 try:
                     if slot is None:
+                        integer = row[2]
                         if integer and folded in _UNDOTTED_DESIGN_TIME:
-                            component.DesignInfo[path] = int(integer)
+                            component.DesignInfo[row[1]] = int(integer)
                         else:
                             self.read_one(component, row_property(row, line + index + 1, source),
                                           dispatch(cls), scope)
@@ -142,6 +144,7 @@ class RowAssigner(PropertyAssigner):
                     entry, code, reaches = slot
                     plain = _NONE
                     if code == _EVENT:
+                        ident = row[5]
                         if ident:
                             found = handlers.get(ident, _NONE)
                             if found is _NONE:
@@ -171,33 +174,39 @@ class RowAssigner(PropertyAssigner):
                     elif entry.read_only:
                         pass
                     elif code == _INT:
+                        integer = row[2]
                         if integer:
                             plain = int(integer)
-                        elif hexa:
-                            plain = int(hexa, 16)
+                        elif row[3]:
+                            plain = int(row[3], 16)
                     elif code == _STR:
+                        string = row[4]
                         if string:
                             plain = row_string(string, source)
                     elif code == _FLOAT:
+                        number = row[6]
                         if number:
-                            if suffix not in ("c", "C"):
+                            if row[7] not in ("c", "C"):
                                 plain = float(number)
-                        elif integer:
-                            plain = float(int(integer))
+                        elif row[2]:
+                            plain = float(int(row[2]))
                     elif code == _BOOL:
+                        ident = row[5]
                         if ident:
                             plain = words.get(ident.lower(), _NONE)
                             if plain is None:
                                 plain = _NONE
-                    elif ident and ident.lower() not in words:  # an identifier value
-                        if code == _ENUM:
-                            plain = ident
-                        elif code == _COMPONENT:
-                            self.fixups.append((
-                                component, component, entry, ident,
-                                (line + index + 1, len(_indent) + 1),  # type: ignore[arg-type]
-                                path, scope.owner))
-                            continue
+                    else:
+                        ident = row[5]
+                        if ident and ident.lower() not in words:  # an identifier value
+                            if code == _ENUM:
+                                plain = ident
+                            elif code == _COMPONENT:
+                                self.fixups.append((
+                                    component, component, entry, ident,
+                                    (line + index + 1, len(row[0]) + 1),  # type: ignore[arg-type]
+                                    row[1], scope.owner))
+                                continue
                     if plain is _NONE:
                         self.read_one(component, row_property(row, line + index + 1, source),
                                       dispatch(cls), scope)
@@ -208,7 +217,7 @@ class RowAssigner(PropertyAssigner):
                             setattr(component, entry.name, plain)
                         except Exception as exc:
                             self.recoverable(self.error(
-                                component, path, str(exc),
+                                component, row[1], str(exc),
                                 row_property(row, line + index + 1, source)))
                 except Skip:
                     continue
