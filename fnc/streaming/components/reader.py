@@ -341,20 +341,6 @@ class _ReadSession(RowAssigner):
     def resolve_class(self, node: ObjectNode, registry_only: bool = False,
                       scope: Scope | None = None) -> type[TComponent]:
         name = node.class_name
-        in_root = (not registry_only and (scope is None or scope.owner is self.root)
-                   and node.kind != "inline")  # an unknown class stands for a frame there
-        if in_root:
-            cls = self.resolved.get(name)
-            if cls is not None:
-                return cls
-        cls = self._resolve_class(node, registry_only, scope)
-        if in_root:
-            self.resolved[name] = cls
-        return cls
-
-    def _resolve_class(self, node: ObjectNode, registry_only: bool, scope: Scope | None
-                       ) -> type[TComponent]:
-        name = node.class_name
         cls: Any = None
         if not registry_only:
             folded = name.lower()
@@ -395,7 +381,14 @@ class _ReadSession(RowAssigner):
             component.__dict__.setdefault(NIL_EVENTS_KEY, set()).update(had)
 
     def create(self, node: ObjectNode, scope: Scope) -> TComponent:
-        component = self.resolve_class(node, scope=scope)(scope.owner)
+        # (inline, an unknown class stands for a frame: not the class of an object block)
+        kept = scope.owner is self.root and node.kind != "inline"
+        cls = self.resolved.get(node.class_name) if kept else None
+        if cls is None:
+            cls = self.resolve_class(node, scope=scope)
+            if kept:
+                self.resolved[node.class_name] = cls
+        component = cls(scope.owner)
         self.created.append(component)
         if node.name:
             try:
