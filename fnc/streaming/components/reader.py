@@ -135,12 +135,22 @@ class FormReader:
         On an error every component this read created is freed (and the root, if it created
         it) before the exception propagates.
         """
-        if not isinstance(tree, ObjectNode | RowsObjectNode):
-            raise TypeError(f"read needs an ObjectNode, not {type(tree).__name__}")
-        if Instance is not None and not isinstance(Instance, TComponent):
-            raise TypeError(f"Instance must be a TComponent, not {type(Instance).__name__}")
-        with paused_gc():
-            return _ReadSession(self, tree).run(Instance)
+        return read_own_tree(self, tree, Instance, consume=False)
+
+
+def read_own_tree(reader: FormReader, tree: ObjectNode | RowsObjectNode,
+                  Instance: TComponent | None, consume: bool = True) -> TComponent:
+    """``reader.read(tree, Instance)``, for a tree parsed for this read alone (``consume``): each
+    block's rows are dropped once assigned, freed while still in the CPU's cache, and ``tree``
+    is not to be used afterwards."""
+    if not isinstance(tree, ObjectNode | RowsObjectNode):
+        raise TypeError(f"read needs an ObjectNode, not {type(tree).__name__}")
+    if Instance is not None and not isinstance(Instance, TComponent):
+        raise TypeError(f"Instance must be a TComponent, not {type(Instance).__name__}")
+    with paused_gc():
+        session = _ReadSession(reader, tree)
+        session.consume = consume
+        return session.run(Instance)
 
 
 def read_component(tree: ObjectNode, Instance: TComponent | None = None, **options: Any
@@ -161,6 +171,7 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
 
 
 _name_lock = threading.Lock()
+_NO_ROWS: list[Any] = []  # what a consumed block keeps (never changed)
 
 
 def _unique_root_name(name: str, root: TComponent) -> str:
@@ -187,6 +198,7 @@ class _ReadSession(RowAssigner):
         self.reader = reader
         self.tree = tree
         self.comparison = False
+        self.consume = False
         self.classes: dict[str, type[TComponent]] = {}
         self.frame_classes: dict[type, dict[str, type[TComponent]]] = {}
         #: Class name as spelled -> the class a block (not ``inline``) of the root's own scope
@@ -441,6 +453,8 @@ class _ReadSession(RowAssigner):
         rows = node.rows if type(node) is RowsObjectNode else None
         if rows is not None and not isinstance(component, TPlaceholderComponent):
             self.read_rows_of(component, rows, node.rows_line, node.source, scope)
+            if self.consume:
+                node.rows = _NO_ROWS  # type: ignore[union-attr]
         else:
             self.read_properties(component, node, scope)
         component.SetComponentState(csReading, False)
