@@ -8,10 +8,11 @@ import pytest
 
 from fnc import Event, Property, TComponent, TForm, TFrame
 from fnc.exceptions import EReadError
-from fnc.streaming import FormReader, StringToComponent, parse_text
+from fnc.streaming import ComponentToString, FormReader, StringToComponent, parse_text
 from fnc.streaming.components.placeholders import TPlaceholderComponent
 from fnc.streaming.components.propertyreader import HANDLER_NAMES_KEY, ORDER_KEY
 from fnc.streaming.syntax.lexer import _RUNS_LIMIT, Source, decode_string
+from fnc.streaming.syntax.parser import parse_rows
 
 
 class THookedGadget(TComponent):
@@ -102,3 +103,15 @@ def test_code_runs_decode_alike_past_the_number_kept() -> None:
         expected = "a" + chr(n % 1000) + chr(n // 1000 + 1) + "b"
         assert decode_string(token, Source(token), 0) == expected
         assert decode_string(run, Source(run), 0) == expected[1:-1]
+
+
+def test_a_tree_given_to_read_stays_whole() -> None:
+    tree = parse_rows(FORM)
+    first = FormReader().read(tree, TShortcutForm(None))
+    written = ComponentToString(first)
+    first.Free()
+    second = FormReader().read(tree, TShortcutForm(None))
+    assert ComponentToString(second) == written
+    assert [c.Name for c in second.Components] == ["A", "B", "Lost1", "Lost2", "Lost3"]
+    assert tree.to_tree() == parse_text(FORM)
+    second.Free()

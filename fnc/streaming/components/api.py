@@ -94,7 +94,7 @@ def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **prop
     tree = read_tree_file(path, rows=True)
     instance = InstanceClass(AOwner)
     try:
-        FormReader(filename=str(path)).read(tree, instance)
+        read_own_tree(FormReader(filename=str(path)), tree, instance)
         for name, value in props.items():
             setattr(instance, name, value)
     except BaseException:

@@ -42,7 +42,6 @@ frame's) own class are bound.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,9 +62,10 @@ from fnc.streaming.components.ancestors import (
     set_child_order,
 )
 from fnc.streaming.components.globals import (
-    FindGlobalComponent,
     register_root,
     resolve_pending,
+    root_name_lock,
+    unique_root_name,
 )
 from fnc.streaming.components.placeholders import TPlaceholderComponent, placeholder_class
 from fnc.streaming.components.propertyreader import (
@@ -167,24 +167,11 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
     reader = FormReader(filename=path, search_path=search_path, on_error=lambda _exc: True)
     session = _ReadSession(reader, read_tree_file(path, rows=True))
     session.comparison = True
+    session.consume = True  # (a tree of its own)
     return session.run(cls(None))
 
 
-_name_lock = threading.Lock()
 _NO_ROWS: list[Any] = []  # what a consumed block keeps (never changed)
-
-
-def _unique_root_name(name: str, root: TComponent) -> str:
-    owner = root.Owner
-    candidate, n = name, 0
-    while True:
-        other = FindGlobalComponent(candidate)
-        if other is None and owner is not None:
-            other = owner.FindComponent(candidate)
-        if other is None or other is root:
-            return candidate
-        n += 1
-        candidate = f"{name}_{n}"
 
 
 def _annotate(exc: Exception, **details: Any) -> Exception:
@@ -259,9 +246,9 @@ class _ReadSession(RowAssigner):
             if tree.kind == "inline":
                 root.SetComponentState(csInline, True)
             if tree.name and not self.comparison:
-                with _name_lock:
+                with root_name_lock:
                     try:
-                        root.Name = _unique_root_name(tree.name, root)
+                        root.Name = unique_root_name(tree.name, root)
                     except Exception as exc:
                         raise self.node_error(tree, f"Invalid root name: {exc}") from exc
             self.loaded.append(root)
