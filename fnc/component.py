@@ -20,8 +20,6 @@ import enum
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from itertools import compress, repeat
-from operator import contains
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -705,16 +703,9 @@ _BASE_NOTIFICATION = TComponent.Notification
 
 
 def _class_defines(cls: type, name: str) -> bool:
-    """Whether the first class of ``cls.__mro__`` whose namespace has ``name`` gives it a value
-    other than None (the namespaces are read live, through views kept on ``cls``)."""
-    mro = cls.__mro__
-    kept = getattr(cls, "_fnc_mro_namespaces", None)
-    if kept is None or kept[0] is not mro:  # not kept yet, or kept by a base class
-        kept = (mro, tuple(klass.__dict__ for klass in mro))
-        type.__setattr__(cls, "_fnc_mro_namespaces", kept)
-    namespaces = kept[1]
-    for namespace in compress(namespaces, map(contains, namespaces, repeat(name))):
-        return namespace[name] is not None
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name] is not None
     return False
 
 
