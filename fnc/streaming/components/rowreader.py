@@ -210,8 +210,10 @@ class RowAssigner(PropertyAssigner):
                     if plain is _NONE:
                         self.read_one(component, row_property(row, line + index + 1, source),
                                       dispatch(cls), scope)
-                    elif reaches and type(plain) is entry._direct:
-                        state[entry.key] = plain  # what Property.__set__ does with it
+                    elif reaches and entry._direct is not None:
+                        # plain is of the kind's own type (an int for _INT...), so this is
+                        # Property.__set__'s first case: it stores the value as it is
+                        state[entry.key] = plain
                     else:
                         try:
                             setattr(component, entry.name, plain)
