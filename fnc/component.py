@@ -1,4 +1,4 @@
-"""TPersistent and TComponent: Delphi's owner tree, names, notifications and lifetime.
+"""TComponent: Delphi's owner tree, names, notifications and lifetime.
 
 Semantics follow Free Pascal's ``classes`` unit (spec: delphi-component-model.md §1-2):
 
@@ -11,6 +11,7 @@ Semantics follow Free Pascal's ``classes`` unit (spec: delphi-component-model.md
 * A freed component refuses every further use with :class:`EComponentError`.
 
 Each component has a *home thread* (its creator's, or its owner's): see ``fnc.events``.
+``TPersistent`` and ``TNestedPersistent`` (:mod:`fnc.persistent`) are re-exported here.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from __future__ import annotations
 import enum
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from fnc.events import Event
-from fnc.exceptions import EComponentError, EConvertError, EValidationError
-from fnc.extension import ComponentHooks, PersistentHooks
+from fnc.exceptions import EComponentError, EValidationError
+from fnc.extension import ComponentHooks
+from fnc.persistent import TNestedPersistent, TPersistent
 from fnc.properties import Property, PropertyKind, declared_properties
 from fnc.threads import MessageQueue, current_queue
 
@@ -114,6 +117,19 @@ class _OwnedList(list):  # type: ignore[type-arg]
         self.listeners = None
 
 
+class _NoComponents(tuple):  # type: ignore[type-arg]
+    """The owned components of a component that never owned one: shared, empty, immutable (the
+    first ``InsertComponent`` gives the owner its own :class:`_OwnedList` and name index)."""
+
+    __slots__ = ()
+    listeners: tuple[()] = ()
+    version = 0
+
+
+_NO_COMPONENTS = _NoComponents()
+_NO_NAMES: Mapping[str, TComponent] = MappingProxyType({})
+
+
 def _hears_insert(c: TComponent) -> bool:
     return bool(c._components) or type(c).Notification is not TComponent.Notification
 
@@ -136,126 +152,6 @@ def on_component_created(hook: Callable[[TComponent], None]) -> Callable[[], Non
 def IsValidIdent(name: str) -> bool:
     """Delphi's ``IsValidIdent``: an ASCII letter or ``_``, then letters, digits or ``_``."""
     return bool(_IDENT.match(name))
-
-
-_RENAMED_HOOKS = {
-    "_fnc_marshals_events": "fnc_event_queue() (return self.home_queue to queue events there)",
-    "_fnc_check_inactive": "fnc_check_inactive()",
-    "_fnc_collect_problems": "fnc_collect_problems()",
-    "_fnc_validation_error": "fnc_validation_error()",
-    "_fnc_release_unfreed": "fnc_release_unfreed()",
-    "_fnc_reference_changed": "fnc_reference_changed()",
-    "_fnc_event_assigned": "fnc_event_assigned()",
-    "_fnc_bind_property": "fnc_bind_property()",
-    "_fnc_repr_props": "fnc_repr_props",
-}
-"""Hook names of earlier versions: a class still defining one gets a TypeError at once."""
-
-
-class TPersistent(PersistentHooks):
-    """Base of everything with published properties (Delphi's ``TPersistent``).
-
-    ``Assign(Source)`` lets the *source* try (``Source.AssignTo(self)``) and raises
-    :class:`EConvertError` ("Cannot assign a X to a Y") when neither side knows the other.
-    """
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        for old, new in _RENAMED_HOOKS.items():
-            if old in cls.__dict__:  # it would silently never be called
-                raise TypeError(f"{cls.__qualname__}.{old}: this hook is now {new} "
-                                "(see fnc.extension)")
-
-    def Assign(self, Source: TPersistent | None) -> None:
-        """Copy ``Source`` into this object; subclasses handle the classes they know."""
-        if Source is None:
-            raise EConvertError(f"Cannot assign a Nil to a {type(self).__name__}")
-        Source.AssignTo(self)
-
-    def AssignTo(self, Dest: TPersistent) -> None:
-        """Copy this object into ``Dest``; the base class knows no destination."""
-        raise EConvertError(f"Cannot assign a {type(self).__name__} to a {type(Dest).__name__}")
-
-    def GetOwner(self) -> TPersistent | None:
-        """The object that owns this one, for ``GetNamePath`` (None by default)."""
-        return None
-
-    def GetNamePath(self) -> str:
-        """A path for messages and designers: ``ClassName``, after the owner's path if any."""
-        owner = self.GetOwner()
-        name = type(self).__name__
-        if owner is not None:
-            owner_path = owner.GetNamePath()
-            if owner_path:
-                return f"{owner_path}.{name}"
-        return name
-
-    @classmethod
-    def ClassName(cls) -> str:
-        """The class name, as Delphi's ``ClassName``."""
-        return cls.__name__
-
-    def fnc_collect_problems(self, prefix: str, problems: list[tuple[str, str]]) -> None:
-        for name, prop in declared_properties(type(self)).items():
-            if prop.kind is PropertyKind.PERSISTENT:
-                getattr(self, name).fnc_collect_problems(f"{prefix}{name}.", problems)
-            elif prop.validator is not None:
-                try:
-                    problem = prop.validator(self, getattr(self, name))
-                except (ValueError, TypeError, OSError) as exc:
-                    problem = str(exc)
-                if problem:
-                    problems.append((prefix + name, problem))
-
-    def fnc_check_inactive(self, name: str) -> None:
-        """Hook for ``locked`` properties: raise when they may not change now."""
-
-
-class TNestedPersistent(TPersistent):
-    """A sub-object property (Delphi's ``Font``, ``HeartBeat``): owned by a component.
-
-    ``Assign`` copies every published property from another instance of the same class.
-    Locked properties of a nested object follow their owner's "active" lock.
-    """
-
-    def __init__(self, AOwner: TPersistent | None = None, **props: Any) -> None:
-        self._owner = AOwner
-        for name, value in props.items():
-            setattr(self, name, value)
-
-    def GetOwner(self) -> TPersistent | None:
-        return self._owner
-
-    def GetNamePath(self) -> str:
-        owner = self._owner
-        if owner is not None:
-            for name, prop in declared_properties(type(owner)).items():
-                if prop.kind is PropertyKind.PERSISTENT and prop.peek(owner) is self:
-                    return f"{owner.GetNamePath()}.{name}"
-        return super().GetNamePath()
-
-    def Assign(self, Source: TPersistent | None) -> None:
-        if isinstance(Source, type(self)):
-            for name, prop in declared_properties(type(self)).items():
-                if not prop.read_only:
-                    setattr(self, name, getattr(Source, name))
-            return
-        super().Assign(Source)
-
-    def fnc_check_inactive(self, name: str) -> None:
-        if self._owner is not None:
-            self._owner.fnc_check_inactive(name)
-
-    def __repr__(self) -> str:
-        values = ", ".join(f"{n}={getattr(self, n)!r}" for n in declared_properties(type(self)))
-        return f"{type(self).__name__}({values})"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in declared_properties(type(self)))
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 _FREED_ALLOWED = frozenset({
@@ -309,10 +205,12 @@ class TComponent(TPersistent, ComponentHooks):
     Tag = Property(int, 0, doc="A free integer for the application's use.")
 
     fnc_repr_props: ClassVar[tuple[str, ...]] = ()
-    # Until a component changes them, it shares these (SetSubComponent, FreeNotification give
-    # it its own): most components never do, and loading a form creates thousands.
+    # Until a component changes them, it shares these (SetSubComponent, FreeNotification,
+    # InsertComponent give it its own): most components never do, and a form has thousands.
     _style: frozenset[TComponentStyle] = frozenset({TComponentStyle.csInheritable})
     _free_notifies: tuple[()] | list[TComponent] = ()
+    _components: _OwnedList | _NoComponents = _NO_COMPONENTS
+    _names: dict[str, TComponent] | Mapping[str, TComponent] = _NO_NAMES  # lower-case -> owned
     is_destroyed: bool = False
     """True once ``Free()`` has run (set by ``Free``; read-only for everyone else)."""
 
@@ -321,8 +219,6 @@ class TComponent(TPersistent, ComponentHooks):
             raise TypeError(f"AOwner must be a TComponent or None, not {type(AOwner).__name__}")
         self._name = ""
         self._owner: TComponent | None = None
-        self._components: _OwnedList = _OwnedList()
-        self._names: dict[str, TComponent] = {}  # lower-case name -> owned component
         self._state: set[TComponentState] = set()
         self.home_queue: MessageQueue = (AOwner.home_queue if AOwner is not None
                                          else current_queue())
@@ -369,7 +265,15 @@ class TComponent(TPersistent, ComponentHooks):
             raise EComponentError(f'"{value}" is not a valid component name')
         owner = self._owner
         if owner is not None:
-            owner.ValidateRename(self, old, value)
+            if (not old and type(owner).ValidateRename is _BASE_VALIDATE_RENAME
+                    and type(owner).FindComponent is _BASE_FIND and not owner.is_destroyed):
+                # what ValidateRename does
+                found = owner._names.get(value.lower())
+                if found is not None and found is not self:
+                    raise EComponentError(
+                        f'Duplicate name: A component named "{value}" already exists')
+            else:
+                owner.ValidateRename(self, old, value)
             if old:  # an unnamed component is neither indexed nor bound
                 owner._unindex(self)
         if old:
@@ -454,15 +358,23 @@ class TComponent(TPersistent, ComponentHooks):
 
     def InsertComponent(self, AComponent: TComponent) -> None:
         """Make this component the owner of ``AComponent`` (detaching it from its old owner)."""
-        AComponent.ValidateContainer(self)
-        self.ValidateRename(AComponent, "", AComponent._name)
+        cls = type(self)
+        if (type(AComponent).ValidateContainer is not _BASE_VALIDATE_CONTAINER
+                or cls.ValidateInsert is not _BASE_VALIDATE_INSERT or AComponent.is_destroyed):
+            AComponent.ValidateContainer(self)  # (the base ones do nothing)
+        if AComponent._name or cls.ValidateRename is not _BASE_VALIDATE_RENAME:
+            self.ValidateRename(AComponent, "", AComponent._name)
         if AComponent._owner is not None:
             AComponent._owner.RemoveComponent(AComponent)
         comps = self._components
+        if type(comps) is _NoComponents:  # its first: it gets its own list and name index
+            comps = self._components = _OwnedList()
+            self._names = {}
         comps.append(AComponent)
         comps.version += 1
-        if comps.listeners is not None and _hears_insert(AComponent):
-            comps.listeners.append((len(comps) - 1, AComponent))
+        listeners = comps.listeners
+        if listeners is not None and _hears_insert(AComponent):
+            listeners.append((len(comps) - 1, AComponent))
         if len(comps) == 1:
             self._fnc_owns_changed()
         AComponent._owner = self
@@ -472,7 +384,10 @@ class TComponent(TPersistent, ComponentHooks):
             AComponent._set_reference(True)
         if csDesigning in self._state:
             AComponent._set_designing(True)
-        self.Notification(AComponent, opInsert)
+        if cls.Notification is not _BASE_NOTIFICATION:
+            self.Notification(AComponent, opInsert)
+        elif comps.listeners != []:  # (else the base Notification has no one to tell)
+            self._fnc_forward_insert(AComponent)
 
     def RemoveComponent(self, AComponent: TComponent) -> None:
         """Stop owning ``AComponent`` (its ``Owner`` becomes None)."""
@@ -592,12 +507,23 @@ class TComponent(TPersistent, ComponentHooks):
         if AComponent is self._owner or AComponent is self:
             return
         notifies = self._free_notifies
-        if AComponent not in notifies:
-            if type(notifies) is tuple:  # the shared empty default
-                notifies = self._free_notifies = []
-            notifies.append(AComponent)
-            self._state.add(csFreeNotification)
+        if AComponent in notifies:
+            return
+        if type(notifies) is tuple:  # the shared empty default
+            notifies = self._free_notifies = []
+        notifies.append(AComponent)
+        self._state.add(csFreeNotification)
+        base = TComponent.FreeNotification
+        if (type(AComponent).FreeNotification is not base or AComponent.is_destroyed
+                or type(self).FreeNotification is not base):
             AComponent.FreeNotification(self)
+            return
+        theirs = AComponent._free_notifies  # what that call does (its call back finds the link)
+        if self is not AComponent._owner and self not in theirs:
+            if type(theirs) is tuple:
+                theirs = AComponent._free_notifies = []
+            theirs.append(self)
+            AComponent._state.add(csFreeNotification)
 
     def RemoveFreeNotification(self, AComponent: TComponent) -> None:
         """Undo ``FreeNotification`` in both directions."""
@@ -759,7 +685,7 @@ class TComponent(TPersistent, ComponentHooks):
 
     def __del__(self) -> None:
         # Threads are owned: a component dropped without Free() still stops its workers.
-        if not self.is_destroyed and "_components" in self.__dict__:
+        if not self.is_destroyed and "_state" in self.__dict__:
             try:
                 self.fnc_release_unfreed()
             except Exception:
@@ -767,6 +693,13 @@ class TComponent(TPersistent, ComponentHooks):
 
     def fnc_release_unfreed(self) -> None:
         """Hook run when an unfreed component is garbage-collected: stop owned threads."""
+
+
+_BASE_VALIDATE_RENAME = TComponent.ValidateRename
+_BASE_VALIDATE_CONTAINER = TComponent.ValidateContainer
+_BASE_VALIDATE_INSERT = TComponent.ValidateInsert
+_BASE_FIND = TComponent.FindComponent
+_BASE_NOTIFICATION = TComponent.Notification
 
 
 def _class_defines(cls: type, name: str) -> bool:

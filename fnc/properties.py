@@ -145,6 +145,7 @@ class Property:
     """
 
     _direct: type | None = None
+    _exact: type | None = None  # _EXACT_TYPES.get(self.kind), kept by __setattr__
 
     def __init__(self, type_: Any, default: Any = _MISSING, *, stored: bool | Callable[[Any], bool]
                  = True, nodefault: bool = False, read_only: bool = False, locked: bool = False,
@@ -219,6 +220,8 @@ class Property:
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
+        if name == "kind":
+            object.__setattr__(self, "_exact", _EXACT_TYPES.get(value))
         if name in _DIRECT_INPUTS:
             object.__setattr__(self, "_direct", self._direct_type())
 
@@ -246,7 +249,7 @@ class Property:
                                 f"{type_name(self.type)} to copy its values")
             self.get_stored(obj).Assign(value)
             return
-        if _EXACT_TYPES.get(kind) is not type(value) and not (  # else what _coerce returns
+        if self._exact is not type(value) and not (  # else what _coerce returns
                 kind is PropertyKind.COMPONENT and (value is None or isinstance(value, self.type))):
             value = self._coerce(value, f"{type(obj).__name__}.{self.name}")
         if self.locked:

@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     #    nothing of components either
     ("fnc.extension", "fnc.properties", "fnc.events", "fnc.threads", "fnc.streaming.syntax"),
     # 2: TPersistent, TComponent, TCollection
-    ("fnc.component", "fnc.collections"),
+    ("fnc.persistent", "fnc.component", "fnc.collections"),
     # 3: Application, TTimer, TForm/TDataModule, the inspector listing
     ("fnc.application", "fnc.timer", "fnc.forms", "fnc.inspector"),
     # 4: event-loop adapters; component streaming (registry, reader, writer, fix-ups...)

@@ -20,7 +20,7 @@ from fnc.component import TComponent
 from fnc.exceptions import EReadError
 from fnc.forms import TDataModule
 from fnc.streaming.components.formlookup import find_form_file, form_file_candidates
-from fnc.streaming.components.reader import FormReader
+from fnc.streaming.components.reader import FormReader, read_own_tree
 from fnc.streaming.components.writer import component_to_tree
 from fnc.streaming.syntax.binary import write_binary
 from fnc.streaming.syntax.formfile import read_tree_file
@@ -44,7 +44,7 @@ def ReadComponentResFile(FileName: str | os.PathLike[str], Instance: TComponent 
     # One pause of the garbage collector over both steps, ended after the syntax tree is
     # freed: resuming in between would make the next collection scan the whole tree.
     with paused_gc():
-        return reader.read(read_tree_file(path, rows=True), Instance)
+        return read_own_tree(reader, read_tree_file(path, rows=True), Instance)
 
 
 def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
@@ -53,7 +53,7 @@ def StringToComponent(Text: str | bytes, Instance: TComponent | None = None,
     filename = options.get("filename")
     reader = FormReader(**options)
     with paused_gc():  # as in ReadComponentResFile
-        return reader.read(parse_rows(Text, filename), Instance)
+        return read_own_tree(reader, parse_rows(Text, filename), Instance)
 
 
 def ComponentToString(Instance: TComponent, flavour: TextFlavour | str = TextFlavour.DFM, *,
@@ -94,7 +94,7 @@ def create_form(InstanceClass: type[C], AOwner: TComponent | None = None, **prop
     tree = read_tree_file(path, rows=True)
     instance = InstanceClass(AOwner)
     try:
-        FormReader(filename=str(path)).read(tree, instance)
+        read_own_tree(FormReader(filename=str(path)), tree, instance)
         for name, value in props.items():
             setattr(instance, name, value)
     except BaseException:

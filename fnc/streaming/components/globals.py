@@ -34,6 +34,25 @@ def register_root(root: TComponent) -> None:
             _roots.append(weakref.ref(root))
 
 
+#: Held while a root read from a form file takes its name (:func:`unique_root_name`).
+root_name_lock = threading.Lock()
+
+
+def unique_root_name(name: str, root: TComponent) -> str:
+    """``name``, or the first of ``name_1``, ``name_2``... that no other global root and no
+    other component of ``root``'s owner has (hold :data:`root_name_lock` until it is set)."""
+    owner = root.Owner
+    candidate, n = name, 0
+    while True:
+        other = FindGlobalComponent(candidate)
+        if other is None and owner is not None:
+            other = owner.FindComponent(candidate)
+        if other is None or other is root:
+            return candidate
+        n += 1
+        candidate = f"{name}_{n}"
+
+
 def FindGlobalComponent(Name: str) -> TComponent | None:
     """A live root named ``Name`` (case-insensitive): Application's components first, then roots
     loaded from form files. None when there is none."""

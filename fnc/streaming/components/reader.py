@@ -42,7 +42,6 @@ frame's) own class are bound.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,9 +62,10 @@ from fnc.streaming.components.ancestors import (
     set_child_order,
 )
 from fnc.streaming.components.globals import (
-    FindGlobalComponent,
     register_root,
     resolve_pending,
+    root_name_lock,
+    unique_root_name,
 )
 from fnc.streaming.components.placeholders import TPlaceholderComponent, placeholder_class
 from fnc.streaming.components.propertyreader import (
@@ -135,12 +135,22 @@ class FormReader:
         On an error every component this read created is freed (and the root, if it created
         it) before the exception propagates.
         """
-        if not isinstance(tree, ObjectNode | RowsObjectNode):
-            raise TypeError(f"read needs an ObjectNode, not {type(tree).__name__}")
-        if Instance is not None and not isinstance(Instance, TComponent):
-            raise TypeError(f"Instance must be a TComponent, not {type(Instance).__name__}")
-        with paused_gc():
-            return _ReadSession(self, tree).run(Instance)
+        return read_own_tree(self, tree, Instance, consume=False)
+
+
+def read_own_tree(reader: FormReader, tree: ObjectNode | RowsObjectNode,
+                  Instance: TComponent | None, consume: bool = True) -> TComponent:
+    """``reader.read(tree, Instance)``, for a tree parsed for this read alone (``consume``): each
+    block's rows are dropped once assigned, freed while still in the CPU's cache, and ``tree``
+    is not to be used afterwards."""
+    if not isinstance(tree, ObjectNode | RowsObjectNode):
+        raise TypeError(f"read needs an ObjectNode, not {type(tree).__name__}")
+    if Instance is not None and not isinstance(Instance, TComponent):
+        raise TypeError(f"Instance must be a TComponent, not {type(Instance).__name__}")
+    with paused_gc():
+        session = _ReadSession(reader, tree)
+        session.consume = consume
+        return session.run(Instance)
 
 
 def read_component(tree: ObjectNode, Instance: TComponent | None = None, **options: Any
@@ -157,23 +167,11 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
     reader = FormReader(filename=path, search_path=search_path, on_error=lambda _exc: True)
     session = _ReadSession(reader, read_tree_file(path, rows=True))
     session.comparison = True
+    session.consume = True  # (a tree of its own)
     return session.run(cls(None))
 
 
-_name_lock = threading.Lock()
-
-
-def _unique_root_name(name: str, root: TComponent) -> str:
-    owner = root.Owner
-    candidate, n = name, 0
-    while True:
-        other = FindGlobalComponent(candidate)
-        if other is None and owner is not None:
-            other = owner.FindComponent(candidate)
-        if other is None or other is root:
-            return candidate
-        n += 1
-        candidate = f"{name}_{n}"
+_NO_ROWS: list[Any] = []  # what a consumed block keeps (never changed)
 
 
 def _annotate(exc: Exception, **details: Any) -> Exception:
@@ -187,8 +185,12 @@ class _ReadSession(RowAssigner):
         self.reader = reader
         self.tree = tree
         self.comparison = False
+        self.consume = False
         self.classes: dict[str, type[TComponent]] = {}
         self.frame_classes: dict[type, dict[str, type[TComponent]]] = {}
+        #: Class name as spelled -> the class a block (not ``inline``) of the root's own scope
+        #: resolved to.
+        self.resolved: dict[str, type[TComponent]] = {}
         self.created: list[TComponent] = []
         self.loaded: list[TComponent] = []
         self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str,
@@ -244,9 +246,9 @@ class _ReadSession(RowAssigner):
             if tree.kind == "inline":
                 root.SetComponentState(csInline, True)
             if tree.name and not self.comparison:
-                with _name_lock:
+                with root_name_lock:
                     try:
-                        root.Name = _unique_root_name(tree.name, root)
+                        root.Name = unique_root_name(tree.name, root)
                     except Exception as exc:
                         raise self.node_error(tree, f"Invalid root name: {exc}") from exc
             self.loaded.append(root)
@@ -378,7 +380,14 @@ class _ReadSession(RowAssigner):
             component.__dict__.setdefault(NIL_EVENTS_KEY, set()).update(had)
 
     def create(self, node: ObjectNode, scope: Scope) -> TComponent:
-        component = self.resolve_class(node, scope=scope)(scope.owner)
+        # (inline, an unknown class stands for a frame: not the class of an object block)
+        kept = scope.owner is self.root and node.kind != "inline"
+        cls = self.resolved.get(node.class_name) if kept else None
+        if cls is None:
+            cls = self.resolve_class(node, scope=scope)
+            if kept:
+                self.resolved[node.class_name] = cls
+        component = cls(scope.owner)
         self.created.append(component)
         if node.name:
             try:
@@ -394,7 +403,10 @@ class _ReadSession(RowAssigner):
                 self.read_frame(node, cls, parent, scope)
                 return
         component: TComponent | None = None
-        if node.kind == "inherited":
+        kind = node.kind
+        if kind == "object":
+            component = self.create(node, scope)
+        elif kind == "inherited":
             component = scope.owner.FindComponent(node.name) if node.name else None
             if component is None:
                 if self.reader.strict or not node.name:
@@ -418,7 +430,7 @@ class _ReadSession(RowAssigner):
         if index is not None:
             set_child_order(component, index)
         state = component.__dict__
-        if node.kind != "object" or index is not None:  # remember_header, inline
+        if kind != "object" or index is not None:  # remember_header, inline
             state[HEADER_KEY] = (node.kind, index)
         else:
             state.pop(HEADER_KEY, None)
@@ -428,6 +440,8 @@ class _ReadSession(RowAssigner):
         rows = node.rows if type(node) is RowsObjectNode else None
         if rows is not None and not isinstance(component, TPlaceholderComponent):
             self.read_rows_of(component, rows, node.rows_line, node.source, scope)
+            if self.consume:
+                node.rows = _NO_ROWS  # type: ignore[union-attr]
         else:
             self.read_properties(component, node, scope)
         component.SetComponentState(csReading, False)

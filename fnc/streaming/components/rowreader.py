@@ -15,19 +15,22 @@ Component layer (used by the read session).
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from fnc.component import TComponent
-from fnc.events import Event
+from fnc.events import Event, _EventState
 from fnc.properties import PropertyKind
 from fnc.streaming.components.propertyreader import (
     _UNDOTTED_DESIGN_TIME,
+    HANDLER_NAMES_KEY,
+    HEADER_KEY,
+    NIL_EVENTS_KEY,
     ORDER_KEY,
     PropertyAssigner,
     Scope,
     Skip,
     dispatch,
-    remember_handler,
 )
 from fnc.streaming.syntax.lexer import Source, decode_string
 from fnc.streaming.syntax.lines import Row, row_property
@@ -37,6 +40,25 @@ __all__ = ["RowAssigner", "row_string", "row_slots"]
 #: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
+_PATH = itemgetter(1)
+
+
+class _Folded(dict):  # type: ignore[type-arg]
+    """A path as written -> in lower case (the same string for every row that spells it so,
+    for the first ``_FOLDED_LIMIT`` spellings met)."""
+
+    def __missing__(self, path: str) -> str:
+        folded = path.lower()
+        if len(self) < _FOLDED_LIMIT:
+            self[path] = folded
+        return folded
+
+
+_FOLDED = _Folded()
+_FOLDED_LIMIT = 4096
+#: What ``Event.__set__`` calls after storing a handler, when no class overrides it.
+_NO_HOOK = TComponent.fnc_event_assigned
+_new_event_state = _EventState.__new__
 
 
 def row_string(string: str, source: Source) -> str:
@@ -79,85 +101,140 @@ def row_slots(cls: type) -> dict[str, _Slot]:
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
 
+    #: What :meth:`row_handler` gave so far for each method name as spelled, for the scope
+    #: whose ``handlers`` tuple is kept beside.
+    _row_handlers: dict[str, Any] | None = None
+    _row_handlers_of: Any = None
+
     def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
                      scope: Scope) -> None:
         """Assign the properties of ``rows`` (the first on the line after ``line``) to
         ``component`` in file order, as :meth:`read_properties_of` assigns their nodes."""
-        table = row_slots(type(component))
-        general = dispatch(type(component))
+        if not rows:
+            return
+        cls = type(component)
+        table = row_slots(cls)
         state = component.__dict__
-        order: list[str] = []
-        if rows:
-            state[ORDER_KEY] = order
-        append = order.append
+        order = list(map(_FOLDED.__getitem__, map(_PATH, rows)))  # kept for the writer
+        state[ORDER_KEY] = order
+        handlers = self._row_handlers
+        if handlers is None or self._row_handlers_of is not scope.handlers:
+            handlers = self._row_handlers = {}
+            self._row_handlers_of = scope.handlers
         words = _WORD_VALUES
-        for row in rows:
-            line += 1
-            _indent, path, integer, hexa, string, ident, number, suffix, _, _, _, _ = row
-            folded = path.lower()
-            append(folded)
-            slot = table.get(folded)
-            try:
-                if slot is None:
-                    if integer and folded in _UNDOTTED_DESIGN_TIME:
-                        component.DesignInfo[path] = int(integer)
+        # Event.__set__ then only stores the handler (see the event rows below).
+        plain_events = cls.fnc_event_assigned is _NO_HOOK
+        names: dict[str, tuple[str, Any]] | None = None
+        index = -1
+        try:
+            # A row's fields are read as needed (not unpacked): the strings a row does not use
+            # are not touched (a large form's rows are no longer in the CPU's cache).
+            for index, row in enumerate(rows):
+                folded = order[index]
+                slot = table.get(folded)
+                try:
+                    if slot is None:
+                        integer = row[2]
+                        if integer and folded in _UNDOTTED_DESIGN_TIME:
+                            component.DesignInfo[row[1]] = int(integer)
+                        else:
+                            self.read_one(component, row_property(row, line + index + 1, source),
+                                          dispatch(cls), scope)
                         continue
-                    self.read_one(component, row_property(row, line, source), general, scope)
+                    entry, code, reaches = slot
+                    plain = _NONE
+                    if code == _EVENT:
+                        ident = row[5]
+                        if ident:
+                            found = handlers.get(ident, _NONE)
+                            if found is _NONE:
+                                found = handlers[ident] = self.row_handler(ident, scope)
+                            if found is not None:
+                                handler, spelled = found
+                                key = entry.key
+                                if reaches and plain_events and key not in state:
+                                    event_state = _new_event_state(_EventState)  # as __set__
+                                    event_state.handler = handler
+                                    event_state.signal = None
+                                    state[key] = event_state
+                                elif reaches:
+                                    entry.__set__(component, handler)
+                                else:
+                                    setattr(component, entry.name, handler)
+                                # remember_handler(component, entry, ident, handler):
+                                if names is None:
+                                    names = state.get(HANDLER_NAMES_KEY)
+                                    if names is None:
+                                        names = state[HANDLER_NAMES_KEY] = {}
+                                names[entry.name] = spelled
+                                header = state.get(HEADER_KEY)
+                                if header is not None and header[0] == "inherited":
+                                    state.setdefault(NIL_EVENTS_KEY, set()).add(entry.name)
+                                continue
+                    elif entry.read_only:
+                        pass
+                    elif code == _INT:
+                        integer = row[2]
+                        if integer:
+                            plain = int(integer)
+                        elif row[3]:
+                            plain = int(row[3], 16)
+                    elif code == _STR:
+                        string = row[4]
+                        if string:
+                            plain = row_string(string, source)
+                    elif code == _FLOAT:
+                        number = row[6]
+                        if number:
+                            if row[7] not in ("c", "C"):
+                                plain = float(number)
+                        elif row[2]:
+                            plain = float(int(row[2]))
+                    elif code == _BOOL:
+                        ident = row[5]
+                        if ident:
+                            plain = words.get(ident.lower(), _NONE)
+                            if plain is None:
+                                plain = _NONE
+                    else:
+                        ident = row[5]
+                        if ident and ident.lower() not in words:  # an identifier value
+                            if code == _ENUM:
+                                plain = ident
+                            elif code == _COMPONENT:
+                                self.fixups.append((
+                                    component, component, entry, ident,
+                                    (line + index + 1, len(row[0]) + 1),  # type: ignore[arg-type]
+                                    row[1], scope.owner))
+                                continue
+                    if plain is _NONE:
+                        self.read_one(component, row_property(row, line + index + 1, source),
+                                      dispatch(cls), scope)
+                    elif reaches and entry._direct is not None:
+                        # plain is of the kind's own type (an int for _INT...), so this is
+                        # Property.__set__'s first case: it stores the value as it is
+                        state[entry.key] = plain
+                    else:
+                        try:
+                            setattr(component, entry.name, plain)
+                        except Exception as exc:
+                            self.recoverable(self.error(
+                                component, row[1], str(exc),
+                                row_property(row, line + index + 1, source)))
+                except Skip:
                     continue
-                entry, code, reaches = slot
-                plain = _NONE
-                if code == _EVENT:
-                    if ident and "." not in ident and ident.lower() not in words:
-                        handler = self.find_row_handler(ident, scope)
-                        if handler is not None:
-                            if reaches:
-                                entry.__set__(component, handler)
-                            else:
-                                setattr(component, entry.name, handler)
-                            remember_handler(component, entry, ident, handler)
-                            continue
-                elif entry.read_only:
-                    pass
-                elif code == _INT:
-                    if integer:
-                        plain = int(integer)
-                    elif hexa:
-                        plain = int(hexa, 16)
-                elif code == _STR:
-                    if string:
-                        plain = row_string(string, source)
-                elif code == _FLOAT:
-                    if number:
-                        if suffix not in ("c", "C"):
-                            plain = float(number)
-                    elif integer:
-                        plain = float(int(integer))
-                elif code == _BOOL:
-                    if ident:
-                        plain = words.get(ident.lower(), _NONE)
-                        if plain is None:
-                            plain = _NONE
-                elif ident and ident.lower() not in words:  # an identifier value
-                    if code == _ENUM:
-                        plain = ident
-                    elif code == _COMPONENT:
-                        self.fixups.append((
-                            component, component, entry, ident,
-                            (line, len(_indent) + 1),  # type: ignore[arg-type]
-                            path, scope.owner))
-                        continue
-                if plain is _NONE:
-                    self.read_one(component, row_property(row, line, source), general, scope)
-                elif reaches and type(plain) is entry._direct:
-                    state[entry.key] = plain  # what Property.__set__ does with it
-                else:
-                    try:
-                        setattr(component, entry.name, plain)
-                    except Exception as exc:
-                        self.recoverable(self.error(component, path, str(exc),
-                                                    row_property(row, line, source)))
-            except Skip:
-                continue
+        except BaseException:
+            del order[index + 1:]  # the paths read so far, as a read that stops there leaves
+            raise
+
+    def row_handler(self, ident: str, scope: Scope) -> tuple[Any, tuple[str, Any]] | None:
+        """For an event row's identifier: the handler :meth:`find_row_handler` finds and what
+        the writer remembers of it, ``(ident, handler)``; None when the general path decides
+        (no such method, a dotted name, ``nil``, ``True``/``False``)."""
+        if "." in ident or ident.lower() in _WORD_VALUES:
+            return None
+        handler = self.find_row_handler(ident, scope)
+        return None if handler is None else (handler, (ident, handler))
 
     def find_row_handler(self, method_name: str, scope: Scope) -> Any:
         """The handler :meth:`bind_event` binds for ``method_name`` when one of the scope's

@@ -162,29 +162,58 @@ def _decode_quoted(token: str) -> str | None:
     # Splitting at every quote alternates outside (codes, at even indexes) and inside (text).
     # An empty outside part between two inside ones is a doubled quote: a quote character.
     parts = token.split("'")
-    last = len(parts) - 1
-    out: list[str] = []
-    append = out.append
-    codes = _CODES
-    for i, part in enumerate(parts):
-        if i & 1:
-            append(part)
-        elif part:
-            for digits in part.split("#")[1:]:
-                char = codes.get(digits)
-                if char is None:
-                    if len(digits) > 6:
-                        return None
-                    char = chr(int(digits))
-                append(char)
-        elif 0 < i < last:
-            append("'")
-    text = "".join(out)
+    if len(parts) > 3:  # outside parts between two inside ones
+        middle = parts[2:-1:2]
+        try:
+            parts[2:-1:2] = list(map(_RUNS.__getitem__, middle))
+        except KeyError:
+            runs = [_code_run(run) for run in middle]
+            if None in runs:
+                return None
+            parts[2:-1:2] = runs
+    first = parts[0]
+    if first:
+        run = _code_run(first)
+        if run is None:
+            return None
+        if len(parts) == 1:  # codes only: the first part is the last
+            return run if run.isascii() else join_surrogates(run)
+        parts[0] = run
+    last = parts[-1]
+    if last:
+        run = _code_run(last)
+        if run is None:
+            return None
+        parts[-1] = run
+    text = "".join(parts)
     return text if text.isascii() else join_surrogates(text)
 
 
 #: ``#nnn`` digits -> character, for the codes most files use.
 _CODES = {str(code): chr(code) for code in range(256)}
+#: A run of ``#nnn`` codes between two quoted pieces -> its characters (the empty run, a doubled
+#: quote, -> a quote), filled as runs are met, up to ``_RUNS_LIMIT`` of them.
+_RUNS = {"": "'"} | {f"#{code}": char for code, char in _CODES.items()}
+_RUNS_LIMIT = 4096
+
+
+def _code_run(run: str) -> str | None:
+    """The characters of ``#nnn#nnn...`` (decimal codes, at least one); None when a code has
+    more than six digits (it may be out of range)."""
+    chars = _RUNS.get(run)
+    if chars is None:
+        found: list[str] = []
+        for digits in run.split("#")[1:]:
+            char = _CODES.get(digits)
+            if char is None:
+                if len(digits) > 6:
+                    return None
+                char = chr(int(digits))
+            found.append(char)
+        chars = "".join(found)
+        if len(_RUNS) < _RUNS_LIMIT:
+            _RUNS[run] = chars
+    return chars
 
 
 def _code_char(digits: str, base: int, token: str, source: Source, offset: int) -> str:

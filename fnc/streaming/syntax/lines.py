@@ -104,7 +104,7 @@ LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
 LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
 #: Any line of a block, after the line break before it: its indent, then a one-line property
 #: (the 7 more groups of ``LINE_PROPERTY_RE``), a header ``object Name: Class`` (groups: keyword,
-#: name, class; no ``[index]``) or an ``end`` (group: the word). 12 groups; rows of this are
+#: name, class; no ``[index]``) or an ``end`` (no group). 11 groups; rows of this are
 #: what ``parse_rows`` keeps. Its property rows always convert (see ``_SAFE_PROPERTY_REST``):
 #: a row with a value that might not is no row, and the token path reads that line.
 _ROW = rf"""
@@ -112,7 +112,7 @@ _ROW = rf"""
     (?:{_SAFE_PROPERTY_REST}
     | ((?i:object|inherited|inline)) [ \t]++ ([^\W\d]\w*+) [ \t]*+ : [ \t]*+ ([^\W\d]\w*+)
       (?=[ \t]*+\r?\n)
-    | ((?i:end)) (?=[ \t]*+\r?\n)
+    | (?i:end) (?=[ \t]*+\r?\n)
     )
 """
 # ASCII: identifiers and keywords of ASCII letters only (about a fifth faster to match, and a
@@ -147,7 +147,7 @@ def ident_value(ident: str) -> Value | None:
     return value
 
 
-#: A row of :data:`LINE_PROPERTY_RE` (or a property row of :data:`ROW_RE`, with four more empty
+#: A row of :data:`LINE_PROPERTY_RE` (or a property row of :data:`ROW_RE`, with three more empty
 #: groups): indent, path, then the text of the value in the group of its kind (integer, hex
 #: digits, string, identifier, float, float suffix), the others empty.
 Row = tuple[str, ...]

@@ -12,7 +12,7 @@ Syntax layer: no component knowledge.
 
 from __future__ import annotations
 
-from itertools import compress
+from itertools import compress, pairwise
 from operator import itemgetter, not_
 
 from fnc.streaming.syntax.lexer import Source
@@ -89,7 +89,9 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
     """
     text = source.text
-    end = len(text.rstrip(_BLANKS))
+    end = len(text)
+    while end and text[end - 1] in _BLANKS:  # (rstrip would copy the whole text)
+        end -= 1
     stop = text.find("\n", end)
     if stop < 0:  # the last row needs a line break after it
         text += "\n"
@@ -109,9 +111,8 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     root: RowsObjectNode | None = None
     stack: list[RowsObjectNode] = []
     new = RowsObjectNode.__new__
-    for k in range(len(marks) - 1):
-        i = marks[k]
-        after = marks[k + 1]
+    kinds = _KINDS
+    for i, after in pairwise(marks):
         row = rows[i]
         keyword = row[8]
         if not keyword:  # end
@@ -126,7 +127,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         node = new(RowsObjectNode)
         node.class_name = row[10]
         node.name = row[9]
-        kind = _KINDS.get(keyword.lower())
+        kind = kinds.get(keyword) or kinds.get(keyword.lower())
         if kind is None:  # cannot happen (ASCII keywords), but the parser would decide
             return None
         node.kind = kind  # type: ignore[assignment]
