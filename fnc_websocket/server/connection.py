@@ -5,7 +5,8 @@ acceptor has its request head (``OnConnect`` fired before, see ``server.acceptor
 WebSocket handshake (``OnAllow`` on this thread, see ``server.upgrade``) and fires
 ``OnHandshakeResponseSent``; from then on the engine's reader thread reads the client's frames
 and dispatches their events itself (``server.incoming``), in arrival order, ``OnDisconnect``
-last, and the thread that ran the handshake ends (an idle connection holds one thread).
+last, and the thread that ran the handshake ends (an idle connection holds one thread). With
+``AutoSyncEvents`` the home thread reads too while it waits (``server.home_reading``).
 Messages other threads send are written by the connection's *writer thread*, which exists
 only while something waits to be sent (``server.outgoing``). A handler that blocks stops the
 reading of its own connection only: a slow client or handler blocks nobody else.

@@ -24,7 +24,9 @@ that an upgrade of ``websockets`` has one place to check:
   closed at once: one descriptor per connection); it follows the sans-I/O protocol's contract
   (``receive_data``, ``events_received``, ``send_data`` under ``protocol_mutex``,
   ``close_deadline``, ``set_connection_exc``, ``request_rcvd``), and ``close_socket`` shuts the
-  socket down before closing it so that a blocked ``recv`` returns. The message
+  socket down before closing it so that a blocked ``recv`` returns. When the home thread may read
+  the socket too (``server.home_reading``), both read with ``recv(MSG_DONTWAIT)`` under
+  ``protocol_mutex`` (:meth:`EngineConnection.read_now`) until the closing handshake. The message
   assembler (and with it the ``WEBSOCKETS_MAX_FRAGMENTS`` limit) is not used: fragmented messages
   are reassembled by the component and bounded by their total size (``max_size``) only.
 * ``Connection.send_context``, ``protocol``, ``close_socket``, ``recv_events_thread``: writing
