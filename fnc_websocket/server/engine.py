@@ -243,25 +243,34 @@ class EngineConnection(ServerConnection):
 
     def _write_nowait(self) -> int:
         # Under protocol_mutex: write what the protocol has to send, as far as the socket takes
-        # it at once; put the rest back, in order (the end-of-stream mark included).
+        # it at once (the end-of-stream mark once all before it went); put the rest back.
         writes = self.protocol.data_to_send()
         for i, chunk in enumerate(writes):
-            sent = 0
-            if chunk:
+            if not chunk:  # SEND_EOF: a server ends TCP once both close frames went
                 try:
-                    sent = self.socket.send(chunk, socket.MSG_DONTWAIT)
+                    self.socket.shutdown(socket.SHUT_WR)
                 except OSError:
-                    pass  # full (or broken: the flush reports it)
-            if not chunk or sent < len(chunk):
-                rest = [chunk[sent:], *writes[i + 1:]] if chunk else writes[i:]
+                    pass
+                continue
+            try:
+                sent = self.socket.send(chunk, socket.MSG_DONTWAIT)
+            except OSError:
+                sent = 0  # full (or broken: the flush reports it)
+            if sent < len(chunk):
+                rest = [chunk[sent:], *writes[i + 1:]]
                 self.protocol.writes[:0] = rest
                 return max(1, sum(len(r) for r in rest))
         return 0
 
     def flush(self) -> None:
-        """Write what :meth:`read_now` left unwritten (``ConnectionClosed`` when not open)."""
-        with self.send_context():
-            pass
+        """Write what :meth:`read_now` left unwritten (whatever the state); raises the
+        ``OSError`` of a failed write (recorded as the connection's failure)."""
+        with self.protocol_mutex:
+            try:
+                self.send_data()
+            except Exception as exc:
+                self.set_connection_exc(exc)
+                raise
 
     def close_socket(self) -> None:
         try:

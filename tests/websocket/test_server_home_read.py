@@ -6,12 +6,20 @@ and ReceiveQueueLimit still pushes back during a long handler; Free() leaves no 
 from __future__ import annotations
 
 import contextlib
+import socket
 import sys
 import threading
 import time
 from typing import Any
 
-from server_support import running_server, wait_threads_back, wait_until
+from server_support import (
+    frame,
+    raw_websocket,
+    read_frame,
+    running_server,
+    wait_threads_back,
+    wait_until,
+)
 from websockets.sync.client import connect
 
 from fnc import Application
@@ -255,4 +263,50 @@ def test_free_joins_every_thread_while_the_home_thread_reads():
     stack.close()
     for t in talkers:
         t.join(5)
+    assert wait_threads_back(baseline) == []
+
+
+def test_a_client_gone_during_a_home_handler_ends_after_it_off_the_home_thread():
+    """The end of the stream reaches the home thread's dispatch (it read the last frame):
+    OnDisconnect still fires once, after the handler, and no thread is left."""
+    baseline = set(threading.enumerate())
+    server = TTMSFNCWebSocketServer(None, Port=0, BindingIP="127.0.0.1", AutoSyncEvents=True,
+                                    CloseTimeout=2000)
+    try:
+        started = threading.Event()
+        events: list[str] = []
+
+        def on_message(Sender: Any, AConnection: Any, AMessage: str) -> None:
+            if not _read_by_home():
+                AConnection.Send("again")
+                return
+            started.set()
+            events.append("handler")
+            reader = AConnection._engine.recv_events_thread
+            tick = threading.Event()
+            deadline = time.monotonic() + 10
+            while reader.is_alive() and time.monotonic() < deadline:
+                tick.wait(0.01)  # not pumping: the home thread is busy with this handler
+            events.append("reader ended" if not reader.is_alive() else "reader alive")
+
+        server.OnMessageReceived = on_message
+        server.OnDisconnect = lambda Sender, AConnection: events.append("OnDisconnect")
+        server.Active = True
+
+        def client() -> None:
+            with raw_websocket(server.BoundPort) as sock:
+                for _ in range(20):
+                    sock.sendall(frame(0x1, b"last"))
+                    if started.wait(1):
+                        break
+                    assert read_frame(sock)[2] == b"again"
+                sock.shutdown(socket.SHUT_RDWR)  # gone without a close frame
+
+        thread = threading.Thread(target=client, daemon=True)
+        thread.start()
+        assert wait_until(lambda: "OnDisconnect" in events, 20)
+        thread.join(10)
+        assert events == ["handler", "reader ended", "OnDisconnect"]
+    finally:
+        server.Free()
     assert wait_threads_back(baseline) == []
