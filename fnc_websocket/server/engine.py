@@ -241,6 +241,22 @@ class EngineConnection(ServerConnection):
         """The closing handshake began (or the connection ended): the reader reads alone."""
         return self.protocol.state in (CLOSING, CLOSED) or self.close_deadline is not None
 
+    def write_nowait(self, data: bytes, text: bool, sizes: list[int] | None) -> int | None:
+        """Home thread: write a whole message (as :meth:`send_message`) without waiting. None
+        when that cannot be done now (the lock is held, the connection is not open): queue it
+        instead; else how many bytes the socket did not take: they stay first in the
+        protocol's output, for :meth:`flush`."""
+        mutex = self.protocol_mutex
+        if not mutex.acquire(blocking=False):
+            return None
+        try:
+            if self.protocol.state is not OPEN or self.close_deadline is not None:
+                return None
+            self._frame(data, text, sizes)
+            return self._write_nowait()
+        finally:
+            mutex.release()
+
     def _write_nowait(self) -> int:
         # Under protocol_mutex: write what the protocol has to send, as far as the socket takes
         # it at once (the end-of-stream mark once all before it went); put the rest back.

@@ -22,9 +22,11 @@ the home thread is not at it:
   connection have not run yet (their marker is pending): then those calls' marker dispatches.
   Home reading starts with a call queued behind the connection's earlier events
   (``OnConnect``, ``OnHandshakeResponseSent``).
-* The home thread never waits to write: its sends go to the writer thread (as without this
-  module), and the automatic answers (pong, close reply) of frames it read are written without
-  waiting, what the socket does not take going to the writer thread.
+* The home thread never waits to write: a send there is written without waiting when nothing
+  is queued for the client and none of its frames waits for dispatch (a request's answer goes
+  out with no hand-off), else queued; so are the automatic answers (pong, close reply) of
+  frames it read. What the socket does not take goes to the writer thread, which also writes
+  the queued messages, several in one write.
 * From the closing handshake on, the reader reads alone (its blocking loop keeps the close
   timeouts); the end of the stream is handled off the home thread.
 
@@ -89,8 +91,8 @@ class HomeReading:
         return HomeReading(conn, home)
 
     def on_home_thread(self) -> bool:
-        """True when the calling thread is the home thread (its sends are queued, never written
-        there: a slow client must not hold it up)."""
+        """True when the calling thread is the home thread (its sends never wait for the
+        socket: a slow client must not hold it up)."""
         return get_ident() == self._home.ident
 
     # -- the watch ------------------------------------------------------------------------------

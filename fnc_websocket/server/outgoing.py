@@ -4,10 +4,11 @@ Mixed into ``TTMSFNCWebSocketServerConnection`` (its attributes are set up there
 queued from any thread are written in order by a *writer thread* of the connection, started when
 something is queued and ended after ``_WRITER_LINGER`` s with nothing to write, so an idle
 connection has none. A handler's send on the connection's own thread writes directly when
-nothing is queued (a send on the home thread is queued, even when that thread read the frame:
-``server.home_reading``). The writer writes the messages queued one behind the other together,
-in one write (up to ``_BATCH_BYTES``): many small messages cost one system call, and nothing
-waits for more to come.
+nothing is queued; when the home thread shares the reading (``server.home_reading``), a send
+there is written without waiting when nothing is queued and no frame of the client waits for
+dispatch, what the socket does not take going to the writer. The writer writes the messages
+queued one behind the other together, in one write (up to ``_BATCH_BYTES``): many small
+messages cost one system call, and nothing waits for more to come.
 
 Policy (documented in docs/server.md, "Backpressure"): above ``SendQueueLimit`` a sender from
 another thread waits for room while the client makes progress (a message finished writing
@@ -52,6 +53,7 @@ class OutgoingQueue:
     _runtime: Any
     _engine: EngineConnection | None
     _home_reading: Any
+    _events: Any
 
     def _queue_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
         """Queue (or, on the connection thread with nothing queued, write) one message;
@@ -67,7 +69,10 @@ class OutgoingQueue:
         own_thread = threading.current_thread() is self._pumper
         home = self._home_reading
         if home is not None and home.on_home_thread():
-            own_thread = False  # the home thread (it read the frame) never writes: it queues
+            own_thread = False  # the home thread never waits for a socket
+            if self._out_items == 0 and not self._events and self._write_nowait(
+                    text, data, frame_size):
+                return  # nothing queued, no frame of this client waits: written now
         elif own_thread and self._out_items == 0:
             self._write_message(text, data, frame_size)  # nothing queued: write in order now
             return
@@ -85,6 +90,19 @@ class OutgoingQueue:
             self._out_items += 1
             self._outbox.append((_SEND, text, data, n, frame_size))
             self._kick_writer()
+
+    def _write_nowait(self, text: bool, data: bytes, frame_size: int | None) -> bool:
+        """Home thread: write the message without waiting; what the socket does not take
+        goes to the writer thread. False when it cannot be written now (queue it)."""
+        engine = self._engine
+        if engine is None:
+            return False
+        left = engine.write_nowait(data, text, self._frame_sizes(len(data), frame_size))
+        if left is None:
+            return False
+        if left:
+            self._queue_flush(left)
+        return True
 
     def _queue_flush(self, n: int) -> None:
         """``n`` bytes of automatic answers the home thread could not write at once (they

@@ -40,20 +40,40 @@ def _read_by_home() -> bool:
     return False
 
 
+def _until_read_by_home(ws: Any, message: Any, started: threading.Event) -> bool:
+    """Client side: send ``message`` until the server's home thread read one (the server sets
+    ``started``; a message read by the reader thread is answered "again"). Home reading starts
+    a moment after the handshake, and a busy machine may let the reader win a race."""
+    for _ in range(20):
+        ws.send(message)
+        if started.wait(1):
+            return True
+        assert ws.recv(timeout=5) == "again"
+    return False
+
+
 def _echo_round_trips(server: TTMSFNCWebSocketServer, count: int) -> list[str]:
     """``count`` request/answer round trips from a client thread while this thread pumps."""
     answers: list[str] = []
+    ends: list[float] = []
 
     def client() -> None:
-        with connect(f"ws://127.0.0.1:{server.BoundPort}", open_timeout=5) as ws:
+        with connect(f"ws://127.0.0.1:{server.BoundPort}", open_timeout=5,
+                     close_timeout=10) as ws:
             for i in range(count):
                 ws.send(str(i))
                 answers.append(str(ws.recv(timeout=10)))
+            if ws.ping(b"idle").wait(5):  # answered by whoever reads it
+                answers.append("pong")
+            start = time.monotonic()
+        ends.append(time.monotonic() - start)  # the close handshake, both sides
 
     thread = threading.Thread(target=client, daemon=True)
     thread.start()
     assert wait_until(lambda: not thread.is_alive(), 30)
-    return answers
+    assert answers[-1:] == ["pong"]
+    assert ends and ends[0] < 5  # the server ended TCP after its close reply (no timeout)
+    return answers[:-1]
 
 
 def test_an_idle_home_thread_reads_the_frames_itself():
@@ -97,6 +117,40 @@ def test_without_autosyncevents_or_with_an_override_the_reader_reads():
             server.Free()
 
 
+def test_a_large_send_on_the_home_thread_is_finished_by_the_writer_in_order():
+    """The home thread writes without waiting: what the socket does not take of a large
+    message goes to the writer thread, and what is sent after it follows it."""
+    big = bytes(range(256)) * (16 * 1024)  # 4 MiB, more than the socket buffers hold
+    with running_server(AutoSyncEvents=True, Compression=False) as server:
+        started = threading.Event()
+        sent: list[int] = []
+
+        def on_message(Sender: Any, AConnection: Any, AMessage: str) -> None:
+            if not _read_by_home():
+                AConnection.Send("again")
+                return
+            started.set()
+            AConnection.SendBytes(big)
+            sent.append(AConnection.SendQueueSize)  # the rest waits for the writer
+            AConnection.Send("after")
+
+        server.OnMessageReceived = on_message
+        got: list[Any] = []
+
+        def client() -> None:
+            with connect(f"ws://127.0.0.1:{server.BoundPort}", compression=None,
+                         max_size=None) as ws:
+                if _until_read_by_home(ws, "send", started):
+                    got.append(ws.recv(timeout=10))
+                    got.append(ws.recv(timeout=10))
+
+        thread = threading.Thread(target=client, daemon=True)
+        thread.start()
+        assert wait_until(lambda: not thread.is_alive(), 30)
+        assert len(got) == 2 and got[0] == big and got[1] == "after"
+        assert 0 < sent[0] < len(big)  # part went at once, the rest by the writer
+
+
 def test_frames_read_by_either_thread_arrive_in_order_on_home():
     count = 3000
     with running_server(AutoSyncEvents=True, Compression=False) as server:
@@ -131,18 +185,6 @@ def test_frames_read_by_either_thread_arrive_in_order_on_home():
         thread.join(10)
         assert got == list(range(count))
         assert threads == {HOME}
-
-
-def _until_read_by_home(ws: Any, message: Any, started: threading.Event) -> bool:
-    """Client side: send ``message`` until the server's home thread read one (the server sets
-    ``started``; a message read by the reader thread is answered "again"). Home reading starts
-    a moment after the handshake, and a busy machine may let the reader win a race."""
-    for _ in range(20):
-        ws.send(message)
-        if started.wait(1):
-            return True
-        assert ws.recv(timeout=5) == "again"
-    return False
 
 
 def test_a_ping_is_answered_while_a_home_handler_runs():
