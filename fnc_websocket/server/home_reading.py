@@ -195,15 +195,20 @@ class HomeReading:
                 if engine.closing:
                     return False
                 watch = self._watch
-                if watch is not None and watch.claimed(time.monotonic()):
+                if watch is not None and not watch.closed \
+                        and time.monotonic() - watch.last_call < GRACE:
                     if aside.wait(GRACE):  # the home thread reads: look again later
                         aside.clear()
                     continue
                 if sock.fileno() >= 0:
-                    poller.poll()  # ended by data, the end of the stream, or a shutdown
+                    # Until data, the end of the stream or a shutdown: an idle connection's
+                    # reader does not wake while the home thread waits on the socket too.
+                    poller.poll()
                     watch = self._watch
                     if watch is not None and watch.claimed(time.monotonic()):
-                        continue  # the home thread has it
+                        if aside.wait(GRACE):  # the home thread has it
+                            aside.clear()
+                        continue
                 status = engine.read_now(home=False)
                 if status == ENDED:
                     ended = True

@@ -352,3 +352,40 @@ def test_a_client_gone_during_a_home_handler_ends_after_it_off_the_home_thread()
     finally:
         server.Free()
     assert wait_threads_back(baseline) == []
+
+
+def _voluntary_switches(thread: threading.Thread) -> int:
+    with open(f"/proc/self/task/{thread.native_id}/status") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_an_idle_connection_costs_no_wake_ups_while_the_home_thread_waits():
+    with running_server(AutoSyncEvents=True) as server:
+        home_read = threading.Event()
+
+        def on_message(Sender: Any, AConnection: Any, AMessage: str) -> None:
+            if _read_by_home():
+                home_read.set()
+                AConnection.Send("home")
+            else:
+                AConnection.Send("again")
+
+        server.OnMessageReceived = on_message
+        with connect(f"ws://127.0.0.1:{server.BoundPort}") as ws:
+            done: list[bool] = []
+
+            def client() -> None:
+                done.append(_until_read_by_home(ws, "hello", home_read)
+                            and ws.recv(timeout=5) == "home")
+
+            threading.Thread(target=client, daemon=True).start()
+            assert wait_until(lambda: done, 30) and done == [True]
+            reader = server.Connections[0]._engine.recv_events_thread
+            Application.ProcessMessagesUntil(lambda: False, 0.1)  # past GRACE
+            before = _voluntary_switches(reader)
+            Application.ProcessMessagesUntil(lambda: False, 0.5)  # the home thread waits
+            # a reader that looked every 20 ms would have woken about 25 times
+            assert _voluntary_switches(reader) - before <= 3
