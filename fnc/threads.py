@@ -199,7 +199,7 @@ class MessageQueue:
 
     def pending_count(self) -> int:
         """Number of calls waiting (due or not)."""
-        with self._cond:
+        with self._lock:
             return len(self._items) + len(self._delayed)
 
     def next_due_in(self) -> float | None:
@@ -216,7 +216,7 @@ class MessageQueue:
     def _wait_due(self, timeout: float) -> int:
         """How many calls are due, waiting up to ``timeout`` s for one (0: none came)."""
         deadline = time.monotonic() + timeout if timeout > 0 else 0.0
-        with self._cond:
+        with self._lock:  # the condition's lock
             while True:
                 now = time.monotonic()
                 while self._delayed and self._delayed[0][0] <= now:

@@ -49,7 +49,9 @@ from fnc_websocket.client.properties import (
     subprotocols_problem,
 )
 from fnc_websocket.client.proxy import TProxy
+from fnc_websocket.client.received import ReceivedMethods
 from fnc_websocket.client.tls import build_client_context
+from fnc_websocket.client.watchdog import WatchDogReconnect
 from fnc_websocket.client.worker import ClientSettings, ClientWorker
 from fnc_websocket.errors import (
     EWebSocketClient,
@@ -57,7 +59,6 @@ from fnc_websocket.errors import (
     EWebSocketClientPropertyError,
 )
 from fnc_websocket.heartbeat import THeartBeat
-from fnc_websocket.messages import RECEIVED_METHODS
 from fnc_websocket.types import (
     CLOSE_NORMAL,
     DefaultPort,
@@ -65,7 +66,6 @@ from fnc_websocket.types import (
     SErrHandshakeNotComplete,
     SErrInActive,
     TransformCloseData,
-    TTMSFNCWebSocketFrameType,
     TTMSFNCWebSocketIncomingResult,
     TTMSFNCWebsocketOption,
 )
@@ -86,7 +86,7 @@ def _ms(value: int) -> float:
     return value / 1000.0
 
 
-class TTMSFNCCustomWebsocketClient(TComponent):
+class TTMSFNCCustomWebsocketClient(ReceivedMethods, WatchDogReconnect, TComponent):
     """The client component with every property and event (TMS's Custom class).
 
     Use :class:`TTMSFNCWebsocketClient`; subclass this one to override the protected methods
@@ -192,9 +192,6 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         self._session: ClientWorker | None = None
         self._old_sessions: list[ClientWorker] = []
         self._last: ClientWorker | None = None
-        self._watchdog_generation = 0
-        self._watchdog_failures = 0
-        self._reconnecting = False
         super().__init__(AOwner, **props)
 
     # -- Active and the lock ------------------------------------------------------------------
@@ -272,9 +269,7 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         """
         if self.Active:
             return
-        if not self._reconnecting:
-            self._watchdog_generation += 1
-            self._watchdog_failures = 0
+        self._watchdog_connecting()
         self.Validate()
         context = self._ssl_context()
         request = self.CreateHandShakeRequest()
@@ -437,54 +432,6 @@ class TTMSFNCCustomWebsocketClient(TComponent):
         without a code. As the server's."""
         return TransformCloseData(AData)
 
-    # -- protected extension points (TMS's protected virtual *Received methods) ---------------
-
-    def MessageReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
-                        AMessage: str) -> None:
-        """A text message arrived; raises ``OnMessageReceived``. Override to inspect or change
-        it, then call ``super().MessageReceived(Sender, AConnection, AMessage)`` (or do not,
-        to swallow it), as TMS's WhatsApp receiver does.
-
-        Protected (TMS's extension point). Runs on the thread that reads, where the client
-        raises the event: the worker (``AutoCheckMessages``) or the caller of
-        ``CheckIncoming``/``Disconnect``. The event itself then follows ``AutoSyncEvents``
-        (queued to the home thread when True). ``Sender`` is the connection that received the
-        message. An exception raised here goes to ``Application.HandleException``.
-        """
-        type(self).OnMessageReceived.fire(self, AConnection, AMessage)
-
-    def BinaryDataReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
-                           AData: bytes, AFrameType: frozenset[TTMSFNCWebSocketFrameType]
-                           ) -> None:
-        """A binary message (or frame, twsoFrameByFrame) arrived; raises
-        ``OnBinaryDataReceived``. Protected; thread and override rules as ``MessageReceived``."""
-        type(self).OnBinaryDataReceived.fire(self, AConnection, AData, AFrameType)
-
-    def PingReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
-                     AData: bytes) -> None:
-        """A ping arrived (already answered unless twsoManualPong); raises ``OnPing``.
-        Protected; thread and override rules as ``MessageReceived``."""
-        type(self).OnPing.fire(self, AConnection, AData)
-
-    def PongReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
-                     AData: bytes) -> None:
-        """A pong arrived; raises ``OnPong``. Protected; rules as ``MessageReceived``."""
-        type(self).OnPong.fire(self, AConnection, AData)
-
-    def CloseReceived(self, Sender: Any, AConnection: TTMSFNCWebSocketClientConnection,
-                      AData: bytes) -> None:
-        """The server's close frame arrived; raises ``OnClose``. Swallowing it does not stop
-        the close (the reply is automatic unless twsoManualClose). Protected; rules as
-        ``MessageReceived``."""
-        type(self).OnClose.fire(self, AConnection, AData)
-
-    @classmethod
-    def _keeps_received_methods(cls) -> bool:
-        """True when the class does not override a protected ``*Received`` method (the home
-        thread may then read the socket itself; see ``ClientWorker``)."""
-        return all(getattr(cls, name) is getattr(TTMSFNCCustomWebsocketClient, name)
-                   for name in RECEIVED_METHODS)
-
     # -- manual reading -------------------------------------------------------------------------
 
     def CheckIncoming(self) -> TTMSFNCWebSocketIncomingResult:
@@ -505,42 +452,6 @@ class TTMSFNCCustomWebsocketClient(TComponent):
             raise EWebSocketClient("CheckIncoming is for AutoCheckMessages = False; the worker "
                                    "thread already reads this connection")
         return session.check_incoming(_ms(self.CheckTimeout))
-
-    # -- watchdog -------------------------------------------------------------------------------
-
-    def _session_ended(self, session: ClientWorker) -> None:
-        """Home thread, after a session ended: maybe schedule a WatchDog reconnect."""
-        watchdog = self.WatchDog
-        if session is not self._session or not watchdog.Enabled or session.user_closed:
-            return
-        if session.was_open:
-            self._watchdog_failures = 0
-        elif not self._reconnecting_session(session):
-            return  # a first Connect that failed is the application's to retry
-        else:
-            self._watchdog_failures += 1
-        if watchdog.Attempts and self._watchdog_failures >= watchdog.Attempts:
-            return
-        delay = watchdog.delay(self._watchdog_failures)
-        self.home_queue.post(self._watchdog_reconnect, (self._watchdog_generation,), self,
-                            delay=delay)
-
-    def _reconnecting_session(self, session: ClientWorker) -> bool:
-        return session.watchdog
-
-    def _watchdog_reconnect(self, generation: int) -> None:
-        if generation != self._watchdog_generation or self.Active or not self.WatchDog.Enabled:
-            return
-        self._reconnecting = True
-        try:
-            self.Connect()
-        except EWebSocketClient as exc:
-            log.warning("%r: WatchDog reconnect not possible: %s", self, exc)
-            return
-        finally:
-            self._reconnecting = False
-        if self._session is not None:
-            self._session.watchdog = True
 
     # -- lifetime -------------------------------------------------------------------------------
 

@@ -171,7 +171,8 @@ class OutgoingQueue:
             self._check_room(size)
             idle = self._idle()
             last = len(frames) - 1
-            items = [(frame, size if i == last else 0) for i, frame in enumerate(frames)]
+            items = ([(frames[0], size)] if not last
+                     else [(frame, size if i == last else 0) for i, frame in enumerate(frames)])
             self.size += size
             if idle and self._direct:
                 if self._send_direct(items):

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["END", "LIMIT", "Inbox", "IncomingFrames", "client_error"]
 
-_BURST = 256 * 1024  # bytes one recv may return
+_BURST = 64 * 1024  # bytes one recv may return (a larger buffer is mmap-ed per call: slow)
 
 
 class _NeedData(Exception):
@@ -71,7 +71,8 @@ class _BufferedFrames(frame_buffer):
         super().__init__(self._no_recv, skip_utf8_validation=True)
         self._buf = b""
         self._pos = 0
-        self._partial: bytearray | None = None
+        self._partial: list[bytes] | None = None  # the pieces of an unfinished read
+        self._partial_size = 0
 
     @staticmethod
     def _no_recv(_bufsize: int) -> bytes:
@@ -94,16 +95,20 @@ class _BufferedFrames(frame_buffer):
             if end <= len(buf):
                 self._pos = end
                 return buf if pos == 0 and end == len(buf) else buf[pos:end]
-            self._partial = bytearray(buf[pos:])
-            self._pos = len(buf)
+            if pos < len(buf):
+                self._partial = [buf[pos:] if pos else buf]
+                self._partial_size = len(buf) - pos
+                self._pos = len(buf)
             raise _NeedData
-        take = buf[pos:pos + bufsize - len(partial)]
-        partial += take
+        need = bufsize - self._partial_size
+        take = buf if pos == 0 and need >= len(buf) else buf[pos:pos + need]
+        partial.append(take)
+        self._partial_size += len(take)
         self._pos = pos + len(take)
-        if len(partial) < bufsize:
+        if self._partial_size < bufsize:
             raise _NeedData
         self._partial = None
-        return bytes(partial)
+        return b"".join(partial)
 
 
 class IncomingFrames:
