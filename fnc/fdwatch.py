@@ -8,8 +8,9 @@ thread (``AutoSyncEvents``) can so read its socket on that thread while the thre
 instead of having a worker read it and post every event across threads.
 
 A watch is a hint, not an ownership: whoever else reads the socket (a worker) keeps doing so
-when the owning thread is busy or never pumps its queue. :attr:`FdWatch.waiting` and
-:attr:`FdWatch.last_call` tell that other reader whether the owning thread is at it.
+when the owning thread is busy or never pumps its queue. :meth:`FdWatch.claimed` tells that
+other reader whether the owning thread is at it (it waits on the socket, or found it readable
+less than :data:`GRACE` s ago).
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ import socket
 import time
 from collections.abc import Callable
 
-__all__ = ["FdWatch", "IdlePoller"]
+__all__ = ["GRACE", "FdWatch", "IdlePoller"]
+
+GRACE = 0.02
+"""Seconds another reader leaves a socket to the owning thread after that thread found it
+readable (:meth:`FdWatch.claimed`): a thread busy for longer (a long call, a loop that stopped
+pumping) leaves the socket to the other reader."""
 
 
 class FdWatch:
@@ -40,7 +46,13 @@ class FdWatch:
         self.waiting = False
         """True while the queue's thread waits on this socket (read without a lock)."""
         self.last_call = 0.0
-        """``time.monotonic()`` when the callback last started (0.0: never)."""
+        """``time.monotonic()`` when the queue's thread last found the socket readable or
+        started the callback (0.0: never)."""
+
+    def claimed(self, now: float, grace: float = GRACE) -> bool:
+        """True while the queue's thread waits on this socket or found it readable less than
+        ``grace`` s before ``now``: another reader should leave the socket alone meanwhile."""
+        return not self.closed and (self.waiting or now - self.last_call < grace)
 
     def run(self) -> None:
         """Queue entry: call the callback unless the watch was closed meanwhile."""
@@ -90,20 +102,22 @@ class IdlePoller:
         self._registered = wanted
         for w in wanted.values():
             w.waiting = True
+        ready: list[FdWatch] = []
         try:
             events = self._poll.poll(timeout * 1000.0)
+            wake_fd = self._wake_r.fileno()
+            now = time.monotonic()
+            for fd, _ev in events:
+                if fd == wake_fd:
+                    self._drain()
+                else:
+                    w = wanted.get(fd)
+                    if w is not None:
+                        w.last_call = now  # claimed before ``waiting`` ends and it is queued
+                        ready.append(w)
         finally:
             for w in wanted.values():
                 w.waiting = False
-        ready: list[FdWatch] = []
-        wake_fd = self._wake_r.fileno()
-        for fd, _ev in events:
-            if fd == wake_fd:
-                self._drain()
-            else:
-                w = wanted.get(fd)
-                if w is not None:
-                    ready.append(w)
         return ready
 
     def _drain(self) -> None:

@@ -30,16 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 import websocket
 
-from fnc.fdwatch import FdWatch
+from fnc.fdwatch import GRACE, FdWatch
 from fnc.threads import MessageQueue
 
 if TYPE_CHECKING:
     from fnc_websocket.client.worker import ClientWorker
 
 __all__ = ["GRACE", "HomeReading"]
-
-GRACE = 0.02
-"""Seconds the worker leaves the socket to a home thread that read it (:meth:`HomeReading.busy`)."""
 
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
@@ -83,7 +80,7 @@ class HomeReading:
         """True while the home thread waits on the socket, or began to read it less than
         :data:`GRACE` s ago: the worker leaves the socket alone meanwhile."""
         watch = self._watch
-        return watch is not None and (watch.waiting or now - watch.last_call < GRACE)
+        return watch is not None and watch.claimed(now)
 
     def _read(self) -> None:
         # The watch's callback, on the home thread.

@@ -5,7 +5,8 @@ acceptor has its request head (``OnConnect`` fired before, see ``server.acceptor
 WebSocket handshake (``OnAllow`` on this thread, see ``server.upgrade``) and fires
 ``OnHandshakeResponseSent``; from then on the engine's reader thread reads the client's frames
 and dispatches their events itself (``server.incoming``), in arrival order, ``OnDisconnect``
-last, and the thread that ran the handshake ends (an idle connection holds one thread).
+last, and the thread that ran the handshake ends (an idle connection holds one thread). With
+``AutoSyncEvents`` the home thread reads too while it waits (``server.home_reading``).
 Messages other threads send are written by the connection's *writer thread*, which exists
 only while something waits to be sent (``server.outgoing``). A handler that blocks stops the
 reading of its own connection only: a slow client or handler blocks nobody else.
@@ -28,6 +29,7 @@ from fnc_websocket.server.engine import (
     EngineConnection,
     create_engine,
 )
+from fnc_websocket.server.home_reading import HomeReading
 from fnc_websocket.server.identity import allocate_connection_id
 from fnc_websocket.server.incoming import IncomingEvents
 from fnc_websocket.server.outgoing import (
@@ -113,6 +115,9 @@ class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents, UpgradeHoo
         self._in_received = 0  # bytes of frames read (the reader thread adds)
         self._in_done = 0  # bytes of those handled (the thread that handled them adds)
         self._in_unmarked = 0  # AutoSyncEvents: handed to the home thread, no marker yet
+        self._unflushed = False  # calls posted to the home thread with no marker after them
+        self._home_owed = 0  # markers posted to the home thread that have not run yet
+        self._home_reading: HomeReading | None = None  # the home thread reads too
         self._reading_paused = False
         self._closing = False
         self._overflowed = False
@@ -375,14 +380,19 @@ class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents, UpgradeHoo
                                    f"{failure}")
                 return
             sock.setblocking(True)
+            self._home_reading = home = HomeReading.open(self, sock)
             self._engine = create_engine(
                 sock, runtime.engine_server, manual_pong=twsoManualPong in self._options,
                 manual_close=twsoManualClose in self._options,
                 compression=settings.compression, max_size=settings.max_message_size,
                 close_timeout=settings.close_timeout,
                 name=f"fnc-ws-server-conn {self._peer_ip}:{self._peer_port}",
-                on_event=self._on_engine_event, on_fail=self._on_protocol_fail, prefix=prefix)
+                on_event=self._on_engine_event if home is None else self._enqueue_event,
+                on_fail=self._on_protocol_fail, prefix=prefix,
+                shared_reader=None if home is None else home.reader_loop)
             self._engine.after_read = self._flush_unmarked
+            if home is not None:
+                home.attach(self._engine)
             if not self._engine.run_handshake(self._process_request, self._process_response,
                                               max(0.5, deadline - time.monotonic())):
                 if self._handshake_completed:  # the 101 could not be written after all
@@ -398,6 +408,8 @@ class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents, UpgradeHoo
                 self._ready = True
             handed_over = True
             self._pump()
+            if home is not None:
+                home.start()
         except Exception as exc:  # a bug of ours: report it, never lose the thread silently
             log.exception("server connection thread failed")
             self._report_error(f"internal error on {self._peer_ip}:{self._peer_port}: {exc!r}")
@@ -437,6 +449,8 @@ class TTMSFNCWebSocketServerConnection(OutgoingQueue, IncomingEvents, UpgradeHoo
         engine = self._engine
         lost = self._lost_cause(engine)
         self._closing = True
+        if self._home_reading is not None:
+            self._home_reading.end()  # before the socket closes
         with self._in_lock:
             self._resume_reading()  # the reader must see the end of the stream
         with self._out_lock:

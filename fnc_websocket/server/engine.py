@@ -3,7 +3,8 @@
 The component does not call ``websockets.sync.server.serve()``: it accepts TCP connections itself
 (so that ``OnConnect`` fires before any handshake and TLS failures can be reported) and then drives
 one ``websockets`` connection per socket. Everything it uses beyond the documented API lives in
-this module, so that an upgrade of ``websockets`` has one place to check:
+this module and in ``engine_protocol`` (the ``ServerProtocol`` subclass), and is listed here, so
+that an upgrade of ``websockets`` has one place to check:
 
 * ``ServerProtocol.recv_frame`` (overridden): checks the UTF-8 of text messages while the frames
   arrive (with ``fnc_websocket._payload``), so invalid text fails at once with close code 1007,
@@ -23,11 +24,15 @@ this module, so that an upgrade of ``websockets`` has one place to check:
   closed at once: one descriptor per connection); it follows the sans-I/O protocol's contract
   (``receive_data``, ``events_received``, ``send_data`` under ``protocol_mutex``,
   ``close_deadline``, ``set_connection_exc``, ``request_rcvd``), and ``close_socket`` shuts the
-  socket down before closing it so that a blocked ``recv`` returns. The message
+  socket down before closing it so that a blocked ``recv`` returns. When the home thread may read
+  the socket too (``server.home_reading``), both read with ``recv(MSG_DONTWAIT)`` under
+  ``protocol_mutex`` (:meth:`EngineConnection.read_now`) until the closing handshake. The message
   assembler (and with it the ``WEBSOCKETS_MAX_FRAGMENTS`` limit) is not used: fragmented messages
   are reassembled by the component and bounded by their total size (``max_size``) only.
 * ``Connection.send_context``, ``protocol``, ``close_socket``, ``recv_events_thread``: writing
-  frames, closing with a timeout, aborting.
+  frames, closing with a timeout, aborting. ``Protocol.writes`` (the output not yet taken by
+  ``data_to_send``): what a non-blocking write of the home thread could not write goes back to
+  its front, for the next flush (``server.home_reading``).
 * ``Connection.recv_flow_control`` (the lock ``recv_events`` takes before each read): held to
   stop reading a socket whose received messages wait for the application (inbound
   backpressure, ``ReceiveQueueLimit``).
@@ -37,31 +42,31 @@ this module, so that an upgrade of ``websockets`` has one place to check:
 
 from __future__ import annotations
 
-import email.utils
-import http
 import logging
 import socket
 import threading
-from collections.abc import Callable, Generator, Sequence
-from typing import Any, NamedTuple, cast
+from collections.abc import Callable
+from typing import Any, cast
 
-from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed, PayloadTooBig, ProtocolError
+from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
-from websockets.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Close, CloseCode, Frame
+from websockets.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Frame
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, CLOSING, OPEN
-from websockets.protocol import CONNECTING as CONNECTING_STATE
-from websockets.server import ServerProtocol
 from websockets.sync.server import Server, ServerConnection
 from websockets.sync.utils import Deadline
 
-from fnc_websocket.messages import Utf8FragmentDecoder, decode_text
+from fnc_websocket.server.engine_protocol import (
+    DecodedText,
+    EngineProtocol,
+    first_offered,
+    request_body,
+)
 
 __all__ = [
-    "BINARY", "CLOSE", "CONT", "END_OF_STREAM", "PING", "PONG", "TEXT", "DecodedText",
-    "EngineConnection", "EngineServer", "Frame", "Request", "Response", "create_engine",
-    "request_body", "respond",
+    "BINARY", "CLOSE", "CONT", "END_OF_STREAM", "ENDED", "NOTHING", "NOT_NOW", "PING", "PONG",
+    "READ", "TEXT", "DecodedText", "EngineConnection", "EngineServer", "Frame", "Request",
+    "Response", "create_engine", "request_body",
 ]
 
 log = logging.getLogger("fnc_websocket.server")
@@ -71,29 +76,8 @@ SERVER_HEADER = "fnc-websocket"
 END_OF_STREAM = object()
 """Posted to the event callback once the connection's reader thread has ended."""
 
-
-class DecodedText(NamedTuple):
-    """A text frame (or a continuation of a text message) with its payload already decoded."""
-
-    frame: Frame
-    text: str
-
-
-_BODY_HEADER = "X-Fnc-Body-Length"
-
-
-def request_body(engine: EngineConnection, request: Request) -> bytes | None:
-    """The body of a plain HTTP request (b"" for none; None when it exceeded the limit and was
-    not read); puts its ``Content-Length`` header back in ``request.headers`` (hidden from
-    ``Request.parse``, which refuses bodies)."""
-    headers = request.headers
-    if _BODY_HEADER in headers:
-        length = headers[_BODY_HEADER].strip()
-        del headers[_BODY_HEADER]
-        headers["Content-Length"] = length
-    if engine.protocol.body_too_large:
-        return None
-    return engine.protocol.request_body
+NOTHING, READ, ENDED, NOT_NOW = range(4)
+"""What :meth:`EngineConnection.read_now` did."""
 
 
 class EngineServer:
@@ -106,158 +90,6 @@ class EngineServer:
         self.socket_closed = threading.Event()
 
 
-class EngineProtocol(ServerProtocol):
-    """``ServerProtocol`` that validates text as it arrives and may leave pings unanswered."""
-
-    def __init__(self, *, manual_pong: bool, manual_close: bool, max_body: int,
-                 max_message: int, on_fail: Callable[[int, str], None], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._max_message = max_message
-        self._manual_pong = manual_pong
-        self._manual_close = manual_close
-        self._on_fail = on_fail
-        self._fail_reported = False
-        self._max_body = max_body
-        self._body_length = 0
-        self.request_body = b""
-        self.body_too_large = 0  # the Content-Length of a refused body
-        self._upgrade_asked = False
-        self.plain_request_complete = False  # a plain HTTP request was read whole
-        self.ignored_bytes = 0  # bytes after it (a pipelined request, a refused body)
-        # Read plain HTTP bodies: wrap read_line, then restart the handshake parser (it started
-        # in the base __init__ and already looked read_line up; no data has been fed yet).
-        self._read_line = self.reader.read_line
-        self.reader.read_line = self._read_line_and_body  # type: ignore[method-assign]
-        self.parser = self.parse()
-        next(self.parser)
-        self._utf8 = Utf8FragmentDecoder()  # of the fragmented text message being received
-        self._in_text = False
-
-    def receive_data(self, data: bytes | bytearray) -> None:
-        if self.plain_request_complete and self.state is CONNECTING_STATE:
-            # After a plain HTTP request, nothing more is read: it is answered with
-            # "Connection: close", so a pipelined request or a refused body is not parsed.
-            self.ignored_bytes += len(data)
-            return
-        super().receive_data(data)
-
-    def recv_frame(self, frame: Frame) -> None:
-        opcode = frame.opcode
-        limit = self._max_message
-        if limit and opcode in (TEXT, BINARY, CONT):
-            # The limit applies to the message as the application receives it (decompressed);
-            # websockets' own limit is set a little higher, for the compressed frames.
-            before = (self.current_size or 0) if opcode is CONT else 0
-            if before + len(frame.data) > limit:
-                raise PayloadTooBig(len(frame.data), limit - before)
-        text: str | None = None
-        # Decode only frames in a valid position; the base class rejects the others (1002).
-        # A UnicodeDecodeError here makes parse() fail the connection with 1007.
-        # (InvalidUTF8 is a UnicodeDecodeError.)
-        if opcode is TEXT and self.current_size is None:
-            if frame.fin:
-                text = decode_text(frame.data)
-            else:
-                self._in_text = True
-                self._utf8.reset()
-                text = self._utf8.decode(frame.data, False)
-        elif opcode is BINARY and self.current_size is None:
-            self._in_text = False
-        elif opcode is CONT and self.current_size is not None and self._in_text:
-            text = self._utf8.decode(frame.data, frame.fin)
-            if frame.fin:
-                self._in_text = False
-        if opcode is PING and self._manual_pong:
-            self.events.append(frame)  # the application answers (twsoManualPong)
-            return
-        if opcode is CLOSE and self._manual_close and self.state is OPEN:
-            self._close_received_manually(frame)
-            return
-        super().recv_frame(frame)
-        if text is not None:
-            self.events[-1] = cast(Any, DecodedText(frame, text))
-
-    def _close_received_manually(self, frame: Frame) -> None:
-        # recv_frame's CLOSE branch without the automatic reply (twsoManualClose).
-        self.close_rcvd = Close.parse(frame.data)  # ProtocolError for a bad code: 1002
-        if self.current_size is not None:
-            raise ProtocolError("incomplete fragmented message")
-        self.parser = self._discard_after_close()
-        next(self.parser)
-        self.events.append(frame)
-
-    def _discard_after_close(self) -> Generator[None]:
-        # RFC 6455 1.4: after a close frame, further data is discarded. Unlike discard(), this
-        # runs before our close frame went out (the application sends it with reply_close).
-        while not (yield from self.reader.at_eof()):
-            self.reader.discard()
-        if not self.eof_sent:
-            self.send_eof()
-        self.state = CLOSED
-        yield
-        raise AssertionError("_discard_after_close() shouldn't step after EOF")
-
-    @property
-    def awaiting_close_reply(self) -> bool:
-        """twsoManualClose: the client's close frame arrived and none was sent yet."""
-        return self.state is OPEN and self.close_rcvd is not None and self.close_sent is None
-
-    def reply_close(self, code: int | None, reason: str = "") -> None:
-        """Send the application's answer to the client's close frame (twsoManualClose)."""
-        if code is None:
-            close = Close(CloseCode.NO_STATUS_RCVD, "")
-            data = b""
-        else:
-            close = Close(code, reason)
-            data = close.serialize()
-        self.send_frame(Frame(CLOSE, data))
-        self.close_sent = close
-        self.close_rcvd_then_sent = True
-        self.state = CLOSING
-        self.send_eof()  # a server closes TCP once both close frames went
-
-    def _read_line_and_body(self, m: int, too_long_exc_type: type[Exception] = RuntimeError,
-                            ) -> Generator[None, None, bytes | bytearray]:
-        line = yield from self._read_line(m, too_long_exc_type)
-        if self.state is not CONNECTING_STATE:
-            return line
-        if line[:11].lower() == b"connection:" and b"upgrade" in line.lower():
-            self._upgrade_asked = True
-        if line[:15].lower() == b"content-length:":
-            try:
-                length = int(line[15:].strip())
-            except ValueError:
-                raise ValueError(f"invalid Content-Length: {line[15:].strip()!r}") from None
-            if length < 0:
-                raise ValueError(f"invalid Content-Length: {length}")
-            if self._max_body and length > self._max_body:
-                self.body_too_large = length  # not read; the request is answered 413
-            else:
-                self._body_length = length
-            return _BODY_HEADER.encode() + b":" + line[15:]  # keep Request.parse quiet
-        if line in (b"\r\n", b"\n"):
-            if self._body_length and not self.body_too_large:
-                self.request_body = bytes((yield from self.reader.read_exact(self._body_length)))
-                self._body_length = 0
-            if self.body_too_large or not self._upgrade_asked:
-                # Answered at once (a 413 without reading the body); what follows is ignored.
-                self.plain_request_complete = True
-                self.ignored_bytes += len(self.reader.buffer)
-                del self.reader.buffer[:]
-        return line
-
-    def fail(self, code: int, reason: str = "") -> None:
-        super().fail(code, reason)
-        if not self._fail_reported:
-            self._fail_reported = True
-            self._on_fail(int(code), reason)
-
-
-def _first_offered(_protocol: ServerProtocol, offered: Sequence[str]) -> str | None:
-    # TMS echoes the requested subprotocol; echoing the first offered one is the valid form.
-    return offered[0] if offered else None
-
-
 class EngineConnection(ServerConnection):
     """One ``websockets`` server connection whose frames go to ``on_event`` in arrival order.
 
@@ -268,10 +100,16 @@ class EngineConnection(ServerConnection):
     protocol: EngineProtocol
 
     def __init__(self, sock: socket.socket, protocol: EngineProtocol, server: EngineServer, *,
-                 on_event: Callable[[Any], None], close_timeout: float, name: str) -> None:
+                 on_event: Callable[[Any], None], close_timeout: float, name: str,
+                 shared_reader: Callable[[EngineConnection], bool] | None = None) -> None:
         self._on_event = on_event
         self.after_read: Callable[[], None] = _nothing
         """Called on the reader thread after the events of one read went to ``on_event``."""
+        self._shared_reader = shared_reader
+        self.home_may_read = False
+        """The home thread may read (:meth:`read_now`); changed under ``protocol_mutex``."""
+        self.left_unwritten = 0
+        """Bytes of automatic answers the home thread's last :meth:`read_now` left unwritten."""
         super().__init__(sock, protocol, cast(Server, server), ping_interval=None,
                          ping_timeout=None, close_timeout=close_timeout, max_queue=None)
         self.recv_events_thread.name = name
@@ -315,6 +153,11 @@ class EngineConnection(ServerConnection):
             self._on_event(END_OF_STREAM)
 
     def _read_until_eof(self) -> None:
+        # shared_reader: the loop of a socket the home thread may read too (server.home_reading);
+        # it returns False to leave the rest (the closing) to the blocking loop below.
+        if self._shared_reader is not None and self._shared_reader(self):
+            self._end_of_stream()
+            return
         protocol = self.protocol
         while True:
             with self.recv_flow_control:  # held while reading is paused (backpressure)
@@ -341,10 +184,109 @@ class EngineConnection(ServerConnection):
                 self.process_event(event)
             if events:
                 self.after_read()
+        self._end_of_stream()
+
+    def _end_of_stream(self) -> None:
         with self.protocol_mutex:
-            protocol.receive_eof()
-            protocol.events_received()
+            self.protocol.receive_eof()
+            self.protocol.events_received()
             self.send_data()
+
+    # -- reading shared with the home thread (server.home_reading) ----------------------------
+
+    def read_now(self, home: bool) -> int:
+        """Read what the socket holds (never waiting for data), feed it to the protocol and
+        hand the events to ``on_event``, all under ``protocol_mutex``, so that two threads
+        reading one socket deliver in read order. Returns :data:`READ`, :data:`NOTHING` (no
+        data), :data:`ENDED` (end of stream or a failure, recorded) or :data:`NOT_NOW`.
+
+        ``home`` (the home thread): never waits for the lock (NOT_NOW when held, or when
+        ``home_may_read`` is off) and writes automatic answers (pong, close reply) without
+        waiting: what the socket does not take stays first in the protocol's output
+        (``left_unwritten`` bytes), for :meth:`flush`. The reader thread writes them as its
+        blocking loop does.
+        """
+        mutex = self.protocol_mutex
+        if not mutex.acquire(blocking=not home):
+            return NOT_NOW
+        try:
+            if home and not self.home_may_read:
+                return NOT_NOW
+            try:
+                data = self.socket.recv(self.recv_bufsize, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return NOTHING
+            if not data:
+                return ENDED
+            protocol = self.protocol
+            protocol.receive_data(data)
+            events = protocol.events_received()
+            for event in events:
+                self.process_event(event)
+            if home:
+                self.left_unwritten = self._write_nowait()
+            else:
+                self.send_data()  # automatic answers (pong, close reply)
+            if protocol.close_expected() and self.close_deadline is None:
+                self.close_deadline = Deadline(self.close_timeout)
+            return READ
+        except Exception as exc:
+            self.set_connection_exc(exc)
+            return ENDED
+        finally:
+            mutex.release()
+
+    @property
+    def closing(self) -> bool:
+        """The closing handshake began (or the connection ended): the reader reads alone."""
+        return self.protocol.state in (CLOSING, CLOSED) or self.close_deadline is not None
+
+    def write_nowait(self, data: bytes, text: bool, sizes: list[int] | None) -> int | None:
+        """Home thread: write a whole message (as :meth:`send_message`) without waiting. None
+        when that cannot be done now (the lock is held, the connection is not open): queue it
+        instead; else how many bytes the socket did not take: they stay first in the
+        protocol's output, for :meth:`flush`."""
+        mutex = self.protocol_mutex
+        if not mutex.acquire(blocking=False):
+            return None
+        try:
+            if self.protocol.state is not OPEN or self.close_deadline is not None:
+                return None
+            self._frame(data, text, sizes)
+            return self._write_nowait()
+        finally:
+            mutex.release()
+
+    def _write_nowait(self) -> int:
+        # Under protocol_mutex: write what the protocol has to send, as far as the socket takes
+        # it at once (the end-of-stream mark once all before it went); put the rest back.
+        writes = self.protocol.data_to_send()
+        for i, chunk in enumerate(writes):
+            if not chunk:  # SEND_EOF: a server ends TCP once both close frames went
+                try:
+                    self.socket.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                continue
+            try:
+                sent = self.socket.send(chunk, socket.MSG_DONTWAIT)
+            except OSError:
+                sent = 0  # full (or broken: the flush reports it)
+            if sent < len(chunk):
+                rest = [chunk[sent:], *writes[i + 1:]]
+                self.protocol.writes[:0] = rest
+                return max(1, sum(len(r) for r in rest))
+        return 0
+
+    def flush(self) -> None:
+        """Write what :meth:`read_now` left unwritten (whatever the state); raises the
+        ``OSError`` of a failed write (recorded as the connection's failure)."""
+        with self.protocol_mutex:
+            try:
+                self.send_data()
+            except Exception as exc:
+                self.set_connection_exc(exc)
+                raise
 
     def close_socket(self) -> None:
         try:
@@ -384,26 +326,40 @@ class EngineConnection(ServerConnection):
         Raises ``ConnectionClosed`` when the connection is not open or the write failed.
         """
         with self.send_context():
-            protocol = self.protocol
-            if sizes is None or len(sizes) == 1:
+            self._frame(data, text, sizes)
+
+    def send_messages(self, messages: list[tuple[bytes, bool, list[int] | None]]) -> None:
+        """Write several messages (``(data, text, sizes)`` as :meth:`send_message`) in one
+        write. Raises ``ConnectionClosed`` as :meth:`send_message`."""
+        with self.send_context():
+            for data, text, sizes in messages:
+                self._frame(data, text, sizes)
+            writes = self.protocol.writes
+            if len(writes) > 1 and all(writes):
+                self.protocol.writes = [b"".join(writes)]
+
+    def _frame(self, data: bytes, text: bool, sizes: list[int] | None) -> None:
+        # Under protocol_mutex: the message's frames into the protocol's output.
+        protocol = self.protocol
+        if sizes is None or len(sizes) == 1:
+            if text:
+                protocol.send_text(data)
+            else:
+                protocol.send_binary(data)
+            return
+        view = memoryview(data)
+        last = len(sizes) - 1
+        pos = 0
+        for i, size in enumerate(sizes):
+            chunk = view[pos:pos + size]
+            pos += size
+            if i == 0:
                 if text:
-                    protocol.send_text(data)
+                    protocol.send_text(chunk, fin=False)
                 else:
-                    protocol.send_binary(data)
-                return
-            view = memoryview(data)
-            last = len(sizes) - 1
-            pos = 0
-            for i, size in enumerate(sizes):
-                chunk = view[pos:pos + size]
-                pos += size
-                if i == 0:
-                    if text:
-                        protocol.send_text(chunk, fin=False)
-                    else:
-                        protocol.send_binary(chunk, fin=False)
-                else:
-                    protocol.send_continuation(chunk, fin=i == last)
+                    protocol.send_binary(chunk, fin=False)
+            else:
+                protocol.send_continuation(chunk, fin=i == last)
 
     def send_control(self, opcode: int, data: bytes) -> None:
         """Write a ping or pong frame (``ConnectionClosed`` when not open)."""
@@ -483,7 +439,9 @@ def _nothing() -> None:
 def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: bool,
                   manual_close: bool, compression: bool, max_size: int, close_timeout: float,
                   name: str, on_event: Callable[[Any], None],
-                  on_fail: Callable[[int, str], None], prefix: bytes = b"") -> EngineConnection:
+                  on_fail: Callable[[int, str], None], prefix: bytes = b"",
+                  shared_reader: Callable[[EngineConnection], bool] | None = None,
+                  ) -> EngineConnection:
     """Wrap an accepted (and TLS-handshaken) socket; its reader thread starts at once.
 
     ``prefix``: bytes already read from the socket (the request head, read while the server
@@ -497,30 +455,9 @@ def create_engine(sock: socket.socket, server: EngineServer, *, manual_pong: boo
         manual_pong=manual_pong, manual_close=manual_close, max_body=max_size,
         max_message=max_size, on_fail=on_fail,
         extensions=enable_server_permessage_deflate(None) if compression else None,
-        select_subprotocol=_first_offered,
+        select_subprotocol=first_offered,
         max_size=max_size + max_size // 64 + 1024 if max_size else None, logger=log)
     if prefix:
         protocol.receive_data(prefix)
     return EngineConnection(sock, protocol, server, on_event=on_event,
-                            close_timeout=close_timeout, name=name)
-
-
-def respond(status: int, text: str = "", headers: dict[str, str] | None = None,
-            body: bytes | None = None, content_type: str = "text/plain; charset=utf-8",
-            head_only: bool = False) -> Response:
-    """A plain HTTP response (``Connection: close``) for a refused or plain HTTP request;
-    ``head_only`` (a HEAD request) sends the headers of that response without its body."""
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    payload = text.encode() if body is None else body
-    all_headers = Headers([
-        ("Date", email.utils.formatdate(usegmt=True)),
-        ("Connection", "close"),
-        ("Content-Length", str(len(payload))),
-        ("Content-Type", content_type),
-    ])
-    for name, value in (headers or {}).items():
-        all_headers[name] = value
-    return Response(status, phrase, all_headers, b"" if head_only else payload)
+                            close_timeout=close_timeout, name=name, shared_reader=shared_reader)

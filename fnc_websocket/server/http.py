@@ -5,15 +5,20 @@ Named after Indy's ``TIdHTTPRequestInfo``/``TIdHTTPResponseInfo``, whose members
 
 from __future__ import annotations
 
+import email.utils
+import http
 import posixpath
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
+from websockets.datastructures import Headers
+from websockets.http11 import Response
+
 from fnc_websocket.handshake import TTMSFNCWebSocketRequest
 
 __all__ = ["GET_COMMANDS", "TTMSFNCWebSocketHTTPRequest", "TTMSFNCWebSocketHTTPResponse",
-           "default_answer", "normalise_path", "response_problem"]
+           "default_answer", "normalise_path", "respond", "response_problem"]
 
 
 class TTMSFNCWebSocketHTTPRequest(TTMSFNCWebSocketRequest):
@@ -185,3 +190,24 @@ def default_answer(request: TTMSFNCWebSocketHTTPRequest,
         response.ResponseNo = 404
         response.ContentType = "text/plain; charset=utf-8"
         response.ContentText = f"{request.Document} not found\n"
+
+
+def respond(status: int, text: str = "", headers: dict[str, str] | None = None,
+            body: bytes | None = None, content_type: str = "text/plain; charset=utf-8",
+            head_only: bool = False) -> Response:
+    """A plain HTTP response (``Connection: close``) for a refused or plain HTTP request;
+    ``head_only`` (a HEAD request) sends the headers of that response without its body."""
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    payload = text.encode() if body is None else body
+    all_headers = Headers([
+        ("Date", email.utils.formatdate(usegmt=True)),
+        ("Connection", "close"),
+        ("Content-Length", str(len(payload))),
+        ("Content-Type", content_type),
+    ])
+    for name, value in (headers or {}).items():
+        all_headers[name] = value
+    return Response(status, phrase, all_headers, b"" if head_only else payload)

@@ -9,6 +9,11 @@ end of the stream comes last. ``_dispatch`` hands each frame to the server's pro
 ``MessageReceived``/``BinaryDataReceived``/``PingReceived``/``PongReceived``/``CloseReceived``,
 reassembling fragmented messages unless ``twsoFrameByFrame`` is set.
 
+With ``AutoSyncEvents`` the home thread may read the socket too (``server.home_reading``):
+then whoever reads only queues the frames (``_enqueue_event``, under the protocol lock, so in
+read order) and dispatches afterwards, and the home thread dispatches inline only once the
+calls the reader posted for this connection have run (``_pump_home``).
+
 Inbound bytes are counted from the read to the handling (with ``AutoSyncEvents``: to the
 home thread's run of the handlers, marked by a queued call). While more than
 ``ReceiveQueueLimit`` bytes wait, the reader stops reading (``EngineConnection.pause_reading``)
@@ -54,6 +59,7 @@ class IncomingEvents:
 
     _runtime: Any
     _engine: EngineConnection | None
+    _home_reading: Any
 
     def _post_event(self, item: Any) -> None:
         """Queue an event item (a frame, a report, the end); dispatched in order by the thread
@@ -82,7 +88,11 @@ class IncomingEvents:
                     with self._ev_lock:
                         self._pumping = False
                     self._pumper = None
-                    self._finish()
+                    home = self._home_reading
+                    if home is not None and home.on_home_thread():
+                        self._finish_off_home()
+                    else:
+                        self._finish()
                     return
                 self._dispatch(item)
                 with self._ev_lock:
@@ -102,6 +112,43 @@ class IncomingEvents:
             self._pumper = None
             raise
 
+    def _finish_off_home(self) -> None:
+        """The end of the stream reached the home thread (which read the last frames): the
+        connection's end (joins, close waits) runs on a thread of its own, after the reader."""
+        def finish() -> None:
+            engine = self._engine
+            if engine is not None:
+                engine.join_reader(self._runtime.settings.close_timeout + 1.0)
+            self._finish()
+
+        if not self._runtime.start_thread(self, finish, (), None):
+            self._finish()
+
+    # -- shared reading (server.home_reading) -------------------------------------------------
+
+    def _enqueue_event(self, event: Any) -> None:
+        """The engine's event callback when the home thread may read too: under the protocol
+        lock, count the frame (as :meth:`_on_engine_event`) and queue it; the reading thread
+        dispatches after the read. The end of the stream is dispatched at once."""
+        if event is END_OF_STREAM:
+            self._post_event(event)
+            self._pump()
+            return
+        self._count_in(event)
+        with self._ev_lock:
+            self._events.append(event)
+
+    def _after_shared_read(self) -> None:
+        """Reader thread, after a read it queued events from: dispatch, then mark."""
+        self._pump()
+        self._flush_unmarked()
+
+    def _pump_home(self) -> None:
+        """Home thread, after a read: dispatch here, now, unless calls the reader posted for
+        this connection still wait in the home queue (their marker then dispatches)."""
+        if not (self._home_owed or self._unflushed):
+            self._pump()
+
     @property
     def ReceiveQueueSize(self) -> int:
         """Added: bytes received from this client whose events have not been handled yet
@@ -113,15 +160,7 @@ class IncomingEvents:
         bytes wait for the handlers), then dispatch it here unless another thread is
         dispatching (then it does) or the handshake events have not run yet."""
         if event is not END_OF_STREAM:
-            self._in_received += len((event[0] if type(event) is DecodedText else event).data)
-            if (self._in_received - self._in_done > self._runtime.settings.receive_queue_limit
-                    and not self._reading_paused):
-                with self._in_lock:
-                    self._reading_paused = True
-                    engine = self._engine
-                    if engine is not None:
-                        engine.pause_reading()  # before the frame is queued: its handling
-                        # will resume the reading
+            self._count_in(event)
         events = self._events
         with self._ev_lock:
             if self._pumping or not self._ready:
@@ -133,6 +172,18 @@ class IncomingEvents:
                 event = events.popleft()
         self._pump_from(event)
 
+    def _count_in(self, event: Any) -> None:
+        # On the reading thread: count a received frame; pause reading above the limit.
+        self._in_received += len((event[0] if type(event) is DecodedText else event).data)
+        if (self._in_received - self._in_done > self._runtime.settings.receive_queue_limit
+                and not self._reading_paused):
+            with self._in_lock:
+                self._reading_paused = True
+                engine = self._engine
+                if engine is not None:
+                    engine.pause_reading()  # before the frame is queued: its handling
+                    # will resume the reading
+
     def _handled(self, n: int) -> None:
         """A received frame of ``n`` bytes was handed to the handlers: with AutoSyncEvents it
         counts as handled once the home thread ran them (a marker queued after them, one per
@@ -142,11 +193,14 @@ class IncomingEvents:
         if queue is not None and threading.get_ident() != queue.ident:
             with self._in_lock:
                 self._in_unmarked += n
+                self._unflushed = True
                 if not (self._reading_paused or self._in_unmarked >=
                         self._runtime.settings.receive_queue_limit // 8):
                     return
                 n, self._in_unmarked = self._in_unmarked, 0
-            queue.post(self._consumed, (n,), comp)
+                self._unflushed = False
+                self._home_owed += 1
+            queue.post(self._marker, (n,), comp)
         else:
             self._consumed(n)
 
@@ -154,16 +208,29 @@ class IncomingEvents:
         """After the frames of one read (or a burst dispatched by another thread) were handed
         on: queue the marker for those not marked yet (AutoSyncEvents), so that the count
         drops to 0 once the home thread ran their handlers."""
-        if not self._in_unmarked:
+        if not self._unflushed:
             return
-        with self._in_lock:
-            n, self._in_unmarked = self._in_unmarked, 0
         comp = self._runtime.component()
         queue = self._runtime.marshal_queue(comp) if comp is not None else None
+        with self._in_lock:
+            n, self._in_unmarked = self._in_unmarked, 0
+            self._unflushed = False
+            if queue is not None:
+                self._home_owed += 1
         if queue is None:
             self._consumed(n)
         else:
-            queue.post(self._consumed, (n,), comp)
+            queue.post(self._marker, (n,), comp)
+
+    def _marker(self, n: int) -> None:
+        """Home thread: the calls posted before this marker ran; ``n`` bytes were handled.
+        The last pending marker dispatches what the home thread read meanwhile."""
+        with self._in_lock:
+            self._home_owed -= 1
+        self._consumed(n)
+        if self._events and not (self._home_owed or self._unflushed) \
+                and self._home_reading is not None:
+            self._pump()
 
     def _consumed(self, n: int) -> None:
         self._in_done += n
@@ -189,6 +256,9 @@ class IncomingEvents:
                 self._runtime.schedule_abort(self, self._runtime.settings.close_timeout)
             self._handled(len(frame.data))
             return
+        home = self._home_reading
+        if home is not None and not home.on_home_thread():
+            self._unflushed = True  # its OnError may be posted: later frames wait for it
         kind = item[0]
         if kind == _FAILED:  # websockets failed the connection (protocol error...)
             self._closing = True

@@ -4,7 +4,11 @@ Mixed into ``TTMSFNCWebSocketServerConnection`` (its attributes are set up there
 queued from any thread are written in order by a *writer thread* of the connection, started when
 something is queued and ended after ``_WRITER_LINGER`` s with nothing to write, so an idle
 connection has none. A handler's send on the connection's own thread writes directly when
-nothing is queued.
+nothing is queued; when the home thread shares the reading (``server.home_reading``), a send
+there is written without waiting when nothing is queued and no frame of the client waits for
+dispatch, what the socket does not take going to the writer. The writer writes the messages
+queued one behind the other together, in one write (up to ``_BATCH_BYTES``): many small
+messages cost one system call, and nothing waits for more to come.
 
 Policy (documented in docs/server.md, "Backpressure"): above ``SendQueueLimit`` a sender from
 another thread waits for room while the client makes progress (a message finished writing
@@ -32,12 +36,15 @@ log = logging.getLogger("fnc_websocket.server")
 _WRITER_LINGER = 1.0
 """Seconds a connection's writer thread waits for more to send before it ends."""
 
+_BATCH_BYTES = 256 * 1024
+"""At most this many bytes of queued messages go out in one write."""
+
 STALL_GRACE = 0.5
 """Seconds without a message written after which senders stop waiting for a client's room."""
 
 # Items of the send queue (first element of each tuple); _FAILED and _REPORT are items of the
 # event queue (see ``incoming``).
-_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED, _REPORT = range(6)
+_SEND, _CONTROL, _CLOSE, _FAIL, _FAILED, _REPORT, _FLUSH = range(7)
 
 
 class OutgoingQueue:
@@ -45,6 +52,8 @@ class OutgoingQueue:
 
     _runtime: Any
     _engine: EngineConnection | None
+    _home_reading: Any
+    _events: Any
 
     def _queue_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
         """Queue (or, on the connection thread with nothing queued, write) one message;
@@ -58,7 +67,13 @@ class OutgoingQueue:
         self._check_can_send()
         n = len(data)
         own_thread = threading.current_thread() is self._pumper
-        if own_thread and self._out_items == 0:
+        home = self._home_reading
+        if home is not None and home.on_home_thread():
+            own_thread = False  # the home thread never waits for a socket
+            if self._out_items == 0 and not self._events and self._write_nowait(
+                    text, data, frame_size):
+                return  # nothing queued, no frame of this client waits: written now
+        elif own_thread and self._out_items == 0:
             self._write_message(text, data, frame_size)  # nothing queued: write in order now
             return
         settings = self._runtime.settings
@@ -74,6 +89,30 @@ class OutgoingQueue:
             self._out_bytes += n
             self._out_items += 1
             self._outbox.append((_SEND, text, data, n, frame_size))
+            self._kick_writer()
+
+    def _write_nowait(self, text: bool, data: bytes, frame_size: int | None) -> bool:
+        """Home thread: write the message without waiting; what the socket does not take
+        goes to the writer thread. False when it cannot be written now (queue it)."""
+        engine = self._engine
+        if engine is None:
+            return False
+        left = engine.write_nowait(data, text, self._frame_sizes(len(data), frame_size))
+        if left is None:
+            return False
+        if left:
+            self._queue_flush(left)
+        return True
+
+    def _queue_flush(self, n: int) -> None:
+        """``n`` bytes of automatic answers the home thread could not write at once (they
+        stay in the protocol's output): the writer thread writes them."""
+        with self._out_lock:
+            if self._out_bytes == 0:
+                self._last_progress = time.monotonic()
+            self._out_bytes += n
+            self._out_items += 1
+            self._outbox.append((_FLUSH, None, None, n))
             self._kick_writer()
 
     def _wait_for_room(self, n: int, limit: int, timeout: float) -> None:
@@ -140,19 +179,47 @@ class OutgoingQueue:
                         self._out_room.notify_all()
                         return
                 item = self._outbox.popleft()
+                batch = None
+                if item[0] == _SEND and self._outbox and self._outbox[0][0] == _SEND:
+                    batch = self._take_batch(item)
                 self._writing = True
             try:
-                self._write_item(engine, item)
+                if batch is None:
+                    self._write_item(engine, item)
+                else:
+                    self._write_batch(engine, batch)
             except Exception:
                 log.exception("server writer thread failed")
             finally:
                 with self._out_lock:
                     self._writing = False
-                    self._out_items -= 1
-                    if item[0] == _SEND:
-                        self._out_bytes -= item[3]
-                        self._last_progress = time.monotonic()
+                    for done in (item,) if batch is None else batch:
+                        self._out_items -= 1
+                        if done[0] == _SEND or done[0] == _FLUSH:
+                            self._out_bytes -= done[3]
+                    self._last_progress = time.monotonic()
                     self._out_room.notify_all()
+
+    def _take_batch(self, first: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        # Called with _out_lock held: ``first`` and the messages queued right behind it, up to
+        # _BATCH_BYTES, written together (one write for many small messages).
+        batch = [first]
+        size = first[3]
+        outbox = self._outbox
+        while outbox and outbox[0][0] == _SEND and size + outbox[0][3] <= _BATCH_BYTES:
+            item = outbox.popleft()
+            batch.append(item)
+            size += item[3]
+        return batch
+
+    def _write_batch(self, engine: EngineConnection | None, batch: list[tuple[Any, ...]]) -> None:
+        if engine is None or self._overflowed or self._closed:
+            return
+        try:
+            engine.send_messages([(data, text, self._frame_sizes(len(data), frame_size))
+                                  for _kind, text, data, _n, frame_size in batch])
+        except Exception as exc:
+            self._send_failed(engine, exc)
 
     def _write_item(self, engine: EngineConnection | None, item: tuple[Any, ...]) -> None:
         if engine is None:
@@ -172,23 +239,31 @@ class OutgoingQueue:
         elif kind == _FAIL:
             self._closing = True
             engine.fail_with(item[1], item[2])
+        elif kind == _FLUSH:
+            try:
+                engine.flush()
+            except Exception as exc:
+                self._send_failed(engine, exc)
 
     def _write_message(self, text: bool, data: bytes, frame_size: int | None = None) -> None:
         engine = self._engine
         if engine is None:
             return
+        try:
+            engine.send_message(data, text, self._frame_sizes(len(data), frame_size))
+        except Exception as exc:
+            self._send_failed(engine, exc)
+
+    def _frame_sizes(self, n: int, frame_size: int | None) -> list[int] | None:
         runtime = self._runtime
         if frame_size is None:
             frame_size = runtime.frame_size() if runtime.split_message() else 0
-        sizes = None
-        if frame_size > 0:
-            sizes = frame_payload_sizes(len(data), frame_size, masked=False)
-        try:
-            engine.send_message(data, text, sizes)
-        except Exception as exc:
-            if not self._closing and not engine.protocol.close_sent:
-                message = f"sending to {self._peer_ip}:{self._peer_port} failed: {exc}"
-                if threading.current_thread() is self._pumper:
-                    self._report_error(message)
-                else:
-                    self._post_event((_REPORT, message, 0))
+        return frame_payload_sizes(n, frame_size, masked=False) if frame_size > 0 else None
+
+    def _send_failed(self, engine: EngineConnection, exc: Exception) -> None:
+        if not self._closing and not engine.protocol.close_sent:
+            message = f"sending to {self._peer_ip}:{self._peer_port} failed: {exc}"
+            if threading.current_thread() is self._pumper:
+                self._report_error(message)
+            else:
+                self._post_event((_REPORT, message, 0))

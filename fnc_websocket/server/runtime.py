@@ -34,12 +34,13 @@ from fnc.exceptions import EComponentError, ESynchronizeTimeout
 from fnc.threads import synchronize_on
 from fnc_websocket.server.acceptor import MAX_STARTING, Acceptor
 from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
-from fnc_websocket.server.engine import EngineServer, Response, respond
+from fnc_websocket.server.engine import EngineServer, Response
 from fnc_websocket.server.http import (
     GET_COMMANDS,
     TTMSFNCWebSocketHTTPRequest,
     TTMSFNCWebSocketHTTPResponse,
     default_answer,
+    respond,
     response_problem,
 )
 from fnc_websocket.server.lifetime import StopAtExit, fire_event, join_thread

@@ -14,8 +14,8 @@ from typing import Any
 
 from fnc.events import VarParam
 from fnc_websocket.handshake import TTMSFNCWebSocketRequest
-from fnc_websocket.server.engine import Request, Response, request_body, respond
-from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest
+from fnc_websocket.server.engine import Request, Response, request_body
+from fnc_websocket.server.http import TTMSFNCWebSocketHTTPRequest, respond
 from fnc_websocket.types import twsoSkipUpgradeCheck, twsoSkipVersionCheck
 
 __all__ = ["UpgradeHooks"]

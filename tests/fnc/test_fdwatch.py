@@ -127,3 +127,29 @@ def test_unwatch_stops_callbacks_and_plain_waiting_resumes(pair):
     poster.join(5)
     assert calls == [] and watch.closed
     assert q._poller is None  # no socket pair is kept once nothing is watched
+
+
+def test_a_socket_is_claimed_from_the_poll_that_found_it_readable(pair):
+    """Another reader leaves the socket alone while the pump waits on it, and from the moment
+    its poll found it readable (before the callback runs) until GRACE after."""
+    from fnc.fdwatch import GRACE
+
+    a, b = pair
+    q = current_queue()
+    claims: list[tuple[bool, bool]] = []
+
+    def callback() -> None:
+        now = time.monotonic()
+        claims.append((watch.claimed(now), watch.claimed(now + GRACE + 0.001)))
+        _drain(a)
+
+    watch = q.watch_readable(a, callback)
+    try:
+        assert not watch.claimed(time.monotonic())  # never waited on, never read
+        q.post(b.sendall, (b"x",))  # runs first; the pump then polls: readable at once
+        assert Application.ProcessMessagesUntil(lambda: claims, timeout=5)
+        assert claims == [(True, False)]
+        assert not watch.waiting
+    finally:
+        q.unwatch(watch)
+    assert not watch.claimed(time.monotonic())  # an ended watch claims nothing

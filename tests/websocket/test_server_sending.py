@@ -160,3 +160,33 @@ def test_send_after_sendclose_raises_and_broadcasts_skip_closing_connections():
             assert info.value.rcvd.code == 1000
         assert log.wait_for("OnDisconnect")
     assert [str(e) for e in errors] == [SErrCloseSent]
+
+
+def test_messages_queued_behind_each_other_go_out_together_in_order():
+    """A burst queued from another thread is written by the writer several messages at a time
+    (one write): text, binary and messages split into frames keep their order and content."""
+    with running_server(Compression=False) as server:
+        reader = Reader(f"ws://127.0.0.1:{server.BoundPort}")
+        reader.start()
+        assert wait_until(lambda: server.ConnectionCount == 1)
+        conn = server.Connections[0]
+        expected: list[str | bytes] = []
+        done = threading.Event()
+
+        def burst() -> None:  # not the connection's thread: every send is queued
+            for i in range(3000):
+                if i % 3 == 0:
+                    conn.Send(f"text {i}")
+                    expected.append(f"text {i}")
+                elif i % 3 == 1:
+                    conn.SendBytes(i.to_bytes(4, "big") * 50)
+                    expected.append(i.to_bytes(4, "big") * 50)
+                else:
+                    conn.SendInMultipleFrames(f"split {i} " * 5, 10)
+                    expected.append(f"split {i} " * 5)
+            conn.Send("end")
+            done.set()
+
+        threading.Thread(target=burst, daemon=True).start()
+        assert wait_until(lambda: done.is_set() and reader.done.is_set(), 30)
+        assert reader.messages == expected
