@@ -17,6 +17,7 @@ QUICK = {
     "bench_server.py": ["--messages", "2000", "--broadcasts", "200", "--idle", "200"],
     "bench_streaming.py": ["--components", "2000", "--runs", "2"],
     "bench_backplane.py": ["--burst", "500", "--probes", "200"],
+    "bench_fdwatch.py": ["--idle", "1000", "--events", "2000"],
 }
 
 

@@ -19,6 +19,7 @@ import select
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["GRACE", "FdWatch", "IdlePoller"]
 
@@ -36,18 +37,23 @@ class FdWatch:
     queue), its socket is left out of the wait.
     """
 
-    __slots__ = ("_callback", "busy", "closed", "fd", "last_call", "waiting")
+    __slots__ = ("_callback", "_poller", "busy", "closed", "fd", "last_call")
 
     def __init__(self, fd: int, callback: Callable[[], None]) -> None:
         self.fd = fd
         self._callback = callback
+        self._poller: IdlePoller | None = None
         self.closed = False
         self.busy = False
-        self.waiting = False
-        """True while the queue's thread waits on this socket (read without a lock)."""
         self.last_call = 0.0
         """``time.monotonic()`` when the queue's thread last found the socket readable or
         started the callback (0.0: never)."""
+
+    @property
+    def waiting(self) -> bool:
+        """True while the queue's thread waits on this socket (read without a lock)."""
+        poller = self._poller
+        return poller is not None and poller.polling and not self.busy and not self.closed
 
     def claimed(self, now: float, grace: float = GRACE) -> bool:
         """True while the queue's thread waits on this socket or found it readable less than
@@ -58,26 +64,69 @@ class FdWatch:
         """Queue entry: call the callback unless the watch was closed meanwhile."""
         if self.closed or self.busy:
             return
+        poller = self._poller
         self.busy = True
         self.last_call = time.monotonic()
+        if poller is not None:
+            poller.running.append(self)
         try:
             self._callback()
         finally:
             self.busy = False
+            if poller is not None:
+                poller.running.remove(self)
 
 
 class IdlePoller:
-    """The wait of a queue that has watches: its wake-up socket pair and the poll."""
+    """The wait of a queue that has watches: its wake-up socket pair and the poll.
+
+    The registration is kept up to date as watches come and go, so a wait costs the same with
+    one watch or thousands (``epoll`` where the platform has it, else ``poll``). A watch whose
+    callback runs is left out of a wait nested in that callback (and only then).
+    """
 
     def __init__(self) -> None:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._poll = select.poll()
-        self._poll.register(self._wake_r.fileno(), select.POLLIN)
-        self._registered: dict[int, FdWatch] = {}
-        self.watches: list[FdWatch] = []
+        if hasattr(select, "epoll"):
+            self._poll: Any = select.epoll()
+            self._readable = select.EPOLLIN
+            self._per_second = 1.0  # epoll's timeout is in seconds
+        else:
+            self._poll = select.poll()
+            self._readable = select.POLLIN
+            self._per_second = 1000.0  # poll's, in milliseconds
+        self._wake_fd = self._wake_r.fileno()
+        self._poll.register(self._wake_fd, self._readable)
+        self._watches: dict[int, FdWatch] = {}  # by descriptor
+        self._left_out: list[FdWatch] = []  # running callbacks a nested wait leaves out
+        self.running: list[FdWatch] = []
+        """The watches whose callback runs now (the queue's thread only)."""
         self.polling = False
+
+    def __bool__(self) -> bool:
+        return bool(self._watches)
+
+    def add(self, watch: FdWatch) -> None:
+        """Watch ``watch.fd`` from the next wait on (any thread, with the queue's lock held)."""
+        if watch.fd in self._watches:
+            raise ValueError(f"descriptor {watch.fd} is already watched by this queue")
+        watch._poller = self
+        self._watches[watch.fd] = watch
+        self._poll.register(watch.fd, self._readable)
+
+    def remove(self, watch: FdWatch) -> bool:
+        """Stop watching (any thread, with the queue's lock held); False if it was not watched.
+        Must come before the socket is closed."""
+        if self._watches.get(watch.fd) is not watch:
+            return False
+        del self._watches[watch.fd]
+        try:
+            self._poll.unregister(watch.fd)
+        except (OSError, KeyError, ValueError):
+            pass  # closed already: the kernel dropped it
+        return True
 
     def wake(self) -> None:
         """End a wait in progress (any thread; called with the queue's lock held)."""
@@ -92,33 +141,34 @@ class IdlePoller:
         Called by the queue's thread without the queue's lock; ``polling`` is set by the caller
         under the lock, so that posts know to wake it through the socket pair.
         """
-        wanted = {w.fd: w for w in self.watches if not w.busy and not w.closed}
-        registered = self._registered
-        if wanted.keys() != registered.keys():
-            for fd in registered.keys() - wanted.keys():
-                self._poll.unregister(fd)
-            for fd in wanted.keys() - registered.keys():
-                self._poll.register(fd, select.POLLIN)
-        self._registered = wanted
-        for w in wanted.values():
-            w.waiting = True
+        if self.running or self._left_out:
+            self._leave_out_running()
+        events = self._poll.poll(timeout * self._per_second)
         ready: list[FdWatch] = []
-        try:
-            events = self._poll.poll(timeout * 1000.0)
-            wake_fd = self._wake_r.fileno()
+        if events:
             now = time.monotonic()
+            watches = self._watches
             for fd, _ev in events:
-                if fd == wake_fd:
+                if fd == self._wake_fd:
                     self._drain()
-                else:
-                    w = wanted.get(fd)
-                    if w is not None:
-                        w.last_call = now  # claimed before ``waiting`` ends and it is queued
-                        ready.append(w)
-        finally:
-            for w in wanted.values():
-                w.waiting = False
+                    continue
+                w = watches.get(fd)
+                if w is not None and not w.busy and not w.closed:
+                    w.last_call = now  # claimed before ``polling`` ends and it is queued
+                    ready.append(w)
         return ready
+
+    def _leave_out_running(self) -> None:
+        # A wait nested in callbacks leaves their sockets out (unregistered: a hung-up socket
+        # would end every wait at once); those whose callback ended are waited on again.
+        keep = [w for w in self.running if self._watches.get(w.fd) is w]
+        for w in self._left_out:
+            if w not in keep and self._watches.get(w.fd) is w:
+                self._poll.register(w.fd, self._readable)
+        for w in keep:
+            if w not in self._left_out:
+                self._poll.unregister(w.fd)
+        self._left_out = keep
 
     def _drain(self) -> None:
         try:
@@ -128,5 +178,7 @@ class IdlePoller:
             pass
 
     def close(self) -> None:
+        if hasattr(self._poll, "close"):  # epoll holds a descriptor; poll does not
+            self._poll.close()
         self._wake_r.close()
         self._wake_w.close()

@@ -160,7 +160,7 @@ class MessageQueue:
         with self._lock:
             if self._poller is None:
                 self._poller = IdlePoller()
-            self._poller.watches.append(watch)
+            self._poller.add(watch)
             if self._sleepers:
                 self._notify()  # a pump waiting on the condition starts watching it
         return watch
@@ -170,15 +170,14 @@ class MessageQueue:
         watch.closed = True
         with self._lock:
             poller = self._poller
-            if poller is not None and watch in poller.watches:
-                poller.watches.remove(watch)
-                if not poller.polling:  # else the pump does it when its wait ends
-                    self._drop_idle_poller()
+            # The pump drops an emptied poller itself when its wait ends.
+            if poller is not None and poller.remove(watch) and not poller.polling:
+                self._drop_idle_poller()
 
     def _drop_idle_poller(self) -> None:
         # With the lock held and nobody polling: no watch left, no socket pair kept.
         poller = self._poller
-        if poller is not None and not poller.watches:
+        if poller is not None and not poller:
             poller.close()
             self._poller = None
 

@@ -113,6 +113,48 @@ def test_callback_is_not_reentered_by_a_nested_pump(pair):
         q.unwatch(watch)
 
 
+def test_a_nested_wait_serves_other_sockets_and_the_running_one_is_watched_again(pair):
+    a, b = pair
+    c, d = socket.socketpair()
+    c.setblocking(False)
+    q = current_queue()
+    order: list[str] = []
+
+    def on_a() -> None:
+        order.append("a")
+        if len(order) == 1:
+            # ``a`` stays readable while this runs; a nested wait leaves it out (no second
+            # call, no spinning) and still serves the other watched socket.
+            d.sendall(b"y")
+            assert Application.ProcessMessagesUntil(lambda: "c" in order, timeout=5)
+        _drain(a)
+
+    watch_a = q.watch_readable(a, on_a)
+    watch_c = q.watch_readable(c, lambda: (_drain(c), order.append("c")))
+    try:
+        b.sendall(b"x")
+        assert Application.ProcessMessagesUntil(lambda: order == ["a", "c"], timeout=5)
+        b.sendall(b"x")  # once its callback ended, ``a`` is waited on again
+        assert Application.ProcessMessagesUntil(lambda: len(order) == 3, timeout=5)
+        assert order == ["a", "c", "a"]
+    finally:
+        q.unwatch(watch_a)
+        q.unwatch(watch_c)
+        c.close()
+        d.close()
+
+
+def test_watching_one_descriptor_twice_is_refused(pair):
+    a, _b = pair
+    q = current_queue()
+    watch = q.watch_readable(a, lambda: None)
+    try:
+        with pytest.raises(ValueError, match="already watched"):
+            q.watch_readable(a, lambda: None)
+    finally:
+        q.unwatch(watch)
+
+
 def test_unwatch_stops_callbacks_and_plain_waiting_resumes(pair):
     a, b = pair
     q = current_queue()
