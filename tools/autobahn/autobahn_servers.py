@@ -98,19 +98,25 @@ class WebsocketsEchoServer:
 class ComponentEchoServer:
     """Our ``TTMSFNCWebSocketServer`` (``fnc_websocket.server.component``) as an echo server.
 
-    ``Port = 0``, ``AutoSyncEvents = False`` (handlers on the connection threads, so nothing has
-    to pump the caller's queue), ``MaxMessageSize = 0`` (Autobahn sends 16 MiB); echo through
-    ``AConnection.Send`` / ``SendBytes``. Stopped with ``Active = False`` and ``Free()``.
+    ``Port = 0``, ``MaxMessageSize = 0`` (Autobahn sends 16 MiB); echo through
+    ``AConnection.Send`` / ``SendBytes``. With ``home = False`` (``fnc-server``):
+    ``AutoSyncEvents = False``, handlers on the connection threads. With ``home = True``
+    (``fnc-server-home``): ``AutoSyncEvents = True``, the component is created on a thread of its
+    own that pumps its message queue, so its home thread reads the sockets while it waits (the
+    default set-up of an application). Stopped with ``Active = False`` and ``Free()`` on the
+    thread that created it.
     """
 
-    name = "fnc-server"
+    def __init__(self, home: bool = False) -> None:
+        self.home = home
+        self.name = "fnc-server-home" if home else "fnc-server"
 
-    @contextlib.contextmanager
-    def serve(self) -> Iterator[str]:
+    @staticmethod
+    def _create(auto_sync: bool) -> Any:
         from fnc_websocket.errors import EWebSocket
         from fnc_websocket.server.component import TTMSFNCWebSocketServer
 
-        def echo(AConnection: Any, send: Callable[[], None]) -> None:
+        def echo(send: Callable[[], None]) -> None:
             try:
                 send()
             except EWebSocket:
@@ -120,24 +126,67 @@ class ComponentEchoServer:
                 pass
 
         def on_message(Sender: Any, AConnection: Any, AMessage: str) -> None:
-            echo(AConnection, lambda: AConnection.Send(AMessage))
+            echo(lambda: AConnection.Send(AMessage))
 
         def on_binary(Sender: Any, AConnection: Any, AData: bytes, AFrameType: Any) -> None:
-            echo(AConnection, lambda: AConnection.SendBytes(AData))
+            echo(lambda: AConnection.SendBytes(AData))
 
         server = TTMSFNCWebSocketServer(None)
+        server.Port = 0
+        server.BindingIP = "127.0.0.1"
+        server.AutoSyncEvents = auto_sync
+        server.MaxMessageSize = 0
+        server.OnMessageReceived = on_message
+        server.OnBinaryDataReceived = on_binary
+        return server
+
+    @contextlib.contextmanager
+    def serve(self) -> Iterator[str]:
+        if not self.home:
+            server = self._create(auto_sync=False)
+            try:
+                server.Active = True
+                yield f"ws://127.0.0.1:{server.BoundPort}"
+            finally:
+                server.Active = False
+                server.Free()
+            return
+        from fnc.application import Application
+
+        started: list[str | BaseException] = []
+        ready = threading.Event()
+        stop = threading.Event()
+
+        def home() -> None:
+            try:
+                server = self._create(auto_sync=True)
+                server.Active = True
+            except BaseException as exc:  # reported to the caller below
+                started.append(exc)
+                ready.set()
+                return
+            started.append(f"ws://127.0.0.1:{server.BoundPort}")
+            ready.set()
+            try:
+                while not stop.is_set():
+                    Application.HandleMessage(0.05)
+            finally:
+                server.Active = False
+                server.Free()
+
+        thread = threading.Thread(target=home, name="fnc-server-home", daemon=True)
+        thread.start()
         try:
-            server.Port = 0
-            server.BindingIP = "127.0.0.1"
-            server.AutoSyncEvents = False
-            server.MaxMessageSize = 0
-            server.OnMessageReceived = on_message
-            server.OnBinaryDataReceived = on_binary
-            server.Active = True
-            yield f"ws://127.0.0.1:{server.BoundPort}"
+            if not ready.wait(30):
+                raise RuntimeError("the home-thread echo server did not start in time")
+            if isinstance(started[0], BaseException):
+                raise started[0]
+            yield started[0]
         finally:
-            server.Active = False
-            server.Free()
+            stop.set()
+            thread.join(30)
+            if thread.is_alive():
+                raise RuntimeError("the home-thread echo server did not stop in time")
 
 
 @dataclass(frozen=True)
@@ -160,4 +209,5 @@ def server_targets() -> dict[str, ServerEntry]:
                                                      name="websockets-default-fragments")
         ),
         "fnc-server": ServerEntry("fnc-server", ComponentEchoServer),
+        "fnc-server-home": ServerEntry("fnc-server-home", lambda: ComponentEchoServer(home=True)),
     }
