@@ -3,6 +3,7 @@ the pumping thread reads them itself while the queue is idle."""
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -12,6 +13,17 @@ import pytest
 
 from fnc import Application
 from fnc.threads import current_queue
+
+
+@pytest.fixture(autouse=True, params=["epoll", "poll"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on each wait the platform may give the queue (Linux has both)."""
+    if request.param == "poll":
+        monkeypatch.delattr(select, "epoll", raising=False)
+    elif not hasattr(select, "epoll"):
+        pytest.skip("this platform has no epoll")
+    assert current_queue()._poller is None  # a poller is made with the first watch
+    return request.param
 
 
 @pytest.fixture
@@ -30,12 +42,13 @@ def _drain(sock: socket.socket) -> bytes:
         return b""
 
 
-def test_callback_runs_on_the_pumping_thread_when_readable(pair):
+def test_callback_runs_on_the_pumping_thread_when_readable(pair, backend):
     a, b = pair
     q = current_queue()
     seen: list[tuple[bytes, str]] = []
     watch = q.watch_readable(a, lambda: seen.append((_drain(a), threading.current_thread().name)))
     try:
+        assert q._poller is not None and type(q._poller._poll).__name__ == backend
         writer = threading.Thread(target=b.sendall, args=(b"ping",))
         writer.start()
         assert Application.ProcessMessagesUntil(lambda: seen, timeout=5)
