@@ -110,11 +110,17 @@ class IdlePoller:
 
     def add(self, watch: FdWatch) -> None:
         """Watch ``watch.fd`` from the next wait on (any thread, with the queue's lock held)."""
-        if watch.fd in self._watches:
-            raise ValueError(f"descriptor {watch.fd} is already watched by this queue")
+        old = self._watches.get(watch.fd)
+        if old is not None:
+            # Its socket was closed before its unwatch and the number now names another
+            # socket: the new watch takes it over (the old one's unwatch finds nothing).
+            old.closed = True
         watch._poller = self
         self._watches[watch.fd] = watch
-        self._poll.register(watch.fd, self._readable)
+        try:
+            self._poll.register(watch.fd, self._readable)
+        except FileExistsError:  # epoll still holds the number (the old socket was dup-ed)
+            self._poll.modify(watch.fd, self._readable)
 
     def remove(self, watch: FdWatch) -> bool:
         """Stop watching (any thread, with the queue's lock held); False if it was not watched.

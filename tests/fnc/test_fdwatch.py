@@ -157,15 +157,32 @@ def test_a_nested_wait_serves_other_sockets_and_the_running_one_is_watched_again
         d.close()
 
 
-def test_watching_one_descriptor_twice_is_refused(pair):
-    a, _b = pair
+def test_a_descriptor_number_reused_before_the_old_unwatch_serves_the_new_socket():
     q = current_queue()
-    watch = q.watch_readable(a, lambda: None)
+    a, b = socket.socketpair()
+    old_fd = a.fileno()
+    old = q.watch_readable(a, lambda: None)
+    a.close()  # closed before its unwatch (a connection torn down from another thread)
+    c, d = socket.socketpair()
+    c.setblocking(False)
+    calls: list[bytes] = []
+    new = None
     try:
-        with pytest.raises(ValueError, match="already watched"):
-            q.watch_readable(a, lambda: None)
+        if c.fileno() != old_fd:
+            pytest.skip("the system did not reuse the descriptor number")
+        new = q.watch_readable(c, lambda: calls.append(_drain(c)))
+        d.sendall(b"1")
+        assert Application.ProcessMessagesUntil(lambda: calls == [b"1"], timeout=5)
+        q.unwatch(old)  # the late unwatch of the old socket leaves the new watch alone
+        d.sendall(b"2")
+        assert Application.ProcessMessagesUntil(lambda: calls == [b"1", b"2"], timeout=5)
+        assert old.closed and not new.closed
     finally:
-        q.unwatch(watch)
+        if new is not None:
+            q.unwatch(new)
+        q.unwatch(old)
+        for s in (b, c, d):
+            s.close()
 
 
 def test_unwatch_stops_callbacks_and_plain_waiting_resumes(pair):
