@@ -251,7 +251,8 @@ def test_the_deepest_nesting_allowed_is_scanned_as_rows() -> None:
 _NAMES = ["Left", "Caption", "Count", "Font.Size", "OnClick", "end", "Item", "Ratio", "x.y.z"]
 _VALUES = ["1", "-42", "$1F", "'s'", "'it''s'#39", "#65#$42", "#1234567", "1.5", "-2.25s",
            "3.0c", "1.5e10", "1.5e300", "True", "nil", "Ident", "A.B", "end", "[a, b]", "(1 2)",
-           "{0A}", "'a' + 'b'", "12x", "'open", "<>", "inline"]
+           "{0A}", "'a' + 'b'", "12x", "'open", "<>", "inline", "-0", "-0.0", "1.5D", "_Under",
+           "False", "$0"]
 
 
 def _random_form(rng: random.Random) -> str:
@@ -303,6 +304,8 @@ def snapshot(root: TComponent) -> list[Any]:
             return repr(value)
         if callable(value):
             return ("handler", getattr(value, "__name__", repr(value)))
+        if isinstance(value, float):
+            return repr(value)  # (-0.0 == 0.0)
         return value
 
     found = []
@@ -382,7 +385,8 @@ def test_random_forms_read_the_same_both_ways() -> None:
     names = ["Left", "Caption", "Count", "Ratio", "Enabled", "Tint", "Link", "OnClick",
              "Fixed", "Font.Size", "Logged", "Nope", "Tag"]
     values = ["1", "$2A", "'s'", "'a'#39", "2.5", "1.5d", "TRUE", "false", "nil", "tnDeep",
-              "GadgetClick", "N1", "N2", "Nowhere", "[rsBold]"]
+              "GadgetClick", "N1", "N2", "Nowhere", "[rsBold]", "-0", "-0.0", "-7", "2.5c",
+              "_Under", "#65"]
     for _ in range(60):
         lines = ["object RowForm: TRowForm"]
         for n in range(1, 4):

@@ -23,6 +23,7 @@ from fnc.forms import TDataModule, TFrame
 from fnc.properties import Property as PublishedProperty
 from fnc.properties import declared_properties, type_name
 from fnc.streaming.components.globals import add_pending, find_reference
+from fnc.streaming.syntax.lexer import Source
 from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
@@ -173,13 +174,14 @@ def remember_handler(owner: Any, event: Event, method_name: str, handler: Any) -
 
 
 class RowPosition:
-    """Where a row is, for the message of a reference fixed up later (``line``, ``col``)."""
+    """Where a row is, for the message of a reference fixed up later: ``line``, and ``col``
+    found in ``source`` (where the row's text starts on that line)."""
 
     __slots__ = ("col", "line")
 
-    def __init__(self, line: int, col: int) -> None:
+    def __init__(self, line: int, source: Source) -> None:
         self.line = line
-        self.col = col
+        self.col = source.indent_column(line)
 
 
 class Skip(Exception):
@@ -449,7 +451,7 @@ class PropertyAssigner:
                 setattr(target, published.name, found)
             except Exception as exc:
                 try:
-                    if type(prop) is tuple:  # (line, column) of a row
+                    if type(prop) is tuple:  # (line, source) of a row
                         prop = RowPosition(*prop)
                     self.recoverable(self.error(component, prop_path, str(exc), prop))
                 except Skip:

@@ -32,15 +32,15 @@ from fnc.streaming.components.propertyreader import (
     Skip,
     dispatch,
 )
-from fnc.streaming.syntax.lexer import Source, decode_string
-from fnc.streaming.syntax.lines import Row, row_property
+from fnc.streaming.syntax.lexer import Source
+from fnc.streaming.syntax.rows import Row, row_property, row_string
 
-__all__ = ["RowAssigner", "row_string", "row_slots"]
+__all__ = ["RowAssigner", "row_slots"]
 
 #: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
-_PATH = itemgetter(1)
+_PATH = itemgetter(0)
 
 
 class _Folded(dict):  # type: ignore[type-arg]
@@ -59,13 +59,6 @@ _FOLDED_LIMIT = 4096
 #: What ``Event.__set__`` calls after storing a handler, when no class overrides it.
 _NO_HOOK = TComponent.fnc_event_assigned
 _new_event_state = _EventState.__new__
-
-
-def row_string(string: str, source: Source) -> str:
-    """The value of a row's string (a row :func:`parse_rows` kept: it decodes without error)."""
-    if "#" in string or "''" in string or string.count("'") != 2:
-        return decode_string(string, source, 0)
-    return string[1:-1]
 
 
 #: What a row of a name means for a class: (entry, kind code, whether ``setattr`` reaches the
@@ -127,28 +120,30 @@ class RowAssigner(PropertyAssigner):
         names: dict[str, tuple[str, Any]] | None = None
         index = -1
         try:
-            # A row's fields are read as needed (not unpacked): the strings a row does not use
-            # are not touched (a large form's rows are no longer in the CPU's cache).
+            # A row's value tells its kind by its first character (see syntax.rows): a number
+            # from "-" to "9" (a float has a "."), a string from "'" or "#", a hex number from
+            # "$", an identifier from a letter or "_" (above "A").
             for index, row in enumerate(rows):
                 folded = order[index]
                 slot = table.get(folded)
+                value = row[1]
                 try:
                     if slot is None:
-                        integer = row[2]
-                        if integer and folded in _UNDOTTED_DESIGN_TIME:
-                            component.DesignInfo[row[1]] = int(integer)
+                        if (folded in _UNDOTTED_DESIGN_TIME and "-" <= value[0] <= "9"
+                                and "." not in value):
+                            component.DesignInfo[row[0]] = int(value)
                         else:
                             self.read_one(component, row_property(row, line + index + 1, source),
                                           dispatch(cls), scope)
                         continue
                     entry, code, reaches = slot
                     plain = _NONE
+                    first = value[0]
                     if code == _EVENT:
-                        ident = row[5]
-                        if ident:
-                            found = handlers.get(ident, _NONE)
+                        if first >= "A":
+                            found = handlers.get(value, _NONE)
                             if found is _NONE:
-                                found = handlers[ident] = self.row_handler(ident, scope)
+                                found = handlers[value] = self.row_handler(value, scope)
                             if found is not None:
                                 handler, spelled = found
                                 key = entry.key
@@ -161,7 +156,7 @@ class RowAssigner(PropertyAssigner):
                                     entry.__set__(component, handler)
                                 else:
                                     setattr(component, entry.name, handler)
-                                # remember_handler(component, entry, ident, handler):
+                                # remember_handler(component, entry, value, handler):
                                 if names is None:
                                     names = state.get(HANDLER_NAMES_KEY)
                                     if names is None:
@@ -174,38 +169,35 @@ class RowAssigner(PropertyAssigner):
                     elif entry.read_only:
                         pass
                     elif code == _INT:
-                        integer = row[2]
-                        if integer:
-                            plain = int(integer)
-                        elif row[3]:
-                            plain = int(row[3], 16)
+                        if "-" <= first <= "9":
+                            if "." not in value:
+                                plain = int(value)
+                        elif first == "$":
+                            plain = int(value[1:], 16)
                     elif code == _STR:
-                        string = row[4]
-                        if string:
-                            plain = row_string(string, source)
+                        if first == "'" or first == "#":
+                            plain = row_string(value, source)
                     elif code == _FLOAT:
-                        number = row[6]
-                        if number:
-                            if row[7] not in ("c", "C"):
-                                plain = float(number)
-                        elif row[2]:
-                            plain = float(int(row[2]))
-                    elif code == _BOOL:
-                        ident = row[5]
-                        if ident:
-                            plain = words.get(ident.lower(), _NONE)
+                        if "-" <= first <= "9":
+                            if "." not in value:
+                                plain = float(int(value))  # (0.0 for -0, as Delphi reads it)
+                            elif value[-1] <= "9":
+                                plain = float(value)
+                            elif value[-1] not in "cC":  # s or d: a plain float
+                                plain = float(value[:-1])
+                    elif first >= "A":  # an identifier
+                        if code == _BOOL:
+                            plain = words.get(value.lower(), _NONE)
                             if plain is None:
                                 plain = _NONE
-                    else:
-                        ident = row[5]
-                        if ident and ident.lower() not in words:  # an identifier value
+                        elif value.lower() not in words:  # an identifier value
                             if code == _ENUM:
-                                plain = ident
+                                plain = value
                             elif code == _COMPONENT:
                                 self.fixups.append((
-                                    component, component, entry, ident,
-                                    (line + index + 1, len(row[0]) + 1),  # type: ignore[arg-type]
-                                    row[1], scope.owner))
+                                    component, component, entry, value,
+                                    (line + index + 1, source),  # type: ignore[arg-type]
+                                    row[0], scope.owner))
                                 continue
                     if plain is _NONE:
                         self.read_one(component, row_property(row, line + index + 1, source),
@@ -219,7 +211,7 @@ class RowAssigner(PropertyAssigner):
                             setattr(component, entry.name, plain)
                         except Exception as exc:
                             self.recoverable(self.error(
-                                component, row[1], str(exc),
+                                component, row[0], str(exc),
                                 row_property(row, line + index + 1, source)))
                 except Skip:
                     continue

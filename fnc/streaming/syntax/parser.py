@@ -40,7 +40,6 @@ from fnc.streaming.syntax.lines import (
     LINE_PROPERTY_RE,
     PROPERTY_RUN_RE,
     RESERVED_VALUES,
-    ROW_RE,
     SECTION_END_RE,
     SIMPLE_HEADER_RE,
     SIMPLE_PROPERTY_RE,
@@ -48,6 +47,7 @@ from fnc.streaming.syntax.lines import (
     ident_value,
     rows_to_properties,
 )
+from fnc.streaming.syntax.rows import ROW_RE
 from fnc.streaming.syntax.rowtree import RowsObjectNode, flat_tree
 from fnc.streaming.syntax.tree import (
     Binary,

@@ -16,26 +16,27 @@ from itertools import compress, pairwise
 from operator import itemgetter, not_
 
 from fnc.streaming.syntax.lexer import Source
-from fnc.streaming.syntax.lines import FIRST_ROW_RE, ROW_RE, Row, rows_to_properties
+from fnc.streaming.syntax.rows import FIRST_ROW_RE, ROW_RE, Row, rows_to_nodes
 from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
 
 __all__ = ["RowsObjectNode", "flat_tree"]
 
 #: Whitespace of the token grammar (``#1`` to ``#32``).
 _BLANKS = "".join(map(chr, range(1, 33)))
-_PATH = itemgetter(1)
+_PATH = itemgetter(0)
 _KINDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
 
 
 class RowsObjectNode:
     """One block: ``class_name``, ``name``, ``kind``, ``index``, ``children``, ``line``, ``col``
-    as in :class:`ObjectNode`, and either ``rows`` (the block's properties as rows, the first
-    on the line after ``rows_line``) or, when ``rows`` is None, ``properties`` as nodes.
+    as in :class:`ObjectNode`, and either ``rows`` (the block's properties as rows of
+    :mod:`fnc.streaming.syntax.rows`, the first on the line after ``rows_line``) or, when
+    ``rows`` is None, ``properties`` as nodes.
 
     Not to be changed after the parser built it.
     """
 
-    __slots__ = ("_properties", "children", "class_name", "col", "index", "kind", "line",
+    __slots__ = ("_col", "_properties", "children", "class_name", "index", "kind", "line",
                  "name", "rows", "rows_line", "source")
 
     def __init__(self, class_name: str, name: str, kind: ObjectKind, index: int | None,
@@ -48,7 +49,7 @@ class RowsObjectNode:
         self.index = index
         self.children = children
         self.line = line
-        self.col = col
+        self._col = col
         self.source = source
         self._properties: tuple[PropertyNode, ...] | None
         if rows is None:
@@ -60,14 +61,19 @@ class RowsObjectNode:
             self._properties = None
 
     @property
+    def col(self) -> int:
+        """The header's column (found from the text on first use when the rows of the whole
+        file were matched at once)."""
+        if not self._col:
+            self._col = self.source.indent_column(self.line)
+        return self._col
+
+    @property
     def properties(self) -> tuple[PropertyNode, ...]:
         """The block's properties as nodes (built from the rows on first use)."""
         if self._properties is None:
-            found = rows_to_properties(self.rows, self.rows_line,  # type: ignore[arg-type]
-                                       self.source)
-            if found is None:  # parse_rows keeps rows only where every row converts
-                raise AssertionError("a row that does not convert was kept")
-            self._properties = tuple(found)
+            self._properties = tuple(rows_to_nodes(self.rows,  # type: ignore[arg-type]
+                                                   self.rows_line, self.source))
         return self._properties
 
     def to_tree(self) -> ObjectNode:
@@ -114,7 +120,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     kinds = _KINDS
     for i, after in pairwise(marks):
         row = rows[i]
-        keyword = row[8]
+        keyword = row[2]
         if not keyword:  # end
             if after != i + 1 or not stack:  # properties after a nested block, or a stray end
                 return None
@@ -125,8 +131,8 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         if len(stack) >= max_depth or (root is not None and not stack):
             return None
         node = new(RowsObjectNode)
-        node.class_name = row[10]
-        node.name = row[9]
+        node.class_name = row[4]
+        node.name = row[3]
         kind = kinds.get(keyword) or kinds.get(keyword.lower())
         if kind is None:  # cannot happen (ASCII keywords), but the parser would decide
             return None
@@ -134,7 +140,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         node.index = None
         node.children = []
         node.line = i + 1
-        node.col = len(row[0]) + 1
+        node._col = 0  # (found when asked for)
         node.source = source
         node.rows = rows[i + 1:after]
         node.rows_line = i + 1
