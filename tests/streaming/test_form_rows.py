@@ -177,6 +177,7 @@ VARIANTS = [
     REGULAR.replace("#13#10", "#55357#56832"),
     REGULAR.replace("object Gadget2", "inline Gadget2").replace("object Inner", "inherited Inner"),
     REGULAR.replace("object Inner: TRowGadget", "object Inner: TRowGadget [0]"),
+    REGULAR.replace("Link = Gadget2", "Link = Gadget2\n    Link = Inner\n    Link = Gadget1"),
     IRREGULAR,
     WRONG,
 ]
@@ -324,6 +325,7 @@ def snapshot(root: TComponent) -> list[Any]:
             state.get("_log"), sorted(flag.name for flag in component.ComponentState),
             plain(component.GetParentComponent()),
             {k: repr(v) for k, v in getattr(component, "StreamedProperties", {}).items()},
+            [plain(other) for other in component._free_notifies],  # references followed
         ))
     return found
 

@@ -59,6 +59,7 @@ _FOLDED_LIMIT = 4096
 #: What ``Event.__set__`` calls after storing a handler, when no class overrides it.
 _NO_HOOK = TComponent.fnc_event_assigned
 _new_event_state = _EventState.__new__
+_BASE_REFERENCE_CHANGED = TComponent.fnc_reference_changed
 
 
 #: What a row of a name means for a class: (entry, kind code, whether ``setattr`` reaches the
@@ -117,6 +118,8 @@ class RowAssigner(PropertyAssigner):
         words = _WORD_VALUES
         # Event.__set__ then only stores the handler (see the event rows below).
         plain_events = cls.fnc_event_assigned is _NO_HOOK
+        # A reference then only needs storing and the free notification (see fix_up).
+        plain_references = cls.fnc_reference_changed is _BASE_REFERENCE_CHANGED
         names: dict[str, tuple[str, Any]] | None = None
         index = -1
         try:
@@ -196,8 +199,9 @@ class RowAssigner(PropertyAssigner):
                             elif code == _COMPONENT:
                                 self.fixups.append((
                                     component, component, entry, value,
-                                    (line + index + 1, source),  # type: ignore[arg-type]
-                                    row[0], scope.owner))
+                                    (line + index + 1, source), row[0], scope.owner,
+                                    reaches and plain_references and entry.fset is None
+                                    and not entry.locked))
                                 continue
                     if plain is _NONE:
                         self.read_one(component, row_property(row, line + index + 1, source),
