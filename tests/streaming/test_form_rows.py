@@ -66,9 +66,33 @@ class TRowGadget(TComponent):
         type(self).Logged.set_stored(self, value)
 
 
+def _name(component: TComponent | None) -> str | None:
+    return None if component is None else component.Name
+
+
+class TRowWatcher(TRowGadget):
+    """Watches its references change (so assigning one is more than storing it)."""
+
+    def fnc_reference_changed(self, old: TComponent | None, new: TComponent | None) -> None:
+        self.__dict__.setdefault("_log", []).append(("changed", _name(old), _name(new)))
+        super().fnc_reference_changed(old, new)
+
+
+class TRowLocked(TRowGadget):
+    """A locked reference: assigning it checks the component is inactive first."""
+
+    Target = Property(TComponent, locked=True)
+
+    def fnc_check_inactive(self, name: str) -> None:
+        self.__dict__.setdefault("_log", []).append(("inactive?", name))
+        super().fnc_check_inactive(name)
+
+
 class TRowForm(TForm):
     Gadget1: TRowGadget
     RowGadget: TRowGadget
+    Watcher: TRowWatcher
+    Locked: TRowLocked
 
     def GadgetChange(self, Sender: TComponent) -> None:
         pass
@@ -374,6 +398,27 @@ def test_the_row_path_reports_what_the_general_path_reports_to_on_error() -> Non
     assert len(messages) == 12  # all but the Currency value: Ratio = 1.5c is 0.00015
     assert messages[0].startswith("f.dfm:3:5: Error reading Gadget1.Count")
     assert any("f.dfm:15:5: Error reading Gadget1.Link" in m for m in messages)
+
+
+WATCHED = """object RowForm: TRowForm
+  object Watcher: TRowWatcher
+    Link = Locked
+    Link = Watcher
+  end
+  object Locked: TRowLocked
+    Target = Watcher
+    Link = Watcher
+  end
+end
+"""
+
+
+def test_references_reach_the_hooks_of_their_class_both_ways() -> None:
+    general, rows = read_both_ways(WATCHED, on_error=None)
+    assert rows == general
+    logs = [entry[10] for entry in general[0]]  # (the "_log" of each component)
+    assert logs[1] == [("changed", None, "Locked"), ("changed", "Locked", "Watcher")]
+    assert logs[2] == [("inactive?", "Target")]
 
 
 def test_strict_reading_fails_alike_both_ways() -> None:

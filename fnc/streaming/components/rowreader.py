@@ -65,7 +65,7 @@ _BASE_REFERENCE_CHANGED = TComponent.fnc_reference_changed
 #: What a row of a name means for a class: (entry, kind code, whether ``setattr`` reaches the
 #: entry's ``__set__``: the class attribute is the entry and the class keeps ``__setattr__``).
 _Slot = tuple[Any, int, bool]
-_EVENT, _INT, _STR, _FLOAT, _BOOL, _ENUM, _COMPONENT, _OTHER = range(8)
+_EVENT, _INT, _STR, _FLOAT, _BOOL, _ENUM, _COMPONENT, _DESIGN, _OTHER, _UNKNOWN = range(10)
 _CODES = {PropertyKind.INT: _INT, PropertyKind.STR: _STR, PropertyKind.FLOAT: _FLOAT,
           PropertyKind.BOOL: _BOOL, PropertyKind.ENUM: _ENUM, PropertyKind.COMPONENT: _COMPONENT}
 
@@ -92,6 +92,49 @@ def row_slots(cls: type) -> dict[str, _Slot]:
     return cached
 
 
+class _RowTable(dict):  # type: ignore[type-arg]
+    """Lower-case path -> what a row of it does to a ``cls`` component, for one read (the
+    properties as they are when it starts): ``(code, entry, key, reaches)``.
+
+    ``code``: the entry's kind code (:data:`_OTHER` for a read-only property: the general path
+    reports it), :data:`_DESIGN` for a design-time name ``cls`` has no property for, else
+    :data:`_UNKNOWN`. ``key``: where ``Property.__set__`` stores a value of the kind's own type as
+    it is (a plain, writable property ``setattr`` reaches), or for a reference where
+    ``set_stored`` stores it (no custom setter, lock or ``fnc_reference_changed``); else None.
+    """
+
+    __slots__ = ("plain_events", "plain_references", "slots")
+
+    def __init__(self, cls: type) -> None:
+        super().__init__()
+        self.slots = row_slots(cls)
+        # Event.__set__ then only stores the handler (see the event rows).
+        self.plain_events = cls.fnc_event_assigned is _NO_HOOK
+        # A reference then only needs storing and the free notification (see fix_up).
+        self.plain_references = cls.fnc_reference_changed is _BASE_REFERENCE_CHANGED
+
+    def __missing__(self, folded: str) -> tuple[int, Any, str | None, bool]:
+        found = self.slots.get(folded)
+        if found is None:
+            slot = (_DESIGN if folded in _UNDOTTED_DESIGN_TIME else _UNKNOWN, None, None, False)
+        else:
+            entry, code, reaches = found
+            key = None
+            if code == _EVENT:
+                pass
+            elif entry.read_only:
+                code = _OTHER
+            elif code == _COMPONENT:
+                if (reaches and self.plain_references and entry.fset is None
+                        and not entry.locked):
+                    key = entry.key
+            elif reaches and entry._direct is not None:
+                key = entry.key
+            slot = (code, entry, key, reaches)
+        self[folded] = slot
+        return slot
+
+
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
 
@@ -99,6 +142,8 @@ class RowAssigner(PropertyAssigner):
     #: whose ``handlers`` tuple is kept beside.
     _row_handlers: dict[str, Any] | None = None
     _row_handlers_of: Any = None
+    #: Class -> its :class:`_RowTable` for this read.
+    _row_tables: dict[type, _RowTable] | None = None
 
     def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
                      scope: Scope) -> None:
@@ -107,7 +152,12 @@ class RowAssigner(PropertyAssigner):
         if not rows:
             return
         cls = type(component)
-        table = row_slots(cls)
+        tables = self._row_tables
+        if tables is None:
+            tables = self._row_tables = {}
+        table = tables.get(cls)
+        if table is None:
+            table = tables[cls] = _RowTable(cls)
         state = component.__dict__
         order = list(map(_FOLDED.__getitem__, map(_PATH, rows)))  # kept for the writer
         state[ORDER_KEY] = order
@@ -116,10 +166,7 @@ class RowAssigner(PropertyAssigner):
             handlers = self._row_handlers = {}
             self._row_handlers_of = scope.handlers
         words = _WORD_VALUES
-        # Event.__set__ then only stores the handler (see the event rows below).
-        plain_events = cls.fnc_event_assigned is _NO_HOOK
-        # A reference then only needs storing and the free notification (see fix_up).
-        plain_references = cls.fnc_reference_changed is _BASE_REFERENCE_CHANGED
+        plain_events = table.plain_events
         names: dict[str, tuple[str, Any]] | None = None
         index = -1
         try:
@@ -127,21 +174,11 @@ class RowAssigner(PropertyAssigner):
             # from "-" to "9" (a float has a "."), a string from "'" or "#", a hex number from
             # "$", an identifier from a letter or "_" (above "A").
             for index, row in enumerate(rows):
-                folded = order[index]
-                slot = table.get(folded)
+                code, entry, key, reaches = table[order[index]]
                 value = row[1]
+                first = value[0]
+                plain = _NONE
                 try:
-                    if slot is None:
-                        if (folded in _UNDOTTED_DESIGN_TIME and "-" <= value[0] <= "9"
-                                and "." not in value):
-                            component.DesignInfo[row[0]] = int(value)
-                        else:
-                            self.read_one(component, row_property(row, line + index + 1, source),
-                                          dispatch(cls), scope)
-                        continue
-                    entry, code, reaches = slot
-                    plain = _NONE
-                    first = value[0]
                     if code == _EVENT:
                         if first >= "A":
                             found = handlers.get(value, _NONE)
@@ -149,12 +186,11 @@ class RowAssigner(PropertyAssigner):
                                 found = handlers[value] = self.row_handler(value, scope)
                             if found is not None:
                                 handler, spelled = found
-                                key = entry.key
-                                if reaches and plain_events and key not in state:
+                                if reaches and plain_events and entry.key not in state:
                                     event_state = _new_event_state(_EventState)  # as __set__
                                     event_state.handler = handler
                                     event_state.signal = None
-                                    state[key] = event_state
+                                    state[entry.key] = event_state
                                 elif reaches:
                                     entry.__set__(component, handler)
                                 else:
@@ -169,8 +205,6 @@ class RowAssigner(PropertyAssigner):
                                 if header is not None and header[0] == "inherited":
                                     state.setdefault(NIL_EVENTS_KEY, set()).add(entry.name)
                                 continue
-                    elif entry.read_only:
-                        pass
                     elif code == _INT:
                         if "-" <= first <= "9":
                             if "." not in value:
@@ -180,6 +214,10 @@ class RowAssigner(PropertyAssigner):
                     elif code == _STR:
                         if first == "'" or first == "#":
                             plain = row_string(value, source)
+                    elif code == _DESIGN:
+                        if "-" <= first <= "9" and "." not in value:
+                            component.DesignInfo[row[0]] = int(value)
+                            continue
                     elif code == _FLOAT:
                         if "-" <= first <= "9":
                             if "." not in value:
@@ -188,6 +226,8 @@ class RowAssigner(PropertyAssigner):
                                 plain = float(value)
                             elif value[-1] not in "cC":  # s or d: a plain float
                                 plain = float(value[:-1])
+                    elif code >= _OTHER:  # (or _UNKNOWN)
+                        pass
                     elif first >= "A":  # an identifier
                         if code == _BOOL:
                             plain = words.get(value.lower(), _NONE)
@@ -196,20 +236,19 @@ class RowAssigner(PropertyAssigner):
                         elif value.lower() not in words:  # an identifier value
                             if code == _ENUM:
                                 plain = value
-                            elif code == _COMPONENT:
+                            else:  # _COMPONENT
                                 self.fixups.append((
                                     component, component, entry, value,
                                     (line + index + 1, source), row[0], scope.owner,
-                                    reaches and plain_references and entry.fset is None
-                                    and not entry.locked))
+                                    key is not None))
                                 continue
                     if plain is _NONE:
                         self.read_one(component, row_property(row, line + index + 1, source),
                                       dispatch(cls), scope)
-                    elif reaches and entry._direct is not None:
+                    elif key is not None:
                         # plain is of the kind's own type (an int for _INT...), so this is
                         # Property.__set__'s first case: it stores the value as it is
-                        state[entry.key] = plain
+                        state[key] = plain
                     else:
                         try:
                             setattr(component, entry.name, plain)
