@@ -202,6 +202,7 @@ VARIANTS = [
     REGULAR.replace("object Gadget2", "inline Gadget2").replace("object Inner", "inherited Inner"),
     REGULAR.replace("object Inner: TRowGadget", "object Inner: TRowGadget [0]"),
     REGULAR.replace("Link = Gadget2", "Link = Gadget2\n    Link = Inner\n    Link = Gadget1"),
+    REGULAR.replace("Count = 7\n", "Count = 7\r"),  # a CR alone: blank, no line break
     IRREGULAR,
     WRONG,
 ]
@@ -254,6 +255,12 @@ def test_a_row_only_file_is_scanned_in_one_pass_and_others_block_by_block() -> N
     "object A: TA\n  X = 1\n  \u0130nline B: TB\n  end\nend\n",  # not a keyword: İ
     "object A: TA\n  \u0131nherited B: TB\n  end\nend\n",
     "object A: TA\n  X = 12\u00e9\nend\n",
+    "object A: TA junk\n  X = 1\nend\n",  # something after a row's text: no row
+    "object A: TA\n  X = 1 junk\nend\n",
+    "object A: TA\n  X = 1\n  object B: TB junk\n  end\nend\n",
+    "object A: TA\n  X = 1\nend junk\n",
+    "junk object A: TA\n  X = 1\nend\n",
+    "object A: TA\n  X = 1\n junk Y = 2\nend\n",
     "object A: TA\n" + "".join(f"{' ' * i}object B{i}: TB\n" for i in range(MAX_DEPTH))
     + "end\n" * (MAX_DEPTH + 1),
 ])

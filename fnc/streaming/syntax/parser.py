@@ -324,16 +324,23 @@ class _Parser:
         line before the first, and ``self.pos`` moved past them; None (nothing read) otherwise."""
         text, pos = self.text, self.pos
         section = SECTION_END_RE.search(text, pos)
-        if section is None or LINE_END_RE.match(text, pos) is None:
+        line_end = LINE_END_RE.match(text, pos)
+        if section is None or line_end is None:
             return None
         stop = section.start()
+        if self.light:
+            # Each row is a whole line with its line break: as many rows as line breaks means
+            # the rows are all the lines after this one up to the section's end.
+            rows = ROW_RE.findall(text, line_end.end(), stop + 1)
+            if len(rows) != text.count("\n", line_end.end(), stop + 1):
+                return None
+        else:
+            # Each row takes exactly one line break and starts at one: the same count.
+            rows = LINE_PROPERTY_RE.findall(text, pos, section.end())
+            if len(rows) != text.count("\n", pos, stop):
+                return None
         if stop > pos and text[stop - 1] == "\r":
             stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
-        rows = (ROW_RE if self.light else LINE_PROPERTY_RE).findall(text, pos, section.end())
-        # Each row takes exactly one line break and starts at one: as many rows as line
-        # breaks means the rows are all the lines up to the section's end, none skipped.
-        if len(rows) != text.count("\n", pos, stop):
-            return None
         self.pos = stop
         return rows, self.source.position(pos)[0]
 

@@ -37,7 +37,7 @@ from fnc.streaming.syntax.tree import (
 )
 
 __all__ = [
-    "FIRST_ROW_RE", "ROW_RE", "Row", "row_property", "row_string", "rows_to_nodes", "value_kind",
+    "ROW_RE", "Row", "row_property", "row_string", "rows_to_nodes", "value_kind",
     "value_node",
 ]
 
@@ -45,8 +45,13 @@ __all__ = [
 Row = tuple[str, str, str, str, str]
 
 _SAFE_CODE = r"[0-9]{1,6}+(?![0-9])|\$[0-9A-Fa-f]{1,5}+(?![0-9A-Fa-f])"
-_ROW = rf"""
-    [ \t]*+
+# ASCII: identifiers and keywords of ASCII letters only (about a fifth faster to match, and a
+# keyword matches only what the token path's lower() finds); any other line is no row.
+#: A row: a whole line, from its start (``^``: the start of the text or after a line break) to
+#: its line break included (``\r\n`` or ``\n``), with spaces or tabs around its text.
+ROW_RE = re.compile(
+    rf"""
+    ^ [ \t]*+
     (?: (?!{_KEYWORD}) ({_IDENT}) [ \t]*+ = [ \t]*+
         (   -?[0-9]{{1,18}}+ (?![\w.])
           | \$[0-9A-Fa-f]{{1,16}}+ (?![\w.])
@@ -57,14 +62,10 @@ _ROW = rf"""
       | ((?i:object|inherited|inline)) [ \t]++ ([^\W\d]\w*+) [ \t]*+ : [ \t]*+ ([^\W\d]\w*+)
       | (?i:end)
     )
-    (?=[ \t]*+\r?\n)
-"""
-# ASCII: identifiers and keywords of ASCII letters only (about a fifth faster to match, and a
-# keyword matches only what the token path's lower() finds); any other line is no row.
-#: A row, after the line break before it (and any spaces or tabs ending the line before).
-ROW_RE = re.compile(rf"[ \t]*+ \r?\n {_ROW}", re.VERBOSE | re.ASCII)
-#: The same row on the first line of the text (no line break before it).
-FIRST_ROW_RE = re.compile(_ROW, re.VERBOSE | re.ASCII)
+    [ \t]*+ \r?\n
+    """,
+    re.VERBOSE | re.ASCII | re.MULTILINE,
+)
 
 #: :func:`value_kind` codes.
 INT, HEX, STRING, IDENT, FLOAT = range(5)

@@ -16,7 +16,7 @@ from itertools import compress, pairwise
 from operator import itemgetter, not_
 
 from fnc.streaming.syntax.lexer import Source
-from fnc.streaming.syntax.rows import FIRST_ROW_RE, ROW_RE, Row, rows_to_nodes
+from fnc.streaming.syntax.rows import ROW_RE, Row, rows_to_nodes
 from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
 
 __all__ = ["RowsObjectNode", "flat_tree"]
@@ -91,8 +91,8 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     ``object Name: Class`` headers, ``end``), from one ``findall`` over the whole text; None when
     the text is anything else (the parser then reads it block by block), including any error.
 
-    Every line must be a row: each row after the first holds exactly one line break, so as many
-    rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
+    Every line must be a row: each row holds exactly one line break (its own) and starts a line,
+    so as many rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
     """
     text = source.text
     end = len(text)
@@ -102,13 +102,9 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     if stop < 0:  # the last row needs a line break after it
         text += "\n"
         stop = len(text) - 1
-    first = FIRST_ROW_RE.match(text)
-    if first is None:
+    rows = ROW_RE.findall(text, 0, stop + 1)
+    if not rows or len(rows) != text.count("\n", 0, stop + 1):
         return None
-    rows = ROW_RE.findall(text, first.end(), stop + 1)
-    if len(rows) != text.count("\n", first.end(), end):
-        return None
-    rows.insert(0, first.groups(""))
     # headers and ends: the rows without a path
     marks = list(compress(range(len(rows)), map(not_, map(_PATH, rows))))
     if marks[0] != 0 or marks[-1] != len(rows) - 1:
