@@ -6,15 +6,18 @@ A row is what :data:`ROW_RE` matched on one line, the tuple of its five groups:
 * a one-line property ``Path = value``: ``(path, value, "", "", "")``, ``value`` being the text
   of the value as written: an integer (``-12``), ``$`` and hex digits, a string (quoted pieces
   and ``#nnn`` codes), an identifier (dotted or not) or a decimal float with an optional
-  ``s``/``d``/``c`` suffix. Its first character tells which (:func:`value_kind`);
+  ``s``/``d``/``c`` suffix. Its first character tells which: a letter or ``_`` (at or above
+  ``"A"``) an identifier, ``'`` or ``#`` a string, ``$`` a hex number, else (``-`` to ``9``) a
+  number, a float when it has a ``.``;
 * a header ``object Name: Class`` (or ``inherited``/``inline``, no ``[index]``):
   ``("", "", keyword, name, class_name)``;
 * an ``end``: five empty strings.
 
-A row holds no position: row ``i`` of a block is on the line after its header's, and its column
-is found from the text when asked for (:meth:`Source.indent_column`), which only errors and the
-conversion to nodes do. Keeping rows this small (no indent, one value field) is what makes
-reading a large form file fast: a 10,000-component form has 110,000 of them.
+A row is a whole line, its line break included, and holds no position: row ``i`` of a block is
+on the ``i``-th line after its header's, and its column is found from the text when asked for
+(:meth:`Source.indent_column`), which only errors and the conversion to nodes do. Keeping rows
+this small (no indent, one value field) is what makes reading a large form file fast: a
+10,000-component form has 110,000 of them.
 
 Every property row converts: the pattern takes only values that always do (character codes
 below ``#1000000`` and ``#$100000``, float exponents of two digits at most); a line with any other
@@ -37,8 +40,7 @@ from fnc.streaming.syntax.tree import (
 )
 
 __all__ = [
-    "ROW_RE", "Row", "row_property", "row_string", "rows_to_nodes", "value_kind",
-    "value_node",
+    "ROW_RE", "Row", "row_property", "row_string", "rows_to_nodes", "value_node",
 ]
 
 #: What :data:`ROW_RE` keeps of a line (see the module doc).
@@ -66,23 +68,6 @@ ROW_RE = re.compile(
     """,
     re.VERBOSE | re.ASCII | re.MULTILINE,
 )
-
-#: :func:`value_kind` codes.
-INT, HEX, STRING, IDENT, FLOAT = range(5)
-
-
-def value_kind(value: str) -> int:
-    """What a row's value is (:data:`INT`, :data:`HEX`, :data:`STRING`, :data:`IDENT`,
-    :data:`FLOAT`), from its first character (and a ``.`` for a float)."""
-    first = value[0]
-    if first >= "A":  # a letter or _ (ASCII rows)
-        return IDENT
-    if first == "'" or first == "#":
-        return STRING
-    if first == "$":
-        return HEX
-    return FLOAT if "." in value else INT
-
 
 def row_string(string: str, source: Source) -> str:
     """The value of a row's string (it decodes without error: see the module doc)."""
