@@ -328,17 +328,14 @@ class _Parser:
         if section is None or line_end is None:
             return None
         stop = section.start()
-        if self.light:
-            # Each row is a whole line with its line break: as many rows as line breaks means
-            # the rows are all the lines after this one up to the section's end.
+        if self.light:  # each row a whole line with its line break, from the next line
             rows = ROW_RE.findall(text, line_end.end(), stop + 1)
-            if len(rows) != text.count("\n", line_end.end(), stop + 1):
-                return None
-        else:
-            # Each row takes exactly one line break and starts at one: the same count.
+            breaks = text.count("\n", line_end.end(), stop + 1)
+        else:  # each row starting at a line break
             rows = LINE_PROPERTY_RE.findall(text, pos, section.end())
-            if len(rows) != text.count("\n", pos, stop):
-                return None
+            breaks = text.count("\n", pos, stop)
+        if len(rows) != breaks:  # else every line up to the section's end is a row
+            return None
         if stop > pos and text[stop - 1] == "\r":
             stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
         self.pos = stop
