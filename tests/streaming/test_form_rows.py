@@ -66,9 +66,33 @@ class TRowGadget(TComponent):
         type(self).Logged.set_stored(self, value)
 
 
+def _name(component: TComponent | None) -> str | None:
+    return None if component is None else component.Name
+
+
+class TRowWatcher(TRowGadget):
+    """Watches its references change (so assigning one is more than storing it)."""
+
+    def fnc_reference_changed(self, old: TComponent | None, new: TComponent | None) -> None:
+        self.__dict__.setdefault("_log", []).append(("changed", _name(old), _name(new)))
+        super().fnc_reference_changed(old, new)
+
+
+class TRowLocked(TRowGadget):
+    """A locked reference: assigning it checks the component is inactive first."""
+
+    Target = Property(TComponent, locked=True)
+
+    def fnc_check_inactive(self, name: str) -> None:
+        self.__dict__.setdefault("_log", []).append(("inactive?", name))
+        super().fnc_check_inactive(name)
+
+
 class TRowForm(TForm):
     Gadget1: TRowGadget
     RowGadget: TRowGadget
+    Watcher: TRowWatcher
+    Locked: TRowLocked
 
     def GadgetChange(self, Sender: TComponent) -> None:
         pass
@@ -177,6 +201,8 @@ VARIANTS = [
     REGULAR.replace("#13#10", "#55357#56832"),
     REGULAR.replace("object Gadget2", "inline Gadget2").replace("object Inner", "inherited Inner"),
     REGULAR.replace("object Inner: TRowGadget", "object Inner: TRowGadget [0]"),
+    REGULAR.replace("Link = Gadget2", "Link = Gadget2\n    Link = Inner\n    Link = Gadget1"),
+    REGULAR.replace("Count = 7\n", "Count = 7\r"),  # a CR alone: blank, no line break
     IRREGULAR,
     WRONG,
 ]
@@ -229,6 +255,12 @@ def test_a_row_only_file_is_scanned_in_one_pass_and_others_block_by_block() -> N
     "object A: TA\n  X = 1\n  \u0130nline B: TB\n  end\nend\n",  # not a keyword: İ
     "object A: TA\n  \u0131nherited B: TB\n  end\nend\n",
     "object A: TA\n  X = 12\u00e9\nend\n",
+    "object A: TA junk\n  X = 1\nend\n",  # something after a row's text: no row
+    "object A: TA\n  X = 1 junk\nend\n",
+    "object A: TA\n  X = 1\n  object B: TB junk\n  end\nend\n",
+    "object A: TA\n  X = 1\nend junk\n",
+    "junk object A: TA\n  X = 1\nend\n",
+    "object A: TA\n  X = 1\n junk Y = 2\nend\n",
     "object A: TA\n" + "".join(f"{' ' * i}object B{i}: TB\n" for i in range(MAX_DEPTH))
     + "end\n" * (MAX_DEPTH + 1),
 ])
@@ -251,7 +283,8 @@ def test_the_deepest_nesting_allowed_is_scanned_as_rows() -> None:
 _NAMES = ["Left", "Caption", "Count", "Font.Size", "OnClick", "end", "Item", "Ratio", "x.y.z"]
 _VALUES = ["1", "-42", "$1F", "'s'", "'it''s'#39", "#65#$42", "#1234567", "1.5", "-2.25s",
            "3.0c", "1.5e10", "1.5e300", "True", "nil", "Ident", "A.B", "end", "[a, b]", "(1 2)",
-           "{0A}", "'a' + 'b'", "12x", "'open", "<>", "inline"]
+           "{0A}", "'a' + 'b'", "12x", "'open", "<>", "inline", "-0", "-0.0", "1.5D", "_Under",
+           "False", "$0"]
 
 
 def _random_form(rng: random.Random) -> str:
@@ -303,6 +336,8 @@ def snapshot(root: TComponent) -> list[Any]:
             return repr(value)
         if callable(value):
             return ("handler", getattr(value, "__name__", repr(value)))
+        if isinstance(value, float):
+            return repr(value)  # (-0.0 == 0.0)
         return value
 
     found = []
@@ -321,6 +356,7 @@ def snapshot(root: TComponent) -> list[Any]:
             state.get("_log"), sorted(flag.name for flag in component.ComponentState),
             plain(component.GetParentComponent()),
             {k: repr(v) for k, v in getattr(component, "StreamedProperties", {}).items()},
+            [plain(other) for other in component._free_notifies],  # references followed
         ))
     return found
 
@@ -371,6 +407,27 @@ def test_the_row_path_reports_what_the_general_path_reports_to_on_error() -> Non
     assert any("f.dfm:15:5: Error reading Gadget1.Link" in m for m in messages)
 
 
+WATCHED = """object RowForm: TRowForm
+  object Watcher: TRowWatcher
+    Link = Locked
+    Link = Watcher
+  end
+  object Locked: TRowLocked
+    Target = Watcher
+    Link = Watcher
+  end
+end
+"""
+
+
+def test_references_reach_the_hooks_of_their_class_both_ways() -> None:
+    general, rows = read_both_ways(WATCHED, on_error=None)
+    assert rows == general
+    logs = [entry[10] for entry in general[0]]  # (the "_log" of each component)
+    assert logs[1] == [("changed", None, "Locked"), ("changed", "Locked", "Watcher")]
+    assert logs[2] == [("inactive?", "Target")]
+
+
 def test_strict_reading_fails_alike_both_ways() -> None:
     general, rows = read_both_ways(REGULAR, strict=True)
     assert rows == general
@@ -382,7 +439,8 @@ def test_random_forms_read_the_same_both_ways() -> None:
     names = ["Left", "Caption", "Count", "Ratio", "Enabled", "Tint", "Link", "OnClick",
              "Fixed", "Font.Size", "Logged", "Nope", "Tag"]
     values = ["1", "$2A", "'s'", "'a'#39", "2.5", "1.5d", "TRUE", "false", "nil", "tnDeep",
-              "GadgetClick", "N1", "N2", "Nowhere", "[rsBold]"]
+              "GadgetClick", "N1", "N2", "Nowhere", "[rsBold]", "-0", "-0.0", "-7", "2.5c",
+              "_Under", "#65"]
     for _ in range(60):
         lines = ["object RowForm: TRowForm"]
         for n in range(1, 4):

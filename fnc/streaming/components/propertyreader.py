@@ -23,6 +23,7 @@ from fnc.forms import TDataModule, TFrame
 from fnc.properties import Property as PublishedProperty
 from fnc.properties import declared_properties, type_name
 from fnc.streaming.components.globals import add_pending, find_reference
+from fnc.streaming.syntax.lexer import Source
 from fnc.streaming.syntax.tree import (
     Binary,
     Bool,
@@ -173,13 +174,14 @@ def remember_handler(owner: Any, event: Event, method_name: str, handler: Any) -
 
 
 class RowPosition:
-    """Where a row is, for the message of a reference fixed up later (``line``, ``col``)."""
+    """Where a row is, for the message of a reference fixed up later: ``line``, and ``col``
+    found in ``source`` (where the row's text starts on that line)."""
 
     __slots__ = ("col", "line")
 
-    def __init__(self, line: int, col: int) -> None:
+    def __init__(self, line: int, source: Source) -> None:
         self.line = line
-        self.col = col
+        self.col = source.indent_column(line)
 
 
 class Skip(Exception):
@@ -195,7 +197,10 @@ class PropertyAssigner:
 
     reader: Any
     root: TComponent
-    fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str, TComponent]]
+    #: (component, target, property, name, node or (line, source), path, owner, direct):
+    #: ``direct`` when assigning the property only stores the value and calls the base
+    #: ``fnc_reference_changed`` (no custom setter, lock or ``__setattr__``).
+    fixups: list[tuple[TComponent, Any, PublishedProperty, str, Any, str, TComponent, bool]]
 
     def error(self, component: TComponent, path: str, reason: str, prop: PropertyNode
               ) -> EReadError:
@@ -379,7 +384,7 @@ class PropertyAssigner:
                 component, path, "Cannot assign to a read-only property", prop))
         if published.kind == "component" and isinstance(value, Ident):
             self.fixups.append((component, target, published, value.value, prop, path,
-                                scope.owner))
+                                scope.owner, False))
             return
         try:
             setattr(target, published.name, self.convert(published, value))
@@ -419,7 +424,7 @@ class PropertyAssigner:
         # What FindComponent looks in, as it is when the first reference needs it.
         root_index: dict[str, TComponent] | None = None
         indexes: dict[int, dict[str, TComponent]] = {}
-        for component, target, published, path, prop, prop_path, owner in self.fixups:
+        for component, target, published, path, prop, prop_path, owner, direct in self.fixups:
             folded = path.lower()
             found: TComponent | None = None
             if "." not in folded and folded != "owner":
@@ -446,10 +451,22 @@ class PropertyAssigner:
             try:
                 if found is None:
                     raise ValueError(f"Component '{path}' not found")
-                setattr(target, published.name, found)
+                if direct and isinstance(found, published.type):
+                    # what setattr comes to (Property.__set__, set_stored, the base
+                    # fnc_reference_changed): store, then the free notification
+                    state = target.__dict__
+                    old = state.get(published.key)
+                    if old is not found:
+                        state[published.key] = found
+                        if old is None:
+                            found.FreeNotification(target)
+                        else:
+                            target.fnc_reference_changed(old, found)
+                else:
+                    setattr(target, published.name, found)
             except Exception as exc:
                 try:
-                    if type(prop) is tuple:  # (line, column) of a row
+                    if type(prop) is tuple:  # (line, source) of a row
                         prop = RowPosition(*prop)
                     self.recoverable(self.error(component, prop_path, str(exc), prop))
                 except Skip:

@@ -193,8 +193,8 @@ class _ReadSession(RowAssigner):
         self.resolved: dict[str, type[TComponent]] = {}
         self.created: list[TComponent] = []
         self.loaded: list[TComponent] = []
-        self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, PropertyNode, str,
-                                TComponent]] = []
+        self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, Any, str,
+                                TComponent, bool]] = []
         self.filename = reader.filename
         self.depth = 0
         self.sequence = 0

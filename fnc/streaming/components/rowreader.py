@@ -32,15 +32,15 @@ from fnc.streaming.components.propertyreader import (
     Skip,
     dispatch,
 )
-from fnc.streaming.syntax.lexer import Source, decode_string
-from fnc.streaming.syntax.lines import Row, row_property
+from fnc.streaming.syntax.lexer import Source
+from fnc.streaming.syntax.rows import Row, row_property, row_string
 
-__all__ = ["RowAssigner", "row_string", "row_slots"]
+__all__ = ["RowAssigner", "row_slots"]
 
 #: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
-_PATH = itemgetter(1)
+_PATH = itemgetter(0)
 
 
 class _Folded(dict):  # type: ignore[type-arg]
@@ -59,19 +59,13 @@ _FOLDED_LIMIT = 4096
 #: What ``Event.__set__`` calls after storing a handler, when no class overrides it.
 _NO_HOOK = TComponent.fnc_event_assigned
 _new_event_state = _EventState.__new__
-
-
-def row_string(string: str, source: Source) -> str:
-    """The value of a row's string (a row :func:`parse_rows` kept: it decodes without error)."""
-    if "#" in string or "''" in string or string.count("'") != 2:
-        return decode_string(string, source, 0)
-    return string[1:-1]
+_BASE_REFERENCE_CHANGED = TComponent.fnc_reference_changed
 
 
 #: What a row of a name means for a class: (entry, kind code, whether ``setattr`` reaches the
 #: entry's ``__set__``: the class attribute is the entry and the class keeps ``__setattr__``).
 _Slot = tuple[Any, int, bool]
-_EVENT, _INT, _STR, _FLOAT, _BOOL, _ENUM, _COMPONENT, _OTHER = range(8)
+_EVENT, _INT, _STR, _FLOAT, _BOOL, _ENUM, _COMPONENT, _DESIGN, _OTHER, _UNKNOWN = range(10)
 _CODES = {PropertyKind.INT: _INT, PropertyKind.STR: _STR, PropertyKind.FLOAT: _FLOAT,
           PropertyKind.BOOL: _BOOL, PropertyKind.ENUM: _ENUM, PropertyKind.COMPONENT: _COMPONENT}
 
@@ -98,6 +92,49 @@ def row_slots(cls: type) -> dict[str, _Slot]:
     return cached
 
 
+class _RowTable(dict):  # type: ignore[type-arg]
+    """Lower-case path -> what a row of it does to a ``cls`` component, for one read (the
+    properties as they are when it starts): ``(code, entry, key, reaches)``.
+
+    ``code``: the entry's kind code (:data:`_OTHER` for a read-only property: the general path
+    reports it), :data:`_DESIGN` for a design-time name ``cls`` has no property for, else
+    :data:`_UNKNOWN`. ``key``: where ``Property.__set__`` stores a value of the kind's own type as
+    it is (a plain, writable property ``setattr`` reaches), or for a reference where
+    ``set_stored`` stores it (no custom setter, lock or ``fnc_reference_changed``); else None.
+    """
+
+    __slots__ = ("plain_events", "plain_references", "slots")
+
+    def __init__(self, cls: type) -> None:
+        super().__init__()
+        self.slots = row_slots(cls)
+        # Event.__set__ then only stores the handler (see the event rows).
+        self.plain_events = cls.fnc_event_assigned is _NO_HOOK
+        # A reference then only needs storing and the free notification (see fix_up).
+        self.plain_references = cls.fnc_reference_changed is _BASE_REFERENCE_CHANGED
+
+    def __missing__(self, folded: str) -> tuple[int, Any, str | None, bool]:
+        found = self.slots.get(folded)
+        if found is None:
+            slot = (_DESIGN if folded in _UNDOTTED_DESIGN_TIME else _UNKNOWN, None, None, False)
+        else:
+            entry, code, reaches = found
+            key = None
+            if code == _EVENT:
+                pass
+            elif entry.read_only:
+                code = _OTHER
+            elif code == _COMPONENT:
+                if (reaches and self.plain_references and entry.fset is None
+                        and not entry.locked):
+                    key = entry.key
+            elif reaches and entry._direct is not None:
+                key = entry.key
+            slot = (code, entry, key, reaches)
+        self[folded] = slot
+        return slot
+
+
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
 
@@ -105,6 +142,8 @@ class RowAssigner(PropertyAssigner):
     #: whose ``handlers`` tuple is kept beside.
     _row_handlers: dict[str, Any] | None = None
     _row_handlers_of: Any = None
+    #: Class -> its :class:`_RowTable` for this read.
+    _row_tables: dict[type, _RowTable] | None = None
 
     def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
                      scope: Scope) -> None:
@@ -113,7 +152,12 @@ class RowAssigner(PropertyAssigner):
         if not rows:
             return
         cls = type(component)
-        table = row_slots(cls)
+        tables = self._row_tables
+        if tables is None:
+            tables = self._row_tables = {}
+        table = tables.get(cls)
+        if table is None:
+            table = tables[cls] = _RowTable(cls)
         state = component.__dict__
         order = list(map(_FOLDED.__getitem__, map(_PATH, rows)))  # kept for the writer
         state[ORDER_KEY] = order
@@ -122,46 +166,36 @@ class RowAssigner(PropertyAssigner):
             handlers = self._row_handlers = {}
             self._row_handlers_of = scope.handlers
         words = _WORD_VALUES
-        # Event.__set__ then only stores the handler (see the event rows below).
-        plain_events = cls.fnc_event_assigned is _NO_HOOK
+        plain_events = table.plain_events
         names: dict[str, tuple[str, Any]] | None = None
         index = -1
         try:
-            # A row's fields are read as needed (not unpacked): the strings a row does not use
-            # are not touched (a large form's rows are no longer in the CPU's cache).
+            # A row's value tells its kind by its first character (see syntax.rows): a number
+            # from "-" to "9" (a float has a "."), a string from "'" or "#", a hex number from
+            # "$", an identifier from a letter or "_" (above "A").
             for index, row in enumerate(rows):
-                folded = order[index]
-                slot = table.get(folded)
+                code, entry, key, reaches = table[order[index]]
+                value = row[1]
+                first = value[0]
+                plain = _NONE
                 try:
-                    if slot is None:
-                        integer = row[2]
-                        if integer and folded in _UNDOTTED_DESIGN_TIME:
-                            component.DesignInfo[row[1]] = int(integer)
-                        else:
-                            self.read_one(component, row_property(row, line + index + 1, source),
-                                          dispatch(cls), scope)
-                        continue
-                    entry, code, reaches = slot
-                    plain = _NONE
                     if code == _EVENT:
-                        ident = row[5]
-                        if ident:
-                            found = handlers.get(ident, _NONE)
+                        if first >= "A":
+                            found = handlers.get(value, _NONE)
                             if found is _NONE:
-                                found = handlers[ident] = self.row_handler(ident, scope)
+                                found = handlers[value] = self.row_handler(value, scope)
                             if found is not None:
                                 handler, spelled = found
-                                key = entry.key
-                                if reaches and plain_events and key not in state:
+                                if reaches and plain_events and entry.key not in state:
                                     event_state = _new_event_state(_EventState)  # as __set__
                                     event_state.handler = handler
                                     event_state.signal = None
-                                    state[key] = event_state
+                                    state[entry.key] = event_state
                                 elif reaches:
                                     entry.__set__(component, handler)
                                 else:
                                     setattr(component, entry.name, handler)
-                                # remember_handler(component, entry, ident, handler):
+                                # remember_handler(component, entry, value, handler):
                                 if names is None:
                                     names = state.get(HANDLER_NAMES_KEY)
                                     if names is None:
@@ -171,55 +205,56 @@ class RowAssigner(PropertyAssigner):
                                 if header is not None and header[0] == "inherited":
                                     state.setdefault(NIL_EVENTS_KEY, set()).add(entry.name)
                                 continue
-                    elif entry.read_only:
-                        pass
                     elif code == _INT:
-                        integer = row[2]
-                        if integer:
-                            plain = int(integer)
-                        elif row[3]:
-                            plain = int(row[3], 16)
+                        if "-" <= first <= "9":
+                            if "." not in value:
+                                plain = int(value)
+                        elif first == "$":
+                            plain = int(value[1:], 16)
                     elif code == _STR:
-                        string = row[4]
-                        if string:
-                            plain = row_string(string, source)
+                        if first == "'" or first == "#":
+                            plain = row_string(value, source)
+                    elif code == _DESIGN:
+                        if "-" <= first <= "9" and "." not in value:
+                            component.DesignInfo[row[0]] = int(value)
+                            continue
                     elif code == _FLOAT:
-                        number = row[6]
-                        if number:
-                            if row[7] not in ("c", "C"):
-                                plain = float(number)
-                        elif row[2]:
-                            plain = float(int(row[2]))
-                    elif code == _BOOL:
-                        ident = row[5]
-                        if ident:
-                            plain = words.get(ident.lower(), _NONE)
+                        if "-" <= first <= "9":
+                            if "." not in value:
+                                plain = float(int(value))  # (0.0 for -0, as Delphi reads it)
+                            elif value[-1] <= "9":
+                                plain = float(value)
+                            elif value[-1] not in "cC":  # s or d: a plain float
+                                plain = float(value[:-1])
+                    elif code >= _OTHER:  # (or _UNKNOWN)
+                        pass
+                    elif first >= "A":  # an identifier
+                        if code == _BOOL:
+                            plain = words.get(value.lower(), _NONE)
                             if plain is None:
                                 plain = _NONE
-                    else:
-                        ident = row[5]
-                        if ident and ident.lower() not in words:  # an identifier value
+                        elif value.lower() not in words:  # an identifier value
                             if code == _ENUM:
-                                plain = ident
-                            elif code == _COMPONENT:
+                                plain = value
+                            else:  # _COMPONENT
                                 self.fixups.append((
-                                    component, component, entry, ident,
-                                    (line + index + 1, len(row[0]) + 1),  # type: ignore[arg-type]
-                                    row[1], scope.owner))
+                                    component, component, entry, value,
+                                    (line + index + 1, source), row[0], scope.owner,
+                                    key is not None))
                                 continue
                     if plain is _NONE:
                         self.read_one(component, row_property(row, line + index + 1, source),
                                       dispatch(cls), scope)
-                    elif reaches and entry._direct is not None:
+                    elif key is not None:
                         # plain is of the kind's own type (an int for _INT...), so this is
                         # Property.__set__'s first case: it stores the value as it is
-                        state[entry.key] = plain
+                        state[key] = plain
                     else:
                         try:
                             setattr(component, entry.name, plain)
                         except Exception as exc:
                             self.recoverable(self.error(
-                                component, row[1], str(exc),
+                                component, row[0], str(exc),
                                 row_property(row, line + index + 1, source)))
                 except Skip:
                     continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from typing import NamedTuple
 
 from fnc.exceptions import EParserError
@@ -61,10 +62,25 @@ class Source:
             line = self._last_line + text.count("\n", last, offset)
             self._last_offset, self._last_line = offset, line
             return line, offset - text.rfind("\n", 0, offset)
+        starts = self.line_starts()
+        index = bisect.bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index] + 1
+
+    def line_starts(self) -> list[int]:
+        """The offset where each line starts (built on first use, then kept)."""
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        index = bisect.bisect_right(self._line_starts, offset) - 1
-        return index + 1, offset - self._line_starts[index] + 1
+            # 0, then one past each LF: the running sum of the lines' lengths plus their LF
+            starts = list(accumulate(map((1).__add__, map(len, self.text.split("\n"))),
+                                     initial=0))
+            starts.pop()  # (past the end of the text)
+            self._line_starts = starts
+        return self._line_starts
+
+    def indent_column(self, line: int) -> int:
+        """The 1-based column of the first character of ``line`` (1-based) that is not a space
+        or a tab: where a row of :mod:`fnc.streaming.syntax.rows` on that line starts."""
+        start = self.line_starts()[line - 1]
+        return _INDENT_RE.match(self.text, start).end() - start + 1  # type: ignore[union-attr]
 
     def error(self, message: str, offset: int) -> EParserError:
         """An :class:`EParserError` for ``message`` located at ``offset``."""
@@ -120,6 +136,7 @@ _PIECE_RE = re.compile(r"'([^']*+(?:''[^']*+)*+)'|\#(?:([0-9]++)|\$([0-9A-Fa-f]+
 _WORD_CHAR_RE = re.compile(r"[\w.]")
 _HEX_WS_RE = re.compile(r"[0-9A-Fa-f\x01-\x20]*")
 _BLANKS_RE = re.compile(r"[\x01-\x20]+")
+_INDENT_RE = re.compile(r"[ \t]*+")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 

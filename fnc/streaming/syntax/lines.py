@@ -26,10 +26,9 @@ from fnc.streaming.syntax.tree import (
 )
 
 __all__ = [
-    "BLOCK_WORD_RE", "END_RE", "FIRST_ROW_RE", "IDENTS", "INF", "INTEGERS",
-    "LINE_END_RE", "LINE_PROPERTY_RE", "PROPERTY_RUN_RE", "RESERVED_VALUES", "ROW_RE", "Row",
-    "SECTION_END_RE", "SIMPLE_HEADER_RE", "SIMPLE_PROPERTY_RE", "ident_value", "row_property",
-    "rows_to_properties",
+    "BLOCK_WORD_RE", "END_RE", "IDENTS", "INF", "INTEGERS", "LINE_END_RE", "LINE_PROPERTY_RE",
+    "PROPERTY_RUN_RE", "RESERVED_VALUES", "Row", "SECTION_END_RE", "SIMPLE_HEADER_RE",
+    "SIMPLE_PROPERTY_RE", "ident_value", "rows_to_properties",
 ]
 
 RESERVED_VALUES = frozenset(("end", "object", "inherited", "inline"))
@@ -90,10 +89,6 @@ def _property_rest(code: str, exponent: str) -> str:
 
 
 _PROPERTY_REST = _property_rest(r"[0-9]++|\$[0-9A-Fa-f]++", "[0-9]{1,3}")
-#: The same, only for values that always convert: character codes below #1000000 and #$100000
-#: (never above U+10FFFF), float exponents of two digits at most (no overflow).
-_SAFE_PROPERTY_REST = _property_rest(
-    r"[0-9]{1,6}+(?![0-9])|\$[0-9A-Fa-f]{1,5}+(?![0-9A-Fa-f])", "[0-9]{1,2}")
 _LINE_PROPERTY = rf"[ \t]*+ \r?\n ([ \t]*+) {_PROPERTY_REST}"
 #: ``end``, ``object``, ``inherited`` or ``inline`` next: the end of a block's properties.
 BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
@@ -102,24 +97,6 @@ BLOCK_WORD_RE = re.compile(rf"{_WS}{_KEYWORD}")
 SECTION_END_RE = re.compile(rf"\n[ \t]*+{_KEYWORD}")  # a literal first: a fast search
 LINE_END_RE = re.compile(r"[ \t]*+\r?\n")
 LINE_PROPERTY_RE = re.compile(_LINE_PROPERTY, re.VERBOSE)
-#: Any line of a block, after the line break before it: its indent, then a one-line property
-#: (the 7 more groups of ``LINE_PROPERTY_RE``), a header ``object Name: Class`` (groups: keyword,
-#: name, class; no ``[index]``) or an ``end`` (no group). 11 groups; rows of this are
-#: what ``parse_rows`` keeps. Its property rows always convert (see ``_SAFE_PROPERTY_REST``):
-#: a row with a value that might not is no row, and the token path reads that line.
-_ROW = rf"""
-    ([ \t]*+)
-    (?:{_SAFE_PROPERTY_REST}
-    | ((?i:object|inherited|inline)) [ \t]++ ([^\W\d]\w*+) [ \t]*+ : [ \t]*+ ([^\W\d]\w*+)
-      (?=[ \t]*+\r?\n)
-    | (?i:end) (?=[ \t]*+\r?\n)
-    )
-"""
-# ASCII: identifiers and keywords of ASCII letters only (about a fifth faster to match, and a
-# keyword matches only what the token path's lower() finds); any other line is no row.
-ROW_RE = re.compile(rf"[ \t]*+ \r?\n {_ROW}", re.VERBOSE | re.ASCII)
-#: The same row on the first line of the text (no line break before it).
-FIRST_ROW_RE = re.compile(_ROW, re.VERBOSE | re.ASCII)
 #: A run of such lines: matched once, then split into lines by ``findall`` (no match object,
 #: no position lookup per line: each line is one line below the last). When the whole block is
 #: made of them, ``SECTION_END_RE`` finds its end and the run is not matched at all.
@@ -147,10 +124,10 @@ def ident_value(ident: str) -> Value | None:
     return value
 
 
-#: A row of :data:`LINE_PROPERTY_RE` (or a property row of :data:`ROW_RE`, with three more empty
-#: groups): indent, path, then the text of the value in the group of its kind (integer, hex
-#: digits, string, identifier, float, float suffix), the others empty.
+#: A row of :data:`LINE_PROPERTY_RE`: indent, path, then the text of the value in the group of
+#: its kind (integer, hex digits, string, identifier, float, float suffix), the others empty.
 Row = tuple[str, ...]
+
 
 def row_value(row: Row, source: Source) -> Value | None:
     """The value node of a row, as the token path reads it; None when the row needs the checks
@@ -173,14 +150,6 @@ def row_value(row: Row, source: Source) -> Value | None:
     if fvalue in INF:
         return None
     return new_float(fvalue, suffix.lower() if suffix else "")  # type: ignore[arg-type]
-
-
-def row_property(row: Row, line: int, source: Source) -> PropertyNode:
-    """The property node of a row on ``line`` (a row :func:`rows_to_properties` accepts)."""
-    value = row_value(row, source)
-    if value is None:
-        raise ValueError(f"row {row!r} needs the token path")
-    return new_property(row[1], value, line, len(row[0]) + 1)
 
 
 def rows_to_properties(rows: list[Row], line: int, source: Source

@@ -40,7 +40,6 @@ from fnc.streaming.syntax.lines import (
     LINE_PROPERTY_RE,
     PROPERTY_RUN_RE,
     RESERVED_VALUES,
-    ROW_RE,
     SECTION_END_RE,
     SIMPLE_HEADER_RE,
     SIMPLE_PROPERTY_RE,
@@ -48,6 +47,7 @@ from fnc.streaming.syntax.lines import (
     ident_value,
     rows_to_properties,
 )
+from fnc.streaming.syntax.rows import ROW_RE
 from fnc.streaming.syntax.rowtree import RowsObjectNode, flat_tree
 from fnc.streaming.syntax.tree import (
     Binary,
@@ -324,16 +324,20 @@ class _Parser:
         line before the first, and ``self.pos`` moved past them; None (nothing read) otherwise."""
         text, pos = self.text, self.pos
         section = SECTION_END_RE.search(text, pos)
-        if section is None or LINE_END_RE.match(text, pos) is None:
+        line_end = LINE_END_RE.match(text, pos)
+        if section is None or line_end is None:
             return None
         stop = section.start()
+        if self.light:  # each row a whole line with its line break, from the next line
+            rows = ROW_RE.findall(text, line_end.end(), stop + 1)
+            breaks = text.count("\n", line_end.end(), stop + 1)
+        else:  # each row starting at a line break
+            rows = LINE_PROPERTY_RE.findall(text, pos, section.end())
+            breaks = text.count("\n", pos, stop)
+        if len(rows) != breaks:  # else every line up to the section's end is a row
+            return None
         if stop > pos and text[stop - 1] == "\r":
             stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
-        rows = (ROW_RE if self.light else LINE_PROPERTY_RE).findall(text, pos, section.end())
-        # Each row takes exactly one line break and starts at one: as many rows as line
-        # breaks means the rows are all the lines up to the section's end, none skipped.
-        if len(rows) != text.count("\n", pos, stop):
-            return None
         self.pos = stop
         return rows, self.source.position(pos)[0]
 

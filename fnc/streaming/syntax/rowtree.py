@@ -16,26 +16,27 @@ from itertools import compress, pairwise
 from operator import itemgetter, not_
 
 from fnc.streaming.syntax.lexer import Source
-from fnc.streaming.syntax.lines import FIRST_ROW_RE, ROW_RE, Row, rows_to_properties
+from fnc.streaming.syntax.rows import ROW_RE, Row, rows_to_nodes
 from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
 
 __all__ = ["RowsObjectNode", "flat_tree"]
 
 #: Whitespace of the token grammar (``#1`` to ``#32``).
 _BLANKS = "".join(map(chr, range(1, 33)))
-_PATH = itemgetter(1)
+_PATH = itemgetter(0)
 _KINDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
 
 
 class RowsObjectNode:
     """One block: ``class_name``, ``name``, ``kind``, ``index``, ``children``, ``line``, ``col``
-    as in :class:`ObjectNode`, and either ``rows`` (the block's properties as rows, the first
-    on the line after ``rows_line``) or, when ``rows`` is None, ``properties`` as nodes.
+    as in :class:`ObjectNode`, and either ``rows`` (the block's properties as rows of
+    :mod:`fnc.streaming.syntax.rows`, the first on the line after ``rows_line``) or, when
+    ``rows`` is None, ``properties`` as nodes.
 
     Not to be changed after the parser built it.
     """
 
-    __slots__ = ("_properties", "children", "class_name", "col", "index", "kind", "line",
+    __slots__ = ("_col", "_properties", "children", "class_name", "index", "kind", "line",
                  "name", "rows", "rows_line", "source")
 
     def __init__(self, class_name: str, name: str, kind: ObjectKind, index: int | None,
@@ -48,7 +49,7 @@ class RowsObjectNode:
         self.index = index
         self.children = children
         self.line = line
-        self.col = col
+        self._col = col
         self.source = source
         self._properties: tuple[PropertyNode, ...] | None
         if rows is None:
@@ -60,14 +61,19 @@ class RowsObjectNode:
             self._properties = None
 
     @property
+    def col(self) -> int:
+        """The header's column (found from the text on first use when the rows of the whole
+        file were matched at once)."""
+        if not self._col:
+            self._col = self.source.indent_column(self.line)
+        return self._col
+
+    @property
     def properties(self) -> tuple[PropertyNode, ...]:
         """The block's properties as nodes (built from the rows on first use)."""
         if self._properties is None:
-            found = rows_to_properties(self.rows, self.rows_line,  # type: ignore[arg-type]
-                                       self.source)
-            if found is None:  # parse_rows keeps rows only where every row converts
-                raise AssertionError("a row that does not convert was kept")
-            self._properties = tuple(found)
+            self._properties = tuple(rows_to_nodes(self.rows,  # type: ignore[arg-type]
+                                                   self.rows_line, self.source))
         return self._properties
 
     def to_tree(self) -> ObjectNode:
@@ -85,8 +91,8 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     ``object Name: Class`` headers, ``end``), from one ``findall`` over the whole text; None when
     the text is anything else (the parser then reads it block by block), including any error.
 
-    Every line must be a row: each row after the first holds exactly one line break, so as many
-    rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
+    Every line must be a row: each row holds exactly one line break (its own) and starts a line,
+    so as many rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
     """
     text = source.text
     end = len(text)
@@ -96,13 +102,9 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     if stop < 0:  # the last row needs a line break after it
         text += "\n"
         stop = len(text) - 1
-    first = FIRST_ROW_RE.match(text)
-    if first is None:
+    rows = ROW_RE.findall(text, 0, stop + 1)
+    if not rows or len(rows) != text.count("\n", 0, stop + 1):
         return None
-    rows = ROW_RE.findall(text, first.end(), stop + 1)
-    if len(rows) != text.count("\n", first.end(), end):
-        return None
-    rows.insert(0, first.groups(""))
     # headers and ends: the rows without a path
     marks = list(compress(range(len(rows)), map(not_, map(_PATH, rows))))
     if marks[0] != 0 or marks[-1] != len(rows) - 1:
@@ -114,7 +116,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     kinds = _KINDS
     for i, after in pairwise(marks):
         row = rows[i]
-        keyword = row[8]
+        keyword = row[2]
         if not keyword:  # end
             if after != i + 1 or not stack:  # properties after a nested block, or a stray end
                 return None
@@ -125,8 +127,8 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         if len(stack) >= max_depth or (root is not None and not stack):
             return None
         node = new(RowsObjectNode)
-        node.class_name = row[10]
-        node.name = row[9]
+        node.class_name = row[4]
+        node.name = row[3]
         kind = kinds.get(keyword) or kinds.get(keyword.lower())
         if kind is None:  # cannot happen (ASCII keywords), but the parser would decide
             return None
@@ -134,7 +136,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         node.index = None
         node.children = []
         node.line = i + 1
-        node.col = len(row[0]) + 1
+        node._col = 0  # (found when asked for)
         node.source = source
         node.rows = rows[i + 1:after]
         node.rows_line = i + 1
