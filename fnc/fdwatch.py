@@ -105,7 +105,8 @@ class IdlePoller:
         """The watches whose callback runs now (the queue's thread only)."""
         self.polling = False
 
-    def __bool__(self) -> bool:
+    def has_watches(self) -> bool:
+        """True while at least one socket is watched."""
         return bool(self._watches)
 
     def add(self, watch: FdWatch) -> None:

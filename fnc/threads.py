@@ -177,7 +177,7 @@ class MessageQueue:
     def _drop_idle_poller(self) -> None:
         # With the lock held and nobody polling: no watch left, no socket pair kept.
         poller = self._poller
-        if poller is not None and not poller:
+        if poller is not None and not poller.has_watches():
             poller.close()
             self._poller = None
 
