@@ -21,12 +21,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["GRACE", "FdWatch", "IdlePoller"]
+__all__ = ["GRACE", "FdWatch", "IdlePoller", "drain"]
 
 GRACE = 0.02
 """Seconds another reader leaves a socket to the owning thread after that thread found it
 readable (:meth:`FdWatch.claimed`): a thread busy for longer (a long call, a loop that stopped
 pumping) leaves the socket to the other reader."""
+
+
+def drain(sock: socket.socket) -> None:
+    """Read and drop what a non-blocking ``sock`` holds (a wake-up socket)."""
+    try:
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
 
 
 class FdWatch:
@@ -157,7 +166,7 @@ class IdlePoller:
             watches = self._watches
             for fd, _ev in events:
                 if fd == self._wake_fd:
-                    self._drain()
+                    drain(self._wake_r)
                     continue
                 w = watches.get(fd)
                 if w is not None and not w.busy and not w.closed:
@@ -176,13 +185,6 @@ class IdlePoller:
             if w not in self._left_out:
                 self._poll.unregister(w.fd)
         self._left_out = keep
-
-    def _drain(self) -> None:
-        try:
-            while self._wake_r.recv(4096):
-                pass
-        except OSError:
-            pass
 
     def close(self) -> None:
         if hasattr(self._poll, "close"):  # epoll holds a descriptor; poll does not

@@ -53,7 +53,7 @@ __all__ = [
     "InvalidUTF8", "MessageError", "MessageTooBig", "OP_BINARY", "OP_CLOSE", "OP_CONT",
     "OP_PING", "OP_PONG", "OP_TEXT", "ProtocolViolation", "RECEIVED_METHODS", "Reassembler",
     "Received", "Utf8FragmentDecoder", "check_control_frame", "decode_text", "dispatch",
-    "frame_types", "parse_close",
+    "frame_types", "keeps_received_methods", "parse_close",
 ]
 
 # Plain ints for the hot paths; the values have one home, ``types``.
@@ -210,6 +210,12 @@ class Received(NamedTuple):
 
 RECEIVED_METHODS = frozenset(("MessageReceived", "BinaryDataReceived", "PingReceived",
                               "PongReceived", "CloseReceived"))
+
+
+def keeps_received_methods(cls: type, base: type) -> bool:
+    """True when ``cls`` overrides none of ``base``'s protected ``*Received`` methods (they are
+    documented to run on the reading thread, so only then may the home thread read)."""
+    return all(getattr(cls, name) is getattr(base, name) for name in RECEIVED_METHODS)
 
 
 def dispatch(component: Any, connection: Any, item: Received,

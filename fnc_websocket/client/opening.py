@@ -25,6 +25,7 @@ import attrs
 import websocket
 
 from fnc.events import VarParam
+from fnc.fdwatch import drain
 from fnc_websocket.client.handshake import (
     TTMSFNCWebSocketHandshakeResponse,
     check_response,
@@ -46,7 +47,7 @@ from fnc_websocket.types import TTMSFNCWebsocketOption
 if TYPE_CHECKING:
     from fnc_websocket.client.worker import ClientWorker
 
-__all__ = ["Aborted", "ClientSettings", "drain", "open_websocket", "peer_of", "shutdown"]
+__all__ = ["Aborted", "ClientSettings", "open_websocket", "peer_of", "shutdown"]
 
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, 10035}
 
@@ -335,12 +336,3 @@ def shutdown(sock: Any) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except (OSError, ValueError):
         pass  # already closed or never connected
-
-
-def drain(sock: socket.socket) -> None:
-    """Read and drop what a non-blocking ``sock`` holds (a wake-up socket)."""
-    try:
-        while sock.recv(4096):
-            pass
-    except OSError:
-        pass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
-from fnc_websocket.messages import RECEIVED_METHODS
+from fnc_websocket.messages import keeps_received_methods
 from fnc_websocket.types import TTMSFNCWebSocketFrameType
 
 __all__ = ["ReceivedMethods"]
@@ -61,5 +61,4 @@ class ReceivedMethods:
     def _keeps_received_methods(cls) -> bool:
         """True when the class does not override a protected ``*Received`` method (the home
         thread may then read the socket itself; see ``ClientWorker``)."""
-        return all(getattr(cls, name) is getattr(ReceivedMethods, name)
-                   for name in RECEIVED_METHODS)
+        return keeps_received_methods(cls, ReceivedMethods)

@@ -35,12 +35,12 @@ import websocket
 
 from fnc.application import Application
 from fnc.exceptions import EComponentError
+from fnc.fdwatch import drain
 from fnc_websocket.client.connection import TTMSFNCWebSocketClientConnection
 from fnc_websocket.client.home_reading import GRACE, HomeReading
 from fnc_websocket.client.opening import (
     Aborted,
     ClientSettings,
-    drain,
     open_websocket,
     peer_of,
     shutdown,

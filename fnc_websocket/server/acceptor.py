@@ -31,6 +31,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from fnc.fdwatch import drain
 from fnc_websocket.server.connection import TTMSFNCWebSocketServerConnection
 
 if TYPE_CHECKING:
@@ -157,11 +158,7 @@ class Acceptor:
         self._listening = on
 
     def _drain_wake(self) -> None:
-        try:
-            while self._wake_r.recv(4096):
-                pass
-        except OSError:
-            pass
+        drain(self._wake_r)
         while self._parked:
             self._register(self._parked.popleft())
 

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from fnc.fdwatch import GRACE, FdWatch
 from fnc.threads import MessageQueue
-from fnc_websocket.messages import RECEIVED_METHODS
+from fnc_websocket.messages import keeps_received_methods
 from fnc_websocket.server.engine import ENDED, NOTHING, READ, EngineConnection
 
 if TYPE_CHECKING:
@@ -59,9 +59,7 @@ __all__ = ["HomeReading"]
 def _keeps_received_methods(comp: Any) -> bool:
     from fnc_websocket.server.component import TTMSFNCCustomWebSocketServer
 
-    cls = type(comp)
-    return all(getattr(cls, name) is getattr(TTMSFNCCustomWebSocketServer, name)
-               for name in RECEIVED_METHODS)
+    return keeps_received_methods(type(comp), TTMSFNCCustomWebSocketServer)
 
 
 class HomeReading:
