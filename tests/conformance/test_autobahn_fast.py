@@ -70,7 +70,7 @@ def test_harness_reports_failure_when_fragment_limit_is_left_at_default(tmp_path
     summary = run_harness("run_server.py", ["--server", "websockets-default-fragments",
                                             "--cases", FRAGMENT_CASES, "--jobs", "2"],
                           tmp_path, timeout=50)
-    assert summary["returncode"] == 1
+    assert summary["returncode"] == 1, _describe(summary)
     assert not summary["ok"]
     assert sorted(f["case"] for f in summary["failures"]) == ["9.3.1", "9.4.1"]
     assert {f["remote_close_code"] for f in summary["failures"]} == {1009}

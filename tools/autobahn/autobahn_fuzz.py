@@ -17,7 +17,9 @@ own rule; we take the results either way and judge them with :mod:`autobahn_case
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +29,22 @@ from typing import Any, Protocol
 import kosoku
 import websocket
 from autobahn_cases import CaseOutcome, RunSummary
+
+
+def exit_now(code: int) -> None:
+    """End the runner process with ``code`` once its output is written, without interpreter
+    finalisation.
+
+    kosoku's Rust core keeps worker threads of its own; one may still be finishing a case
+    (a case failed by the wrong endpoint waits ~10 s for its close) when the runner is done.
+    On Python < 3.14 such a native thread that re-enters Python during finalisation is
+    terminated with ``pthread_exit``, which aborts the process (SIGABRT, exit -6) instead of
+    returning ``code`` (CPython gh-87135). Everything of ours has been stopped and joined by
+    then: the runners call this after their servers and agents are closed.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class ClientAgent(Protocol):

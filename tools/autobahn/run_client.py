@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from autobahn_agents import client_agents
 from autobahn_cases import CaseSelectionError, select_cases
-from autobahn_fuzz import run_client_suite
+from autobahn_fuzz import exit_now, run_client_suite
 
 DEFAULT_CLIENT_CASES = ["1-10"]
 
@@ -72,4 +72,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from autobahn_cases import CaseSelectionError, RunSummary, select_cases
-from autobahn_fuzz import run_server_suite
+from autobahn_fuzz import exit_now, run_server_suite
 from autobahn_servers import server_targets
 
 
@@ -77,4 +77,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
