@@ -200,15 +200,15 @@ class Property:
 
     def get_stored(self, obj: Any) -> Any:
         """The stored value, bypassing a custom getter."""
-        try:
-            return obj.__dict__[self.key]
-        except KeyError:
-            if self.kind is PropertyKind.PERSISTENT:
-                value = self.type(obj)
-                value.fnc_bind_property(self.name)  # a TCollection learns its name
-                obj.__dict__[self.key] = value
-                return value
-            return self.default
+        value = obj.__dict__.get(self.key, _MISSING)  # (a default is read often: no KeyError)
+        if value is not _MISSING:
+            return value
+        if self.kind is PropertyKind.PERSISTENT:
+            value = self.type(obj)
+            value.fnc_bind_property(self.name)  # a TCollection learns its name
+            obj.__dict__[self.key] = value
+            return value
+        return self.default
 
     def peek(self, obj: Any) -> Any:
         """The stored value, or None when nothing was stored yet (creates no nested object)."""

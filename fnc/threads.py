@@ -197,9 +197,9 @@ class MessageQueue:
             return before - len(self._items) - len(self._delayed)
 
     def pending_count(self) -> int:
-        """Number of calls waiting (due or not)."""
-        with self._lock:
-            return len(self._items) + len(self._delayed)
+        """Number of calls waiting (due or not): exact on the owning thread (only it takes
+        calls out); from another thread, a snapshot that a concurrent post may change."""
+        return len(self._items) + len(self._delayed)
 
     def next_due_in(self) -> float | None:
         """Seconds until the earliest call is due (0 if one is due now), None when empty."""
@@ -235,6 +235,8 @@ class MessageQueue:
                         self._poll_watches(self._poller, remaining)
                 finally:
                     self._sleepers -= 1
+                if self._items and not self._delayed:  # (nothing else can be due)
+                    return len(self._items)
 
     def _poll_watches(self, poller: IdlePoller, timeout: float) -> None:
         # Called with the lock held; waits without it. Readable watches are queued behind

@@ -59,6 +59,7 @@ from fnc_websocket.errors import (
     EWebSocketClientPropertyError,
 )
 from fnc_websocket.heartbeat import THeartBeat
+from fnc_websocket.messages import OP_BINARY, OP_TEXT
 from fnc_websocket.types import (
     CLOSE_NORMAL,
     DefaultPort,
@@ -406,9 +407,9 @@ class TTMSFNCCustomWebsocketClient(ReceivedMethods, WatchDogReconnect, TComponen
         """
         conn = self._open_connection()
         if isinstance(AMessage, str):
-            conn.Send(AMessage)
+            conn._send_message(OP_TEXT, AMessage.encode("utf-8"))
         elif isinstance(AMessage, (bytes, bytearray, memoryview)):
-            conn.SendBytes(AMessage)
+            conn._send_message(OP_BINARY, AMessage)
         else:
             raise TypeError(f"Send: expected str or bytes, got {type(AMessage).__name__}")
 
