@@ -318,6 +318,12 @@ class Event:
             if queue is not None and queue.ident != _get_ident():
                 queue.post_owned(self._run, obj, args)
                 return
+        if state.signal is None:  # a handler and no listener: what _dispatch does, in short
+            try:
+                state.handler(obj, *args)  # type: ignore[misc]
+            except Exception as exc:
+                _exception_handler(exc, obj)
+            return
         self._dispatch(obj, args)
 
     def fire_inline(self, obj: PersistentHooks, *args: Any) -> None:

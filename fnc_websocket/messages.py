@@ -273,14 +273,16 @@ class Reassembler:
 
     def feed(self, opcode: int, fin: bool, payload: _BytesLike) -> Received | None:
         """Take one complete data frame; return the item it completes, or None."""
-        self.check_header(opcode, len(payload))
         first = opcode != OP_CONT
+        if first and fin and self._opcode is None and not self._frame_by_frame:
+            # the common case, kept short: one frame, one message (check_header's size check)
+            if self._max and len(payload) > self._max:
+                raise MessageTooBig(len(payload), self._max)
+            if opcode == OP_TEXT:
+                return Received("MessageReceived", (decode_text(payload),))
+            return Received("BinaryDataReceived", (bytes(payload), _FRAME_TYPES[True, True]))
+        self.check_header(opcode, len(payload))
         if first:
-            if fin and not self._frame_by_frame:  # the common case: one frame, one message
-                if opcode == OP_TEXT:
-                    return Received("MessageReceived", (decode_text(payload),))
-                return Received("BinaryDataReceived",
-                                (bytes(payload), _FRAME_TYPES[True, True]))
             self._opcode = opcode
             self._size = 0
             self._parts = []

@@ -170,15 +170,31 @@ class OutgoingQueue:
                 raise EWebSocketClientClosed(SErrCloseSent)
             self._check_room(size)
             idle = self._idle()
-            last = len(frames) - 1
-            items = ([(frames[0], size)] if not last
-                     else [(frame, size if i == last else 0) for i, frame in enumerate(frames)])
-            self.size += size
-            if idle and self._direct:
-                if self._send_direct(items):
+            direct = idle and self._direct
+            if direct and len(frames) == 1 and type(frames[0]) is bytes:
+                # the common case, kept short: a one-frame message written at once
+                frame = frames[0]
+                try:
+                    n = self._sock.send(frame)
+                except (*_WOULD_BLOCK, OSError):  # a socket error is left for the worker
+                    n = 0
+                if n == len(frame):
                     return
+                self.size += size
+                self._current = [memoryview(frame)[n:]]
+                self._current_size = size
+                self._current_is_close = False
             else:
-                self._data.extend(items)
+                last = len(frames) - 1
+                items = ([(frames[0], size)] if not last
+                         else [(frame, size if i == last else 0)
+                               for i, frame in enumerate(frames)])
+                self.size += size
+                if direct:
+                    if self._send_direct(items):
+                        return
+                else:
+                    self._data.extend(items)
         if idle:
             self._wake()
 
