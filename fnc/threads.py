@@ -248,9 +248,10 @@ class MessageQueue:
         finally:
             self._lock.acquire()
             poller.polling = False
+        if not ready:
+            self._drop_idle_poller()  # (one with a readable socket has watches still)
         for watch in ready:
             self._items.append((watch.run, (), None, None))
-        self._drop_idle_poller()
 
     def process(self, timeout: float = 0.0) -> bool:
         """Run the calls that are due, waiting up to ``timeout`` seconds for the first one.

@@ -221,7 +221,8 @@ class TTMSFNCCustomWebsocketClient(ReceivedMethods, WatchDogReconnect, TComponen
             raise EWebSocketClient(_SErrLocked.format(name=name))
 
     def fnc_event_queue(self) -> MessageQueue | None:
-        return self.home_queue if type(self).AutoSyncEvents.get_stored(self) else None
+        # read on every event: the stored AutoSyncEvents, without the descriptor's steps
+        return self.home_queue if self.__dict__.get(_AUTO_SYNC_KEY, _AUTO_SYNC_DEFAULT) else None
 
     def fnc_validation_error(self, problems: list[tuple[str, str]]) -> Exception:
         return EWebSocketClientPropertyError(self.Name or type(self).__name__, problems)
@@ -478,6 +479,10 @@ class TTMSFNCCustomWebsocketClient(ReceivedMethods, WatchDogReconnect, TComponen
 
     def fnc_release_unfreed(self) -> None:
         self._stop_sessions(silent=True)
+
+
+_AUTO_SYNC_KEY = TTMSFNCCustomWebsocketClient.AutoSyncEvents.key
+_AUTO_SYNC_DEFAULT = TTMSFNCCustomWebsocketClient.AutoSyncEvents.default
 
 
 class TTMSFNCWebsocketClient(TTMSFNCCustomWebsocketClient):
