@@ -214,10 +214,10 @@ class MessageQueue:
 
     def _wait_due(self, timeout: float) -> int:
         """How many calls are due, waiting up to ``timeout`` s for one (0: none came)."""
-        deadline = time.monotonic() + timeout if timeout > 0 else 0.0
+        now = time.monotonic()
+        deadline = now + timeout
         with self._lock:  # the condition's lock
             while True:
-                now = time.monotonic()
                 while self._delayed and self._delayed[0][0] <= now:
                     self._items.append(heapq.heappop(self._delayed)[2])
                 if self._items:
@@ -237,6 +237,7 @@ class MessageQueue:
                     self._sleepers -= 1
                 if self._items and not self._delayed:  # (nothing else can be due)
                     return len(self._items)
+                now = time.monotonic()
 
     def _poll_watches(self, poller: IdlePoller, timeout: float) -> None:
         # Called with the lock held; waits without it. Readable watches are queued behind
