@@ -116,7 +116,10 @@ class TApplication(TComponent):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return bool(predicate())
-            self._pump(q, min(remaining, _UNTIL_SLICE))
+            try:  # (_pump, inline: after an exception the loop goes on with the rest)
+                q.process(remaining if remaining < _UNTIL_SLICE else _UNTIL_SLICE)
+            except Exception as exc:
+                self.HandleException(exc)
 
     def Run(self, timeout: float | None = None) -> bool:
         """Pump the calling thread's queue until :meth:`Terminate` (or ``timeout`` seconds).

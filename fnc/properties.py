@@ -125,6 +125,9 @@ def enum_member(enum_type: type[enum.Enum], value: Any, where: str) -> enum.Enum
                     f"got {type(value).__name__} {value!r}")
 
 
+_PERSISTENT = PropertyKind.PERSISTENT
+
+
 class Property:
     """Descriptor of one published property.
 
@@ -196,7 +199,11 @@ class Property:
             return self
         if self.fget is not None:
             return self.fget(obj)
-        return self.get_stored(obj)
+        # get_stored, inline for the common cases (read on every event and send)
+        value = obj.__dict__.get(self.key, _MISSING)
+        if value is not _MISSING:
+            return value
+        return self.default if self.kind is not _PERSISTENT else self.get_stored(obj)
 
     def get_stored(self, obj: Any) -> Any:
         """The stored value, bypassing a custom getter."""

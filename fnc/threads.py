@@ -29,6 +29,9 @@ from fnc.exceptions import ESynchronizeTimeout, EThread
 from fnc.extension import PersistentHooks
 from fnc.fdwatch import FdWatch, IdlePoller
 
+_get_ident = threading.get_ident
+_monotonic = time.monotonic
+
 __all__ = [
     "CheckSynchronize", "MainThreadID", "MessageQueue", "RemoveQueuedEvents", "TThread",
     "current_queue", "main_queue", "queue_for_thread",
@@ -191,7 +194,9 @@ class MessageQueue:
 
         with self._cond:
             before = len(self._items) + len(self._delayed)
-            self._items = deque(e for e in self._items if keep(e))
+            kept = [e for e in self._items if keep(e)]
+            self._items.clear()  # (in place: a pump in progress holds this deque)
+            self._items.extend(kept)
             self._delayed = [d for d in self._delayed if keep(d[2])]
             heapq.heapify(self._delayed)
             return before - len(self._items) - len(self._delayed)
@@ -214,45 +219,47 @@ class MessageQueue:
 
     def _wait_due(self, timeout: float) -> int:
         """How many calls are due, waiting up to ``timeout`` s for one (0: none came)."""
-        now = time.monotonic()
+        now = _monotonic()
         deadline = now + timeout
-        with self._lock:  # the condition's lock
+        lock = self._lock  # the condition's lock
+        items = self._items
+        with lock:
             while True:
                 while self._delayed and self._delayed[0][0] <= now:
-                    self._items.append(heapq.heappop(self._delayed)[2])
-                if self._items:
-                    return len(self._items)
+                    items.append(heapq.heappop(self._delayed)[2])
+                if items:
+                    return len(items)
                 remaining = deadline - now
                 if remaining <= 0:
                     return 0
                 if self._delayed:
                     remaining = min(remaining, self._delayed[0][0] - now)
+                poller = self._poller
                 self._sleepers += 1
-                try:
-                    if self._poller is None:
+                if poller is None:
+                    try:
                         self._cond.wait(remaining)
-                    else:
-                        self._poll_watches(self._poller, remaining)
-                finally:
-                    self._sleepers -= 1
-                if self._items and not self._delayed:  # (nothing else can be due)
-                    return len(self._items)
-                now = time.monotonic()
-
-    def _poll_watches(self, poller: IdlePoller, timeout: float) -> None:
-        # Called with the lock held; waits without it. Readable watches are queued behind
-        # what was posted meanwhile.
-        poller.polling = True
-        self._lock.release()
-        try:
-            ready = poller.wait(timeout)
-        finally:
-            self._lock.acquire()
-            poller.polling = False
-        if not ready:
-            self._drop_idle_poller()  # (one with a readable socket has watches still)
-        for watch in ready:
-            self._items.append((watch.run, (), None, None))
+                    finally:
+                        self._sleepers -= 1
+                else:
+                    # Wait on the watched sockets without the lock (posts wake the poller
+                    # through its socket pair while ``polling``); readable watches are
+                    # queued behind what was posted meanwhile.
+                    poller.polling = True
+                    lock.release()
+                    try:
+                        ready = poller.wait(remaining)
+                    finally:
+                        lock.acquire()
+                        poller.polling = False
+                        self._sleepers -= 1
+                    if not ready:
+                        self._drop_idle_poller()  # (one with a readable socket has watches)
+                    for watch in ready:
+                        items.append((watch.run, (), None, None))
+                if items and not self._delayed:  # (nothing else can be due)
+                    return len(items)
+                now = _monotonic()
 
     def process(self, timeout: float = 0.0) -> bool:
         """Run the calls that are due, waiting up to ``timeout`` seconds for the first one.
@@ -263,18 +270,19 @@ class MessageQueue:
         Returns True when at least one call ran. An exception from a queued call propagates;
         the calls not yet run stay at the front, in order.
         """
-        if threading.get_ident() != self.ident:
+        if _get_ident() != self.ident:
             raise EThread(
                 f"message queue of thread {self.thread.name!r} pumped from thread "
                 f"{threading.current_thread().name!r}")
         due = self._wait_due(timeout)
         ran = False
         lock = self._lock
+        items = self._items
         for _ in range(due):
             with lock:
-                if not self._items:
+                if not items:
                     break  # a nested pump ran the rest
-                fn, args, owner, sync = self._items.popleft()
+                fn, args, owner, sync = items.popleft()
             if owner is not None and owner.is_destroyed:
                 continue
             if sync is None:

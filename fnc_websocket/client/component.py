@@ -407,10 +407,11 @@ class TTMSFNCCustomWebsocketClient(ReceivedMethods, WatchDogReconnect, TComponen
         other types.
         """
         conn = self._open_connection()
+        frame_size = self.FrameSize if self.SplitMessage else 0
         if isinstance(AMessage, str):
-            conn._send_message(OP_TEXT, AMessage.encode("utf-8"))
+            conn._send_message(OP_TEXT, AMessage.encode("utf-8"), frame_size)
         elif isinstance(AMessage, (bytes, bytearray, memoryview)):
-            conn._send_message(OP_BINARY, AMessage)
+            conn._send_message(OP_BINARY, AMessage, frame_size)
         else:
             raise TypeError(f"Send: expected str or bytes, got {type(AMessage).__name__}")
 

@@ -48,7 +48,8 @@ class HomeReading:
         self._worker = worker
         self._home = home
         self._sock = sock
-        self._calls: list[Call] | None = None
+        self.calls: list[Call] | None = None
+        """While the home thread parses: the calls its frames lead to, run after the parse."""
         self.error: BaseException | None = None
         """What the home thread's read hit (the socket ended or broke); the worker reports it."""
         self._watch: FdWatch | None = home.watch_readable(sock, self._read)
@@ -73,7 +74,7 @@ class HomeReading:
     def collecting(self) -> list[Call] | None:
         """On the home thread while it parses: the list that collects the calls its frames
         lead to (run after the parse); else None (any other thread, or not parsing)."""
-        calls = self._calls
+        calls = self.calls
         return calls if calls is not None and get_ident() == self._home.ident else None
 
     def busy(self, now: float) -> bool:
@@ -91,10 +92,11 @@ class HomeReading:
         if comp is None or comp.fnc_event_queue() is not self._home:
             self.close()  # AutoSyncEvents was turned off: the worker reads alone
             return
-        if not worker.reader.acquire(timeout=1.0):  # the worker parses a burst: a short hold
+        reader = worker.reader
+        if not reader.acquire(True, 1.0):  # the worker parses a burst: a short hold
             return
         calls: list[Call] = []
-        self._calls = calls
+        self.calls = calls
         try:
             worker.incoming.read_burst(self._sock)
         except (OSError, EOFError, websocket.WebSocketException) as exc:
@@ -102,14 +104,15 @@ class HomeReading:
             self.close()
             worker.wake()
         finally:
-            self._calls = None
-            worker.reader.release()
+            self.calls = None
+            reader.release()
         if not calls or worker.silent:
             return
-        if len(calls) == 1 and not self._home.pending_count():
+        home = self._home
+        if len(calls) == 1 and not home.pending_count():
             fn, args = calls[0]
             fn(*args)
             return
         for fn, args in calls:
-            self._home.post(fn, args, comp)
+            home.post(fn, args, comp)
 

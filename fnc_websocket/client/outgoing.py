@@ -41,26 +41,7 @@ _BytesLike = bytes | bytearray | memoryview
 _WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
 
 
-class _MaskKeys:
-    """4-byte masking keys from ``os.urandom``, drawn 4 KiB at a time (used under a lock)."""
-
-    __slots__ = ("_pool", "_pos")
-
-    def __init__(self) -> None:
-        self._pool = b""
-        self._pos = 0
-
-    def __call__(self, n: int) -> bytes:
-        pos = self._pos
-        if pos + n > len(self._pool):
-            self._pool = os.urandom(4096)
-            pos = 0
-        self._pos = pos + n
-        return self._pool[pos:pos + n]
-
-
-_keys = _MaskKeys()
-_keys_lock = threading.Lock()
+_keys: deque[bytes] = deque()  # 4-byte masking keys, drawn from os.urandom 4 KiB at a time
 
 
 _SPLIT_AT = 65536  # payloads from this size keep their masked body apart (no concatenation)
@@ -82,8 +63,14 @@ class _Frame(ABNF):
 
 
 def _mask_key(n: int) -> bytes:
-    with _keys_lock:
-        return _keys(n)
+    """A fresh masking key (``n`` is 4: websocket-client asks for a frame's key). Any thread:
+    ``popleft`` is atomic, and two threads refilling at once only draw more keys."""
+    try:
+        return _keys.popleft()
+    except IndexError:
+        pool = os.urandom(4096)
+        _keys.extend(pool[i:i + 4] for i in range(4, 4096, 4))
+        return pool[:4]
 
 
 Frame = bytes | tuple[bytes, bytes]
@@ -168,8 +155,10 @@ class OutgoingQueue:
         with self.lock:
             if self.close_queued:
                 raise EWebSocketClientClosed(SErrCloseSent)
-            self._check_room(size)
-            idle = self._idle()
+            if size and self.size + size > self.limit:
+                self._check_room(size)
+            idle = (self._current is None and not self._control and not self._data
+                    and self._close_after is None)  # (_idle, inline on this path)
             direct = idle and self._direct
             if direct and len(frames) == 1 and type(frames[0]) is bytes:
                 # the common case, kept short: a one-frame message written at once

@@ -94,7 +94,7 @@ class _BufferedFrames(frame_buffer):
             end = pos + bufsize
             if end <= len(buf):
                 self._pos = end
-                return buf if pos == 0 and end == len(buf) else buf[pos:end]
+                return buf[pos:end]  # (the whole burst: the same object, not a copy)
             if pos < len(buf):
                 self._partial = [buf[pos:] if pos else buf]
                 self._partial_size = len(buf) - pos

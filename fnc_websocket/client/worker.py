@@ -174,17 +174,17 @@ class ClientWorker:
     # -- sending (any thread; see OutgoingQueue) ------------------------------------------------
 
     def send_message(self, opcode: int, payload: Any, frame_size: int) -> None:
-        self._check_open()
+        self.conn._check_can_send()
         self.queue.put_message(encode_message(opcode, payload, frame_size), len(payload))
 
     def send_control(self, opcode: int, payload: bytes) -> None:
         """The application's ping or pong (counted against SendQueueLimit)."""
-        self._check_open()
+        self.conn._check_can_send()
         self.queue.put_control(encode_frame(opcode, payload), user=True)
 
     def send_close(self, payload: bytes, after_data: bool = True) -> bool:
         """Queue our close frame; the peer's reply is due within CloseTimeout from now."""
-        self._check_open()
+        self.conn._check_can_send()
         if not self.queue.put_close(encode_frame(OP_CLOSE, payload), after_data):
             return False
         self.conn._close_sent = True
@@ -206,9 +206,6 @@ class ClientWorker:
             return comp.FrameSize if comp.SplitMessage else 0
         except Exception:  # a component being freed: send unsplit
             return 0
-
-    def _check_open(self) -> None:
-        self.conn._check_can_send()
 
     # -- manual mode (AutoCheckMessages = False): the caller's thread ---------------------------
 
@@ -257,14 +254,16 @@ class ClientWorker:
                 fire(comp, self.conn, *args)
 
     def received(self, item: Received) -> None:
-        if self.settings.auto_check:
-            calls = self._home.collecting() if self._home is not None else None
-            if calls is not None:
-                calls.append((self._dispatch, (item,)))
-            else:
-                self._dispatch(item)
-            return
-        self.inbox.put(item)
+        """An item the parser produced (called by whichever thread parses, holding
+        ``reader``; the worker's ``END`` in manual mode)."""
+        home = self._home
+        if home is not None and home.calls is not None:
+            # only the parser calls this, so the home thread: after the parse, in order
+            home.calls.append((self._dispatch, (item,)))
+        elif self.settings.auto_check:
+            self._dispatch(item)
+        else:
+            self.inbox.put(item)
 
     def _dispatch(self, item: Received) -> None:
         if self.silent:
