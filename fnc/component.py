@@ -695,6 +695,7 @@ class TComponent(TPersistent, ComponentHooks):
         """Hook run when an unfreed component is garbage-collected: stop owned threads."""
 
 
+_UNDEFINED = object()
 _BASE_VALIDATE_RENAME = TComponent.ValidateRename
 _BASE_VALIDATE_CONTAINER = TComponent.ValidateContainer
 _BASE_VALIDATE_INSERT = TComponent.ValidateInsert
@@ -703,6 +704,12 @@ _BASE_NOTIFICATION = TComponent.Notification
 
 
 def _class_defines(cls: type, name: str) -> bool:
+    """True when a class of ``cls``'s MRO defines ``name`` with a value other than None."""
+    try:
+        if getattr(cls, name, _UNDEFINED) is _UNDEFINED:
+            return False  # (the common case, decided by the type's own lookup)
+    except Exception:  # a class attribute whose __get__ fails: look at the dicts
+        pass
     for klass in cls.__mro__:
         if name in klass.__dict__:
             return klass.__dict__[name] is not None
