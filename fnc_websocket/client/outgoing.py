@@ -63,8 +63,11 @@ class _Frame(ABNF):
 
 
 def _mask_key(n: int) -> bytes:
-    """A fresh masking key (``n`` is 4: websocket-client asks for a frame's key). Any thread:
-    ``popleft`` is atomic, and two threads refilling at once only draw more keys."""
+    """A fresh masking key of ``n`` bytes (websocket-client asks for 4 per frame: those come
+    from the pool). Any thread: ``popleft`` is atomic, and two threads refilling at once only
+    draw more keys."""
+    if n != 4:
+        return os.urandom(n)
     try:
         return _keys.popleft()
     except IndexError:

@@ -127,6 +127,7 @@ class RawConnection:
         self.sock.settimeout(WAIT)
         self.request = b""
         self._buf = b""
+        self.last_mask = b""  # the masking key of the last frame read
 
     def read_request(self) -> str:
         while b"\r\n\r\n" not in self._buf:
@@ -197,6 +198,7 @@ class RawConnection:
             n = struct.unpack("!Q", self._read(8))[0]
         masked = bool(b1 & 0x80)
         mask = self._read(4) if masked else b""
+        self.last_mask = mask
         data = self._read(n)
         if masked:
             data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))

@@ -181,6 +181,38 @@ def test_control_frames_go_between_queued_message_frames(client_raw, client_fact
     assert c.SendQueueSize == 0
 
 
+def test_every_frame_has_its_own_masking_key(client_raw, client_factory):
+    """More frames than one pool of keys holds (1,024): each arrives masked with a fresh key
+    and unmasks to what was sent (RFC 6455 5.3: unpredictable, one per frame)."""
+    count = 1500
+    masks: list[bytes] = []
+    payloads: list[bytes] = []
+    done = threading.Event()
+
+    def script(conn: RawConnection) -> None:
+        conn.handshake()
+        for _ in range(count):
+            fin, opcode, data, masked = conn.recv_frame()
+            assert fin and opcode == 0x2 and masked
+            masks.append(conn.last_mask)
+            payloads.append(data)
+        done.set()
+        conn.wait_eof()
+
+    server = client_raw(script)
+    c = client_factory(server.port)
+    rec = Recorder(c)
+    c.Connect()
+    rec.wait_for("OnConnect")
+    sent = [i.to_bytes(4, "big") * 4 for i in range(count)]
+    for message in sent:
+        c.Send(message)
+    assert done.wait(10)
+    assert payloads == sent
+    assert all(len(m) == 4 for m in masks)
+    assert len(set(masks)) >= count - 5  # (a repeat among 1,500 random keys is rare, not wrong)
+
+
 @pytest.mark.parametrize("name, value", [("ConnectTimeout", 10**9), ("CloseTimeout", 10**9),
                                          ("CheckTimeout", 10**9)])
 def test_timeouts_have_an_upper_bound_checked_at_connect(name, value):
