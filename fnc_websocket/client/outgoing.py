@@ -15,7 +15,8 @@ queued after a close.
 
 Masking: websocket-client's ``ABNF`` builds each frame; its masking step is replaced by the
 package's ``apply_mask`` (the C masker of ``websockets.speedups``, 8 bytes per step), the fastest
-correct path measured, and keys come from ``os.urandom`` in batches.
+correct path measured, and keys come from ``os.urandom`` in batches. A payload from 64 KiB up
+is masked a piece at a time as the socket takes it (:class:`MaskedBody`), never copied whole.
 """
 
 from __future__ import annotations
@@ -44,22 +45,49 @@ _WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SS
 _keys: deque[bytes] = deque()  # 4-byte masking keys, drawn from os.urandom 4 KiB at a time
 
 
-_SPLIT_AT = 65536  # payloads from this size keep their masked body apart (no concatenation)
+_SPLIT_AT = 65536  # payloads from this size are masked a piece at a time as they are written
+_PIECE = 65536  # (a multiple of 4: each piece starts at the key's first byte)
+
+
+class MaskedBody:
+    """A large frame's payload, masked one piece at a time as the socket takes it.
+
+    No masked copy of the whole payload is made: a fresh buffer of megabytes costs the process
+    page faults on every message, while pieces of 64 KiB reuse the same heap memory. The
+    payload is kept as given, so it must not change (``encode_frame`` copies a mutable one).
+    """
+
+    __slots__ = ("_key", "_pos", "_view")
+
+    def __init__(self, payload: bytes, key: bytes) -> None:
+        self._view = memoryview(payload)
+        self._key = key
+        self._pos = 0
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    def next_piece(self) -> bytes | None:
+        """The next masked piece, or None when all went."""
+        pos = self._pos
+        if pos >= len(self._view):
+            return None
+        self._pos = pos + _PIECE
+        return apply_mask(self._view[pos:pos + _PIECE], self._key)
 
 
 class _Frame(ABNF):
     """websocket-client's frame, masked with the package's C masker. With ``split``, format()
-    returns only the header and key and the masked payload stays in ``body``."""
+    returns only the header and key, and ``body`` masks the payload piece by piece."""
 
-    body = b""
+    body: MaskedBody | None = None
     split = False
 
     def _get_masked(self, mask_key: Any) -> bytes:
-        masked = apply_mask(self.data, mask_key)
         if self.split:
-            self.body = masked
+            self.body = MaskedBody(self.data, mask_key)
             return mask_key
-        return mask_key + masked
+        return mask_key + apply_mask(self.data, mask_key)
 
 
 def _mask_key(n: int) -> bytes:
@@ -76,26 +104,26 @@ def _mask_key(n: int) -> bytes:
         return pool[:4]
 
 
-Frame = bytes | tuple[bytes, bytes]
-"""An encoded frame: its bytes, or (header with key, masked payload) for a large payload."""
+Frame = bytes | tuple[bytes, MaskedBody]
+"""An encoded frame: its bytes, or (header with key, payload masked as written) for a large
+payload."""
 
 
 def encode_frame(opcode: int, payload: _BytesLike, fin: bool = True) -> Frame:
-    """One masked client frame (a large payload is not copied into one buffer with its
-    header: the two parts are written one after the other)."""
-    frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1, payload)
-    frame.get_mask_key = _mask_key
+    """One masked client frame. A large payload is neither copied into one buffer with its
+    header nor masked as a whole: it is masked piece by piece as it is written (a mutable one
+    is copied first, so that what is sent is what it held now)."""
     if len(payload) < _SPLIT_AT:
+        frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1, payload)
+        frame.get_mask_key = _mask_key
         return frame.format()
+    frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1,
+                   payload if type(payload) is bytes else bytes(payload))
+    frame.get_mask_key = _mask_key
     frame.split = True
     head = frame.format()
+    assert frame.body is not None
     return head, frame.body
-
-
-def _parts(frame: Frame) -> list[memoryview]:
-    if isinstance(frame, tuple):
-        return [memoryview(frame[0]), memoryview(frame[1])]
-    return [memoryview(frame)]
 
 
 def _is_close(frame: Frame) -> bool:
@@ -137,6 +165,7 @@ class OutgoingQueue:
         self._data: deque[tuple[Frame, int]] = deque()  # (frame, payload bytes it releases)
         self._close_after: bytes | None = None  # the application's close, after the data
         self._current: list[memoryview] | None = None  # the frame being written, in parts
+        self._body: MaskedBody | None = None  # the current frame's pieces still to mask
         self._current_size = 0
         self._current_is_close = False
         self.size = 0
@@ -262,6 +291,7 @@ class OutgoingQueue:
             self._drop_data()
             self._close_after = None
             self._current = None
+            self._body = None
             self.size = 0
             self.close_queued = True
 
@@ -286,10 +316,20 @@ class OutgoingQueue:
             self._close_after = None
         else:
             return False
-        self._current = _parts(frame)
+        self._start(frame, size)
+        return True
+
+    def _start(self, frame: Frame, size: int) -> None:
+        # The frame to write next: its parts (a large one's body then gives a piece at a time).
+        if isinstance(frame, tuple):
+            head, body = frame
+            self._current = [memoryview(head)]
+            self._body = body
+        else:
+            self._current = [memoryview(frame)]
+            self._body = None
         self._current_size = size
         self._current_is_close = _is_close(frame)
-        return True
 
     def _send_direct(self, items: list[tuple[Frame, int]]) -> bool:
         """A caller's write on an idle queue (under the lock), before anything is queued, so
@@ -309,9 +349,7 @@ class OutgoingQueue:
             self._frame_written()
             return True
         for i, (frame, size) in enumerate(items):
-            self._current = _parts(frame)
-            self._current_size = size
-            self._current_is_close = _is_close(frame)
+            self._start(frame, size)
             try:
                 done = self._write_current()
             except OSError:
@@ -328,7 +366,15 @@ class OutgoingQueue:
         parts = self._current
         assert parts is not None
         sock = self._sock
-        while parts:
+        while True:
+            if len(parts) < 2 and self._body is not None:
+                piece = self._body.next_piece()
+                if piece is None:
+                    self._body = None
+                else:
+                    parts.append(memoryview(piece))
+            if not parts:
+                return True
             try:
                 # a plain socket takes header and body in one call; TLS one part at a time
                 n = (sock.sendmsg(parts) if len(parts) > 1 and self._direct
@@ -341,11 +387,11 @@ class OutgoingQueue:
                 else:
                     parts[0] = parts[0][n:]
                     n = 0
-        return True
 
     def _frame_written(self) -> bool:
         """The current frame went out: release its bytes; True when it was our close."""
         self._current = None
+        self._body = None
         self.size -= self._current_size
         self._current_size = 0
         if self._current_is_close:

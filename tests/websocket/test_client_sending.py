@@ -181,6 +181,42 @@ def test_control_frames_go_between_queued_message_frames(client_raw, client_fact
     assert c.SendQueueSize == 0
 
 
+def test_large_messages_go_out_whole_and_as_they_were_when_sent(client_raw, client_factory):
+    """Large payloads are masked piece by piece while they are written: what arrives is the
+    message as it was when Send returned, even when the caller changes its bytearray while
+    the message still waits in the queue."""
+    read_now = threading.Event()
+    payloads: list[bytes] = []
+    done = threading.Event()
+
+    def script(conn: RawConnection) -> None:
+        conn.handshake()
+        read_now.wait(10)
+        while len(payloads) < 3:
+            fin, opcode, data, masked = conn.recv_frame()
+            assert fin and opcode == 0x2 and masked
+            payloads.append(data)
+        done.set()
+        conn.wait_eof()
+
+    server = client_raw(script)
+    c = client_factory(server.port, SendQueueLimit=64 * 1024 * 1024)
+    rec = Recorder(c)
+    c.Connect()
+    rec.wait_for("OnConnect")
+    first = bytes(range(256)) * (16 * 1024)  # 4 MiB: more than the socket buffers hold
+    odd = bytes(range(7)) * 40_001  # a length that is no multiple of the 64 KiB pieces
+    mutable = bytearray(b"x" * 300_000)
+    c.Send(first)
+    c.Send(mutable)
+    c.Send(odd)
+    mutable[:] = b"y" * len(mutable)
+    assert c.SendQueueSize > 0  # still queued when it changed
+    read_now.set()
+    assert done.wait(10)
+    assert payloads == [first, b"x" * 300_000, odd]
+
+
 def test_every_frame_has_its_own_masking_key(client_raw, client_factory):
     """More frames than one pool of keys holds (1,024): each arrives masked with a fresh key
     and unmasks to what was sent (RFC 6455 5.3: unpredictable, one per frame)."""
