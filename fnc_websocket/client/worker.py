@@ -175,6 +175,9 @@ class ClientWorker:
 
     def send_message(self, opcode: int, payload: Any, frame_size: int) -> None:
         self.conn._check_can_send()
+        if type(payload) is memoryview and (payload.itemsize != 1 or payload.ndim != 1
+                                            or not payload.c_contiguous):
+            payload = payload.tobytes()  # its bytes, in order (len() then counts bytes)
         self.queue.put_message(encode_message(opcode, payload, frame_size), len(payload))
 
     def send_control(self, opcode: int, payload: bytes) -> None:

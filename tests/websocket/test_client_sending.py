@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from array import array
 
 import pytest
 from client_support import RawConnection, Recorder, client_threads
@@ -215,6 +216,41 @@ def test_large_messages_go_out_whole_and_as_they_were_when_sent(client_raw, clie
     read_now.set()
     assert done.wait(10)
     assert payloads == [first, b"x" * 300_000, odd]
+
+
+def test_any_buffer_is_sent_as_its_bytes(client_raw, client_factory):
+    """A memoryview of wider items or with strides goes out as its bytes, in order, with a
+    frame length that counts bytes (not items), split or not, small or large."""
+    messages: list[bytes] = []
+    done = threading.Event()
+
+    def script(conn: RawConnection) -> None:
+        conn.handshake()
+        parts: list[bytes] = []
+        while len(messages) < 4:
+            fin, _opcode, data, _masked = conn.recv_frame()
+            parts.append(data)
+            if fin:
+                messages.append(b"".join(parts))
+                parts = []
+        done.set()
+        conn.wait_eof()
+
+    server = client_raw(script)
+    c = client_factory(server.port)
+    rec = Recorder(c)
+    c.Connect()
+    rec.wait_for("OnConnect")
+    ints = array("i", range(1, 4))
+    doubles = array("d", [0.5]) * 20_000  # 160,000 bytes: a large frame
+    strided = memoryview(b"abcdefgh")[::2]
+    c.Send(memoryview(ints))
+    c.Send(strided)
+    c.Connection.SendBytes(memoryview(doubles))
+    c.Connection.SendBytesInMultipleFrames(memoryview(array("i", range(10))), 20)
+    assert done.wait(10)
+    assert messages == [ints.tobytes(), b"aceg", doubles.tobytes(),
+                        array("i", range(10)).tobytes()]
 
 
 def test_every_frame_has_its_own_masking_key(client_raw, client_factory):
