@@ -116,10 +116,11 @@ class TApplication(TComponent):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return bool(predicate())
-            try:  # (_pump, inline: after an exception the loop goes on with the rest)
+            try:  # (_pump's common case, inline)
                 q.process(remaining if remaining < _UNTIL_SLICE else _UNTIL_SLICE)
             except Exception as exc:
                 self.HandleException(exc)
+                self._pump(q, 0.0)  # the calls that were due behind it, as _pump runs them
 
     def Run(self, timeout: float | None = None) -> bool:
         """Pump the calling thread's queue until :meth:`Terminate` (or ``timeout`` seconds).

@@ -704,11 +704,16 @@ _BASE_NOTIFICATION = TComponent.Notification
 
 
 def _class_defines(cls: type, name: str) -> bool:
-    """True when a class of ``cls``'s MRO defines ``name`` with a value other than None."""
+    """True when a class of ``cls``'s MRO defines ``name`` with a value other than None.
+
+    The type's own (cached) lookup answers the common case, a name no class defines, so that
+    naming a component does not walk the MRO. A class attribute whose ``__get__`` raises
+    ``AttributeError`` when read from the class counts as not defined.
+    """
     try:
         if getattr(cls, name, _UNDEFINED) is _UNDEFINED:
-            return False  # (the common case, decided by the type's own lookup)
-    except Exception:  # a class attribute whose __get__ fails: look at the dicts
+            return False
+    except Exception:  # a class attribute whose __get__ fails otherwise: look at the dicts
         pass
     for klass in cls.__mro__:
         if name in klass.__dict__:
