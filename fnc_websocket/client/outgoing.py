@@ -64,9 +64,6 @@ class MaskedBody:
         self._key = key
         self._pos = 0
 
-    def __len__(self) -> int:
-        return len(self._view)
-
     def next_piece(self) -> bytes | None:
         """The next masked piece, or None when all went."""
         pos = self._pos
@@ -113,13 +110,13 @@ def encode_frame(opcode: int, payload: _BytesLike, fin: bool = True) -> Frame:
     """One masked client frame. A large payload is neither copied into one buffer with its
     header nor masked as a whole: it is masked piece by piece as it is written (a mutable one
     is copied first, so that what is sent is what it held now)."""
-    if len(payload) < _SPLIT_AT:
-        frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1, payload)
-        frame.get_mask_key = _mask_key
-        return frame.format()
-    frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1,
-                   payload if type(payload) is bytes else bytes(payload))
+    large = len(payload) >= _SPLIT_AT
+    if large and type(payload) is not bytes:
+        payload = bytes(payload)
+    frame = _Frame(1 if fin else 0, 0, 0, 0, opcode, 1, payload)
     frame.get_mask_key = _mask_key
+    if not large:
+        return frame.format()
     frame.split = True
     head = frame.format()
     assert frame.body is not None
@@ -187,10 +184,8 @@ class OutgoingQueue:
         with self.lock:
             if self.close_queued:
                 raise EWebSocketClientClosed(SErrCloseSent)
-            if size and self.size + size > self.limit:
-                self._check_room(size)
-            idle = (self._current is None and not self._control and not self._data
-                    and self._close_after is None)  # (_idle, inline on this path)
+            self._check_room(size)
+            idle = self._idle()
             direct = idle and self._direct
             if direct and len(frames) == 1 and type(frames[0]) is bytes:
                 # the common case, kept short: a one-frame message written at once
