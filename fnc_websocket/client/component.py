@@ -397,6 +397,10 @@ class TTMSFNCCustomWebsocketClient(ReceivedMethods, WatchDogReconnect, TComponen
                 "OnConnect)")
         return session.conn
 
+    def _split_frame_size(self) -> int:
+        """FrameSize when the client splits messages now, else 0 (read live, as TMS does)."""
+        return self.FrameSize if self.SplitMessage else 0
+
     def Send(self, AMessage: str | bytes | bytearray | memoryview) -> None:
         """Send a text (str) or binary (bytes) message; any thread; never waits for the network.
 
@@ -407,7 +411,7 @@ class TTMSFNCCustomWebsocketClient(ReceivedMethods, WatchDogReconnect, TComponen
         other types.
         """
         conn = self._open_connection()
-        frame_size = self.FrameSize if self.SplitMessage else 0
+        frame_size = self._split_frame_size()
         if isinstance(AMessage, str):
             conn._send_message(OP_TEXT, AMessage.encode("utf-8"), frame_size)
         elif isinstance(AMessage, (bytes, bytearray, memoryview)):

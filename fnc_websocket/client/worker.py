@@ -201,12 +201,13 @@ class ClientWorker:
         return True
 
     def split_frame_size(self) -> int:
-        """FrameSize when the client splits messages now, else 0 (read live, as TMS does)."""
+        """The component's frame size for a send of the connection (0: unsplit, also when the
+        component is gone or being freed)."""
         comp = self._ref()
         if comp is None:
             return 0
         try:
-            return comp.FrameSize if comp.SplitMessage else 0
+            return comp._split_frame_size()
         except Exception:  # a component being freed: send unsplit
             return 0
 
