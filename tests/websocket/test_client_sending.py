@@ -182,6 +182,16 @@ def test_control_frames_go_between_queued_message_frames(client_raw, client_fact
     assert c.SendQueueSize == 0
 
 
+def connected_to(client_raw, client_factory, script, **props) -> TTMSFNCWebsocketClient:
+    """A client connected to a raw server running ``script`` (OnConnect has fired)."""
+    server = client_raw(script)
+    c = client_factory(server.port, **props)
+    rec = Recorder(c)
+    c.Connect()
+    rec.wait_for("OnConnect")
+    return c
+
+
 def test_large_messages_go_out_whole_and_as_they_were_when_sent(client_raw, client_factory):
     """Large payloads are masked piece by piece while they are written: what arrives is the
     message as it was when Send returned, even when the caller changes its bytearray while
@@ -200,11 +210,7 @@ def test_large_messages_go_out_whole_and_as_they_were_when_sent(client_raw, clie
         done.set()
         conn.wait_eof()
 
-    server = client_raw(script)
-    c = client_factory(server.port, SendQueueLimit=64 * 1024 * 1024)
-    rec = Recorder(c)
-    c.Connect()
-    rec.wait_for("OnConnect")
+    c = connected_to(client_raw, client_factory, script, SendQueueLimit=64 * 1024 * 1024)
     first = bytes(range(256)) * (16 * 1024)  # 4 MiB: more than the socket buffers hold
     odd = bytes(range(7)) * 40_001  # a length that is no multiple of the 64 KiB pieces
     mutable = bytearray(b"x" * 300_000)
@@ -236,11 +242,7 @@ def test_any_buffer_is_sent_as_its_bytes(client_raw, client_factory):
         done.set()
         conn.wait_eof()
 
-    server = client_raw(script)
-    c = client_factory(server.port)
-    rec = Recorder(c)
-    c.Connect()
-    rec.wait_for("OnConnect")
+    c = connected_to(client_raw, client_factory, script)
     ints = array("i", range(1, 4))
     doubles = array("d", [0.5]) * 20_000  # 160,000 bytes: a large frame
     strided = memoryview(b"abcdefgh")[::2]
@@ -271,11 +273,7 @@ def test_every_frame_has_its_own_masking_key(client_raw, client_factory):
         done.set()
         conn.wait_eof()
 
-    server = client_raw(script)
-    c = client_factory(server.port)
-    rec = Recorder(c)
-    c.Connect()
-    rec.wait_for("OnConnect")
+    c = connected_to(client_raw, client_factory, script)
     sent = [i.to_bytes(4, "big") * 4 for i in range(count)]
     for message in sent:
         c.Send(message)
