@@ -268,24 +268,27 @@ class TComponent(TPersistent, ComponentHooks):
         if value and not _IDENT.match(value):
             raise EComponentError(f'"{value}" is not a valid component name')
         owner = self._owner
-        if owner is not None:
-            if (not old and type(owner).ValidateRename is _BASE_VALIDATE_RENAME
-                    and type(owner).FindComponent is _BASE_FIND and not owner.is_destroyed):
-                # what ValidateRename does
-                found = owner._names.get(value.lower())
-                if found is not None and found is not self:
-                    raise EComponentError(
-                        f'Duplicate name: A component named "{value}" already exists')
-            else:
-                owner.ValidateRename(self, old, value)
-            if old:  # an unnamed component is neither indexed nor bound
-                owner._unindex(self)
-        if old:
+        if owner is None:
+            self._name = value
+            return
+        folded = value.lower()
+        owner_class = type(owner)
+        if (not old and owner_class.ValidateRename is _BASE_VALIDATE_RENAME
+                and owner_class.FindComponent is _BASE_FIND and not owner.is_destroyed):
+            # what ValidateRename does
+            found = owner._names.get(folded)
+            if found is not None and found is not self:
+                raise EComponentError(
+                    f'Duplicate name: A component named "{value}" already exists')
+        else:
+            owner.ValidateRename(self, old, value)
+        if old:  # an unnamed component is neither indexed nor bound
+            owner._unindex(self)
             self._set_reference(False)
         self._name = value
-        self._set_reference(True)
-        if owner is not None and value:
-            owner._names[value.lower()] = self
+        if value:
+            self._set_reference(True)
+            owner._names[folded] = self
 
     def ValidateRename(self, AComponent: TComponent | None, CurName: str, NewName: str) -> None:
         """Raise when ``NewName`` would duplicate a sibling of ``AComponent``."""
@@ -699,7 +702,6 @@ class TComponent(TPersistent, ComponentHooks):
         """Hook run when an unfreed component is garbage-collected: stop owned threads."""
 
 
-_UNDEFINED = object()
 _BASE_VALIDATE_RENAME = TComponent.ValidateRename
 _BASE_VALIDATE_CONTAINER = TComponent.ValidateContainer
 _BASE_VALIDATE_INSERT = TComponent.ValidateInsert
@@ -708,20 +710,17 @@ _BASE_NOTIFICATION = TComponent.Notification
 
 
 def _class_defines(cls: type, name: str) -> bool:
-    """True when a class of ``cls``'s MRO defines ``name`` with a value other than None.
-
-    The type's own (cached) lookup answers the common case, a name no class defines, so that
-    naming a component does not walk the MRO. A class attribute whose ``__get__`` raises
-    ``AttributeError`` when read from the class counts as not defined.
-    """
-    try:
-        if getattr(cls, name, _UNDEFINED) is _UNDEFINED:
-            return False
-    except Exception:  # a class attribute whose __get__ fails otherwise: look at the dicts
-        pass
-    for klass in cls.__mro__:
-        if name in klass.__dict__:
-            return klass.__dict__[name] is not None
+    """True when a class of ``cls``'s MRO defines ``name`` with a value other than None (the
+    first class that defines it decides)."""
+    # The MRO's namespaces, kept on the class: a mappingproxy shows its class's attributes as
+    # they are now, so only a new MRO (``__bases__`` assigned) makes them stale.
+    cached = cls.__dict__.get("_fnc_mro_namespaces")
+    if cached is None or cached[0] is not cls.__mro__:
+        cached = (cls.__mro__, tuple(klass.__dict__ for klass in cls.__mro__))
+        type.__setattr__(cls, "_fnc_mro_namespaces", cached)
+    for namespace in cached[1]:
+        if name in namespace:
+            return namespace[name] is not None
     return False
 
 

@@ -92,7 +92,7 @@ def test_a_failed_read_leaves_the_paths_read_up_to_the_error(rows: bool) -> None
             StringToComponent(BROKEN_ROOT, form)
         else:
             FormReader().read(parse_text(BROKEN_ROOT), form)
-    assert form.__dict__[ORDER_KEY] == ["tag", "left", "tag"]
+    assert list(form.__dict__[ORDER_KEY]) == ["tag", "left", "tag"]
     form.Free()
 
 

@@ -327,6 +327,11 @@ def test_random_forms_parse_the_same_both_ways() -> None:
 
 # -- the components -----------------------------------------------------------------------------
 
+def _listed(order: Any) -> list[str] | None:
+    """A component's kept property order as a list (each path stores it as it likes)."""
+    return None if order is None else list(order)
+
+
 def snapshot(root: TComponent) -> list[Any]:
     """Everything a read leaves on the root and its components, in comparable form."""
     def plain(value: Any) -> Any:
@@ -351,8 +356,9 @@ def snapshot(root: TComponent) -> list[Any]:
                          state.get(HANDLER_NAMES_KEY, {}).items()}
         found.append((
             type(component).__name__, component.Name if component is not root else "", values,
-            events, dict(component.DesignInfo), state.get(ORDER_KEY), state.get(HEADER_KEY),
-            state.get(SEQUENCE_KEY), state.get(NIL_EVENTS_KEY), handler_names,
+            events, dict(component.DesignInfo), _listed(state.get(ORDER_KEY)),
+            state.get(HEADER_KEY), state.get(SEQUENCE_KEY), state.get(NIL_EVENTS_KEY),
+            handler_names,
             state.get("_log"), sorted(flag.name for flag in component.ComponentState),
             plain(component.GetParentComponent()),
             {k: repr(v) for k, v in getattr(component, "StreamedProperties", {}).items()},

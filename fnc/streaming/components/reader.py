@@ -172,6 +172,10 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
 
 
 _NO_ROWS: list[Any] = []  # what a consumed block keeps (never changed)
+_NAME: Any = TComponent.__dict__["Name"]
+_SET_NAME = _NAME.fset
+_BASE_LOADING = TComponent.Loading
+_BASE_SET_STATE = TComponent.SetComponentState
 
 
 def _annotate(exc: Exception, **details: Any) -> Exception:
@@ -191,6 +195,7 @@ class _ReadSession(RowAssigner):
         #: Class name as spelled -> the class a block (not ``inline``) of the root's own scope
         #: resolved to.
         self.resolved: dict[str, type[TComponent]] = {}
+        self.plain_classes: dict[type, bool] = {}
         self.created: list[TComponent] = []
         self.loaded: list[TComponent] = []
         self.fixups: list[tuple[TComponent, Any, PublishedProperty, str, Any, str,
@@ -379,6 +384,17 @@ class _ReadSession(RowAssigner):
             component.__dict__[ANCESTOR_EVENTS_KEY] = had
             component.__dict__.setdefault(NIL_EVENTS_KEY, set()).update(had)
 
+    def plain_class(self, cls: type) -> bool:
+        """Whether ``cls`` keeps TComponent's ``Name`` setter, ``Loading`` and
+        ``SetComponentState``, which the reader then does itself (friend access, as Delphi's
+        reader has to ``FComponentState``)."""
+        plain = self.plain_classes.get(cls)
+        if plain is None:
+            plain = self.plain_classes[cls] = (
+                getattr(cls, "Name", None) is _NAME and cls.Loading is _BASE_LOADING
+                and cls.SetComponentState is _BASE_SET_STATE)
+        return plain
+
     def create(self, node: ObjectNode, scope: Scope) -> TComponent:
         # (inline, an unknown class stands for a frame: not the class of an object block)
         kept = scope.owner is self.root and node.kind != "inline"
@@ -391,7 +407,10 @@ class _ReadSession(RowAssigner):
         self.created.append(component)
         if node.name:
             try:
-                component.Name = node.name
+                if self.plain_class(cls):
+                    _SET_NAME(component, node.name)  # (a name of the syntax: a str)
+                else:
+                    component.Name = node.name
             except Exception as exc:
                 raise self.node_error(node, f"Cannot name component {node.name}: {exc}") from exc
         return component
@@ -423,7 +442,12 @@ class _ReadSession(RowAssigner):
             component = self.create(node, scope)
             if node.kind == "inline":
                 component.SetComponentState(csInline, True)
-        component.Loading()
+        plain = self.plain_class(type(component))
+        if plain:
+            flags = component._state  # what Loading and SetComponentState come to
+            flags.add(csLoading)
+        else:
+            component.Loading()
         if parent is not None:
             component.SetParentComponent(parent)
         index = node.index
@@ -436,7 +460,10 @@ class _ReadSession(RowAssigner):
             state.pop(HEADER_KEY, None)
         self.sequence += 1
         state[SEQUENCE_KEY] = self.sequence
-        component.SetComponentState(csReading, True)
+        if plain:
+            flags.add(csReading)
+        else:
+            component.SetComponentState(csReading, True)
         rows = node.rows if type(node) is RowsObjectNode else None
         if rows is not None and not isinstance(component, TPlaceholderComponent):
             self.read_rows_of(component, rows, node.rows_line, node.source, scope)
@@ -444,7 +471,10 @@ class _ReadSession(RowAssigner):
                 node.rows = _NO_ROWS  # type: ignore[union-attr]
         else:
             self.read_properties(component, node, scope)
-        component.SetComponentState(csReading, False)
+        if plain:
+            flags.discard(csReading)
+        else:
+            component.SetComponentState(csReading, False)
         for child in node.children:
             self.read_component(child, component, scope)
         self.loaded.append(component)

@@ -56,6 +56,7 @@ class _Folded(dict):  # type: ignore[type-arg]
 
 _FOLDED = _Folded()
 _FOLDED_LIMIT = 4096
+_PLAN_LIMIT = 1024
 #: What ``Event.__set__`` calls after storing a handler, when no class overrides it.
 _NO_HOOK = TComponent.fnc_event_assigned
 _new_event_state = _EventState.__new__
@@ -103,11 +104,13 @@ class _RowTable(dict):  # type: ignore[type-arg]
     ``set_stored`` stores it (no custom setter, lock or ``fnc_reference_changed``); else None.
     """
 
-    __slots__ = ("plain_events", "plain_references", "slots")
+    __slots__ = ("plain_events", "plain_references", "plans", "slots")
 
     def __init__(self, cls: type) -> None:
         super().__init__()
         self.slots = row_slots(cls)
+        #: The paths of a block as written -> (their lower-case order, their slots).
+        self.plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[Any, ...]]] = {}
         # Event.__set__ then only stores the handler (see the event rows).
         self.plain_events = cls.fnc_event_assigned is _NO_HOOK
         # A reference then only needs storing and the free notification (see fix_up).
@@ -134,6 +137,18 @@ class _RowTable(dict):  # type: ignore[type-arg]
         self[folded] = slot
         return slot
 
+    def plan(self, paths: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """What a block whose rows have ``paths`` does: the paths in lower case (the order the
+        writer keeps) and each row's slot; blocks alike (as a form's components mostly are)
+        share it, up to ``_PLAN_LIMIT`` kinds of block."""
+        found = self.plans.get(paths)
+        if found is None:
+            order = tuple(map(_FOLDED.__getitem__, paths))
+            found = (order, tuple(map(self.__getitem__, order)))
+            if len(self.plans) < _PLAN_LIMIT:
+                self.plans[paths] = found
+        return found
+
 
 class RowAssigner(PropertyAssigner):
     """The row half of a read session (see the module doc)."""
@@ -159,8 +174,8 @@ class RowAssigner(PropertyAssigner):
         if table is None:
             table = tables[cls] = _RowTable(cls)
         state = component.__dict__
-        order = list(map(_FOLDED.__getitem__, map(_PATH, rows)))  # kept for the writer
-        state[ORDER_KEY] = order
+        order, slots = table.plan(tuple(map(_PATH, rows)))
+        state[ORDER_KEY] = order  # kept for the writer
         handlers = self._row_handlers
         if handlers is None or self._row_handlers_of is not scope.handlers:
             handlers = self._row_handlers = {}
@@ -174,7 +189,7 @@ class RowAssigner(PropertyAssigner):
             # from "-" to "9" (a float has a "."), a string from "'" or "#", a hex number from
             # "$", an identifier from a letter or "_" (above "A").
             for index, row in enumerate(rows):
-                code, entry, key, reaches = table[order[index]]
+                code, entry, key, reaches = slots[index]
                 value = row[1]
                 first = value[0]
                 plain = _NONE
@@ -259,7 +274,7 @@ class RowAssigner(PropertyAssigner):
                 except Skip:
                     continue
         except BaseException:
-            del order[index + 1:]  # the paths read so far, as a read that stops there leaves
+            state[ORDER_KEY] = order[:index + 1]  # the paths read so far (a read stops here)
             raise
 
     def row_handler(self, ident: str, scope: Scope) -> tuple[Any, tuple[str, Any]] | None:

@@ -198,7 +198,7 @@ def _decode_quoted(token: str) -> str | None:
         parts[0] = run
     last = parts[-1]
     if last:
-        run = _code_run(last)
+        run = _RUNS.get(last) or _code_run(last)
         if run is None:
             return None
         parts[-1] = run
