@@ -236,7 +236,7 @@ def test_a_row_only_file_is_scanned_in_one_pass_and_others_block_by_block() -> N
         assert flat_tree(Source(text), MAX_DEPTH) is None
         assert isinstance(parse_rows(text), RowsObjectNode)  # still rows where a block allows
     tree = parse_rows(IRREGULAR)
-    assert tree.children[0].rows is None and tree.children[2].rows is not None
+    assert tree.children[0].paths is None and tree.children[2].paths is not None
 
 
 @pytest.mark.parametrize("text", [

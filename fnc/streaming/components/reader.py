@@ -171,7 +171,7 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
     return session.run(cls(None))
 
 
-_NO_ROWS: list[Any] = []  # what a consumed block keeps (never changed)
+_NO_ROWS: list[Any] = []  # the paths and values a consumed block keeps (never changed)
 _NAME: Any = TComponent.__dict__["Name"]
 _SET_NAME = _NAME.fset
 _BASE_LOADING = TComponent.Loading
@@ -464,11 +464,12 @@ class _ReadSession(RowAssigner):
             flags.add(csReading)
         else:
             component.SetComponentState(csReading, True)
-        rows = node.rows if type(node) is RowsObjectNode else None
-        if rows is not None and not isinstance(component, TPlaceholderComponent):
-            self.read_rows_of(component, rows, node.rows_line, node.source, scope)
+        paths = node.paths if type(node) is RowsObjectNode else None
+        if paths is not None and not isinstance(component, TPlaceholderComponent):
+            self.read_rows_of(component, paths, node.values,  # type: ignore[union-attr,arg-type]
+                              node.rows_line, node.source, scope)
             if self.consume:
-                node.rows = _NO_ROWS  # type: ignore[union-attr]
+                node.paths = node.values = _NO_ROWS  # type: ignore[union-attr]
         else:
             self.read_properties(component, node, scope)
         if plain:
@@ -523,7 +524,8 @@ class _ReadSession(RowAssigner):
             for prop in node.properties:
                 streamed[prop.path] = prop.value
             return
-        if type(node) is RowsObjectNode and node.rows is not None:
-            self.read_rows_of(component, node.rows, node.rows_line, node.source, scope)
+        if type(node) is RowsObjectNode and node.paths is not None:
+            self.read_rows_of(component, node.paths, node.values,  # type: ignore[arg-type]
+                              node.rows_line, node.source, scope)
         else:
             self.read_properties_of(component, node.properties, scope)

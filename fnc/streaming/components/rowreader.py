@@ -15,7 +15,6 @@ Component layer (used by the read session).
 
 from __future__ import annotations
 
-from operator import itemgetter
 from typing import Any
 
 from fnc.component import TComponent
@@ -33,14 +32,13 @@ from fnc.streaming.components.propertyreader import (
     dispatch,
 )
 from fnc.streaming.syntax.lexer import Source
-from fnc.streaming.syntax.rows import Row, row_property, row_string
+from fnc.streaming.syntax.rows import row_property, row_string
 
 __all__ = ["RowAssigner", "row_slots"]
 
 #: Identifiers that are not an identifier value (``True``/``False``/``nil``), lower case.
 _WORD_VALUES = {"true": True, "false": False, "nil": None}
 _NONE: Any = object()
-_PATH = itemgetter(0)
 
 
 class _Folded(dict):  # type: ignore[type-arg]
@@ -160,11 +158,12 @@ class RowAssigner(PropertyAssigner):
     #: Class -> its :class:`_RowTable` for this read.
     _row_tables: dict[type, _RowTable] | None = None
 
-    def read_rows_of(self, component: TComponent, rows: list[Row], line: int, source: Source,
-                     scope: Scope) -> None:
-        """Assign the properties of ``rows`` (the first on the line after ``line``) to
-        ``component`` in file order, as :meth:`read_properties_of` assigns their nodes."""
-        if not rows:
+    def read_rows_of(self, component: TComponent, paths: list[str], values: list[str],
+                     line: int, source: Source, scope: Scope) -> None:
+        """Assign the properties of the rows of ``paths`` and ``values`` (the first on the line
+        after ``line``) to ``component`` in file order, as :meth:`read_properties_of` assigns
+        their nodes."""
+        if not paths:
             return
         cls = type(component)
         tables = self._row_tables
@@ -174,7 +173,7 @@ class RowAssigner(PropertyAssigner):
         if table is None:
             table = tables[cls] = _RowTable(cls)
         state = component.__dict__
-        order, slots = table.plan(tuple(map(_PATH, rows)))
+        order, slots = table.plan(tuple(paths))
         state[ORDER_KEY] = order  # kept for the writer
         handlers = self._row_handlers
         if handlers is None or self._row_handlers_of is not scope.handlers:
@@ -188,9 +187,8 @@ class RowAssigner(PropertyAssigner):
             # A row's value tells its kind by its first character (see syntax.rows): a number
             # from "-" to "9" (a float has a "."), a string from "'" or "#", a hex number from
             # "$", an identifier from a letter or "_" (above "A").
-            for index, row in enumerate(rows):
+            for index, value in enumerate(values):
                 code, entry, key, reaches = slots[index]
-                value = row[1]
                 first = value[0]
                 plain = _NONE
                 try:
@@ -231,7 +229,7 @@ class RowAssigner(PropertyAssigner):
                             plain = row_string(value, source)
                     elif code == _DESIGN:
                         if "-" <= first <= "9" and "." not in value:
-                            component.DesignInfo[row[0]] = int(value)
+                            component.DesignInfo[paths[index]] = int(value)
                             continue
                     elif code == _FLOAT:
                         if "-" <= first <= "9":
@@ -254,11 +252,12 @@ class RowAssigner(PropertyAssigner):
                             else:  # _COMPONENT
                                 self.fixups.append((
                                     component, component, entry, value,
-                                    (line + index + 1, source), row[0], scope.owner,
+                                    (line + index + 1, source), paths[index], scope.owner,
                                     key is not None))
                                 continue
                     if plain is _NONE:
-                        self.read_one(component, row_property(row, line + index + 1, source),
+                        self.read_one(component, row_property(paths[index], value,
+                                                               line + index + 1, source),
                                       dispatch(cls), scope)
                     elif key is not None:
                         # plain is of the kind's own type (an int for _INT...), so this is
@@ -269,8 +268,8 @@ class RowAssigner(PropertyAssigner):
                             setattr(component, entry.name, plain)
                         except Exception as exc:
                             self.recoverable(self.error(
-                                component, row[0], str(exc),
-                                row_property(row, line + index + 1, source)))
+                                component, paths[index], str(exc),
+                                row_property(paths[index], value, line + index + 1, source)))
                 except Skip:
                     continue
         except BaseException:

@@ -43,11 +43,10 @@ from fnc.streaming.syntax.lines import (
     SECTION_END_RE,
     SIMPLE_HEADER_RE,
     SIMPLE_PROPERTY_RE,
-    Row,
     ident_value,
     rows_to_properties,
 )
-from fnc.streaming.syntax.rows import ROW_RE
+from fnc.streaming.syntax.rows import PATH, ROW_RE, ROW_STRIDE, VALUE
 from fnc.streaming.syntax.rowtree import RowsObjectNode, flat_tree
 from fnc.streaming.syntax.tree import (
     Binary,
@@ -318,42 +317,56 @@ class _Parser:
         return new_object(class_name, name, kind, index, tuple(properties),  # type: ignore[arg-type]
                           tuple(children), line, col)
 
-    def section_rows(self) -> tuple[list[Row], int] | None:
+    def section_rows(self) -> tuple[list[str], list[str], int] | None:
         """The rows of the block's properties when they are all one-line properties, each on its
-        own line, up to the line of 'end' or a nested block (one search, one findall), with the
-        line before the first, and ``self.pos`` moved past them; None (nothing read) otherwise."""
+        own line, up to the line of 'end' or a nested block (one search, one split): their paths,
+        their values and the line before the first, with ``self.pos`` moved past them; None
+        (nothing read) otherwise."""
         text, pos = self.text, self.pos
-        section = SECTION_END_RE.search(text, pos)
-        line_end = LINE_END_RE.match(text, pos)
-        if section is None or line_end is None:
+        found = self.section()
+        if found is None:
             return None
-        stop = section.start()
-        if self.light:  # each row a whole line with its line break, from the next line
-            rows = ROW_RE.findall(text, line_end.end(), stop + 1)
-            breaks = text.count("\n", line_end.end(), stop + 1)
-        else:  # each row starting at a line break
-            rows = LINE_PROPERTY_RE.findall(text, pos, section.end())
-            breaks = text.count("\n", pos, stop)
-        if len(rows) != breaks:  # else every line up to the section's end is a row
+        stop, first = found[0].start(), found[1].end()
+        # each row a whole line with its line break, from the next line
+        flat = ROW_RE.split(text[first:stop + 1])
+        paths = flat[PATH::ROW_STRIDE]
+        if (len(paths) != text.count("\n", first, stop + 1) or any(flat[::ROW_STRIDE])
+                or None in paths):  # (no header or end: the section ends before them)
             return None
         if stop > pos and text[stop - 1] == "\r":
             stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
         self.pos = stop
-        return rows, self.source.position(pos)[0]
+        return paths, flat[VALUE::ROW_STRIDE], self.source.position(pos)[0]
 
     def property_section(self, properties: list[PropertyNode]) -> bool:
         """Read the block's properties when :meth:`section_rows` finds them all; False (and
         nothing read) otherwise."""
-        start = self.pos
-        section = self.section_rows()
-        if section is None:
-            return False
-        found = rows_to_properties(*section, self.source)
+        text, pos = self.text, self.pos
+        found = self.section()
         if found is None:
-            self.pos = start
             return False
-        properties += found
+        section = found[0]
+        stop = section.start()
+        rows = LINE_PROPERTY_RE.findall(text, pos, section.end())  # each from a line break
+        if len(rows) != text.count("\n", pos, stop):  # else every line up to there is a row
+            return False
+        converted = rows_to_properties(rows, self.source.position(pos)[0], self.source)
+        if converted is None:
+            return False
+        if stop > pos and text[stop - 1] == "\r":
+            stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows
+        self.pos = stop
+        properties += converted
         return True
+
+    def section(self) -> tuple[re.Match[str], re.Match[str]] | None:
+        """Where the block's properties end (the line of 'end' or a nested block), and the end
+        of the current line; None when either is not found."""
+        section = SECTION_END_RE.search(self.text, self.pos)
+        line_end = LINE_END_RE.match(self.text, self.pos)
+        if section is None or line_end is None:
+            return None
+        return section, line_end
 
     def parse_properties(self, properties: list[PropertyNode], depth: int, owner: str) -> None:
         """Read the block's properties up to 'end' or a nested block, line by line (runs of

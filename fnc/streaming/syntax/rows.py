@@ -1,22 +1,26 @@
 """The rows of a form file: one line each, as :func:`~fnc.streaming.syntax.parser.parse_rows`
 keeps them.
 
-A row is what :data:`ROW_RE` matched on one line, the tuple of its five groups:
+A row is what :data:`ROW_RE` matched on one line. ``ROW_RE.split`` gives a flat list: the text
+before each row (empty when the row follows the last one directly), then the row's five groups
+(None for a group that did not take part):
 
-* a one-line property ``Path = value``: ``(path, value, "", "", "")``, ``value`` being the text
-  of the value as written: an integer (``-12``), ``$`` and hex digits, a string (quoted pieces
-  and ``#nnn`` codes), an identifier (dotted or not) or a decimal float with an optional
+* a one-line property ``Path = value``: ``path, value, None, None, None``, ``value`` being the
+  text of the value as written: an integer (``-12``), ``$`` and hex digits, a string (quoted
+  pieces and ``#nnn`` codes), an identifier (dotted or not) or a decimal float with an optional
   ``s``/``d``/``c`` suffix. Its first character tells which: a letter or ``_`` (at or above
   ``"A"``) an identifier, ``'`` or ``#`` a string, ``$`` a hex number, else (``-`` to ``9``) a
   number, a float when it has a ``.``;
 * a header ``object Name: Class`` (or ``inherited``/``inline``, no ``[index]``):
-  ``("", "", keyword, name, class_name)``;
-* an ``end``: five empty strings.
+  ``None, None, keyword, name, class_name``;
+* an ``end``: five Nones.
 
-A row is a whole line, its line break included, and holds no position: row ``i`` of a block is
-on the ``i``-th line after its header's, and its column is found from the text when asked for
-(:meth:`Source.indent_column`), which only errors and the conversion to nodes do. Keeping rows
-this small (no indent, one value field) is what makes reading a large form file fast: a
+A block keeps its property rows as two lists side by side, their paths and their values
+(:data:`ROW_STRIDE` apart in the flat list: every sixth item from the path's or the value's
+place), with no object per row. A row is a whole line, its line break included, and holds no
+position: row ``i`` of a block is on the ``i``-th line after its header's, and its column is
+found from the text when asked for (:meth:`Source.indent_column`), which only errors and the
+conversion to nodes do. Keeping rows this small is what makes reading a large form file fast: a
 10,000-component form has 110,000 of them.
 
 Every property row converts: the pattern takes only values that always do (character codes
@@ -40,11 +44,14 @@ from fnc.streaming.syntax.tree import (
 )
 
 __all__ = [
-    "ROW_RE", "Row", "row_property", "row_string", "rows_to_nodes", "value_node",
+    "PATH", "ROW_RE", "ROW_STRIDE", "VALUE", "row_property", "row_string", "rows_to_nodes",
+    "value_node",
 ]
 
-#: What :data:`ROW_RE` keeps of a line (see the module doc).
-Row = tuple[str, str, str, str, str]
+#: Items per row in ``ROW_RE.split``'s list, and where in them a row's path and value are.
+ROW_STRIDE = 6
+PATH = 1
+VALUE = 2
 
 _SAFE_CODE = r"[0-9]{1,6}+(?![0-9])|\$[0-9A-Fa-f]{1,5}+(?![0-9A-Fa-f])"
 # ASCII: identifiers and keywords of ASCII letters only (about a fifth faster to match, and a
@@ -102,11 +109,14 @@ def value_node(value: str, source: Source) -> Value:
     return new_float(number, suffix)  # type: ignore[arg-type]
 
 
-def row_property(row: Row, line: int, source: Source) -> PropertyNode:
+def row_property(path: str, value: str, line: int, source: Source) -> PropertyNode:
     """The property node of a property row on ``line``."""
-    return new_property(row[0], value_node(row[1], source), line, source.indent_column(line))
+    return new_property(path, value_node(value, source), line, source.indent_column(line))
 
 
-def rows_to_nodes(rows: list[Row], line: int, source: Source) -> list[PropertyNode]:
-    """The property nodes of property rows, the first on the line after ``line``."""
-    return [row_property(row, line + number, source) for number, row in enumerate(rows, 1)]
+def rows_to_nodes(paths: list[str], values: list[str], line: int, source: Source
+                  ) -> list[PropertyNode]:
+    """The property nodes of property rows (their paths and values), the first on the line
+    after ``line``."""
+    return [row_property(path, value, line + number, source)
+            for number, (path, value) in enumerate(zip(paths, values, strict=True), 1)]

@@ -13,36 +13,35 @@ Syntax layer: no component knowledge.
 from __future__ import annotations
 
 from itertools import compress, pairwise
-from operator import itemgetter, not_
+from operator import not_
 
 from fnc.streaming.syntax.lexer import Source
-from fnc.streaming.syntax.rows import ROW_RE, Row, rows_to_nodes
+from fnc.streaming.syntax.rows import PATH, ROW_RE, ROW_STRIDE, VALUE, rows_to_nodes
 from fnc.streaming.syntax.tree import ObjectKind, ObjectNode, PropertyNode, new_object
 
 __all__ = ["RowsObjectNode", "flat_tree"]
 
 #: Whitespace of the token grammar (``#1`` to ``#32``).
 _BLANKS = "".join(map(chr, range(1, 33)))
-_PATH = itemgetter(0)
 _KINDS = {"object": "object", "inherited": "inherited", "inline": "inline"}
 
 
 class RowsObjectNode:
     """One block: ``class_name``, ``name``, ``kind``, ``index``, ``children``, ``line``, ``col``
-    as in :class:`ObjectNode`, and either ``rows`` (the block's properties as rows of
-    :mod:`fnc.streaming.syntax.rows`, the first on the line after ``rows_line``) or, when
-    ``rows`` is None, ``properties`` as nodes.
+    as in :class:`ObjectNode`, and either ``paths`` and ``values`` (the block's properties as
+    rows of :mod:`fnc.streaming.syntax.rows`: their paths and their values, the first on the
+    line after ``rows_line``) or, when they are None, ``properties`` as nodes.
 
     Not to be changed after the parser built it.
     """
 
     __slots__ = ("_col", "_properties", "children", "class_name", "index", "kind", "line",
-                 "name", "rows", "rows_line", "source")
+                 "name", "paths", "rows_line", "source", "values")
 
     def __init__(self, class_name: str, name: str, kind: ObjectKind, index: int | None,
                  children: list[ObjectNode | RowsObjectNode], line: int, col: int,
-                 rows: tuple[list[Row], int] | None, properties: list[PropertyNode],
-                 source: Source) -> None:
+                 rows: tuple[list[str], list[str], int] | None,
+                 properties: list[PropertyNode], source: Source) -> None:
         self.class_name = class_name
         self.name = name
         self.kind = kind
@@ -52,12 +51,14 @@ class RowsObjectNode:
         self._col = col
         self.source = source
         self._properties: tuple[PropertyNode, ...] | None
+        self.paths: list[str] | None
+        self.values: list[str] | None
         if rows is None:
-            self.rows: list[Row] | None = None
+            self.paths = self.values = None
             self.rows_line = 0
             self._properties = tuple(properties)
         else:
-            self.rows, self.rows_line = rows
+            self.paths, self.values, self.rows_line = rows
             self._properties = None
 
     @property
@@ -72,8 +73,8 @@ class RowsObjectNode:
     def properties(self) -> tuple[PropertyNode, ...]:
         """The block's properties as nodes (built from the rows on first use)."""
         if self._properties is None:
-            self._properties = tuple(rows_to_nodes(self.rows,  # type: ignore[arg-type]
-                                                   self.rows_line, self.source))
+            self._properties = tuple(rows_to_nodes(
+                self.paths, self.values, self.rows_line, self.source))  # type: ignore[arg-type]
         return self._properties
 
     def to_tree(self) -> ObjectNode:
@@ -88,11 +89,11 @@ class RowsObjectNode:
 
 def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     """The tree of a form file made only of lines of :data:`ROW_RE` (one-line properties,
-    ``object Name: Class`` headers, ``end``), from one ``findall`` over the whole text; None when
+    ``object Name: Class`` headers, ``end``), from one ``split`` over the whole text; None when
     the text is anything else (the parser then reads it block by block), including any error.
 
-    Every line must be a row: each row holds exactly one line break (its own) and starts a line,
-    so as many rows as line breaks means none was skipped, and row ``i`` is on line ``i + 1``.
+    Every line must be a row: the text between the rows (and before the first) must be empty,
+    and as many rows as line breaks means none was skipped; row ``i`` is then on line ``i + 1``.
     """
     text = source.text
     end = len(text)
@@ -102,33 +103,36 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     if stop < 0:  # the last row needs a line break after it
         text += "\n"
         stop = len(text) - 1
-    rows = ROW_RE.findall(text, 0, stop + 1)
-    if not rows or len(rows) != text.count("\n", 0, stop + 1):
+    if stop + 1 < len(text):
+        text = text[:stop + 1]  # (split takes no end position)
+    flat = ROW_RE.split(text)
+    rows = len(flat) // ROW_STRIDE
+    if not rows or rows != text.count("\n") or any(flat[::ROW_STRIDE]):
         return None
     # headers and ends: the rows without a path
-    marks = list(compress(range(len(rows)), map(not_, map(_PATH, rows))))
-    if marks[0] != 0 or marks[-1] != len(rows) - 1:
+    marks = list(compress(range(rows), map(not_, flat[PATH::ROW_STRIDE])))
+    if marks[0] != 0 or marks[-1] != rows - 1:
         return None
-    marks.append(len(rows))
+    marks.append(rows)
     root: RowsObjectNode | None = None
     stack: list[RowsObjectNode] = []
     new = RowsObjectNode.__new__
     kinds = _KINDS
     for i, after in pairwise(marks):
-        row = rows[i]
-        keyword = row[2]
-        if not keyword:  # end
+        at = i * ROW_STRIDE
+        keyword = flat[at + 3]
+        if keyword is None:  # end
             if after != i + 1 or not stack:  # properties after a nested block, or a stray end
                 return None
             stack.pop()
-            if not stack and after != len(rows):
+            if not stack and after != rows:
                 return None  # something after the root's end
             continue
         if len(stack) >= max_depth or (root is not None and not stack):
             return None
         node = new(RowsObjectNode)
-        node.class_name = row[4]
-        node.name = row[3]
+        node.class_name = flat[at + 5]
+        node.name = flat[at + 4]
         kind = kinds.get(keyword) or kinds.get(keyword.lower())
         if kind is None:  # cannot happen (ASCII keywords), but the parser would decide
             return None
@@ -138,7 +142,9 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         node.line = i + 1
         node._col = 0  # (found when asked for)
         node.source = source
-        node.rows = rows[i + 1:after]
+        stop = after * ROW_STRIDE
+        node.paths = flat[at + ROW_STRIDE + PATH:stop:ROW_STRIDE]
+        node.values = flat[at + ROW_STRIDE + VALUE:stop:ROW_STRIDE]
         node.rows_line = i + 1
         node._properties = None
         if stack:
