@@ -218,6 +218,48 @@ def test_loading_states_and_loaded_order() -> None:
     assert all(csLoading not in c.ComponentState for c in [form, *form.Components])
 
 
+_BASE_SET_NAME = TComponent.__dict__["Name"].fset
+
+
+class TWatchedGadget(TGadget):
+    """Overrides what the reader otherwise does itself for a plain component."""
+
+    calls: list[tuple[str, object]] = []
+
+    Name = Property(str, stored=False)
+
+    @Name.getter
+    def Name(self) -> str:
+        return self._name
+
+    @Name.setter
+    def Name(self, value: str) -> None:
+        self.calls.append(("Name", value))
+        _BASE_SET_NAME(self, value)
+
+    def Loading(self) -> None:
+        self.calls.append(("Loading", None))
+        super().Loading()
+
+    def SetComponentState(self, Flag: object, Value: bool) -> None:
+        self.calls.append((str(Flag), Value))
+        super().SetComponentState(Flag, Value)  # type: ignore[arg-type]
+
+
+def test_overrides_of_naming_and_loading_states_are_called() -> None:
+    RegisterClass(TWatchedGadget)
+    TWatchedGadget.calls = []
+    try:
+        form = load("object GadgetForm: TGadgetForm\n"
+                    "  object Watched1: TWatchedGadget\n    Count = 1\n  end\nend\n")
+    finally:
+        UnRegisterClass(TWatchedGadget)
+    assert form.FindComponent("Watched1").Count == 1
+    assert TWatchedGadget.calls == [
+        ("Name", "Watched1"), ("Loading", None),
+        (str(csReading), True), (str(csReading), False)]
+
+
 def test_nested_blocks_are_owned_by_the_root_and_parented_by_the_block() -> None:
     form = load("object GadgetForm: TGadgetForm\n"
                 "  object Panel1: TPanel\n    object Panel2: TPanel\n"
