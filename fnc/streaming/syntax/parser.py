@@ -330,8 +330,9 @@ class _Parser:
         # each row a whole line with its line break, from the next line
         flat = ROW_RE.split(text[first:stop + 1])
         paths = flat[PATH::ROW_STRIDE]
-        if (len(paths) != text.count("\n", first, stop + 1) or any(flat[::ROW_STRIDE])
-                or None in paths):  # (no header or end: the section ends before them)
+        # as many rows as line breaks: every line is a row (and the texts between are empty);
+        # no header or end among them (the section ends before them)
+        if len(paths) != text.count("\n", first, stop + 1) or None in paths:
             return None
         if stop > pos and text[stop - 1] == "\r":
             stop -= 1  # the CR of a CR LF belongs to the line break, as in the rows

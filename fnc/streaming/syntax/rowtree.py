@@ -92,8 +92,9 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
     ``object Name: Class`` headers, ``end``), from one ``split`` over the whole text; None when
     the text is anything else (the parser then reads it block by block), including any error.
 
-    Every line must be a row: the text between the rows (and before the first) must be empty,
-    and as many rows as line breaks means none was skipped; row ``i`` is then on line ``i + 1``.
+    Every line must be a row: each row holds exactly one line break (its own) and starts a line,
+    so as many rows as line breaks means none was skipped (the texts ``split`` leaves between
+    them are all empty), and row ``i`` is on line ``i + 1``.
     """
     text = source.text
     end = len(text)
@@ -107,7 +108,7 @@ def flat_tree(source: Source, max_depth: int) -> RowsObjectNode | None:
         text = text[:stop + 1]  # (split takes no end position)
     flat = ROW_RE.split(text)
     rows = len(flat) // ROW_STRIDE
-    if not rows or rows != text.count("\n") or any(flat[::ROW_STRIDE]):
+    if not rows or rows != text.count("\n"):
         return None
     # headers and ends: the rows without a path
     marks = list(compress(range(rows), map(not_, flat[PATH::ROW_STRIDE])))
