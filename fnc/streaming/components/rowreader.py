@@ -107,7 +107,7 @@ class _RowTable(dict):  # type: ignore[type-arg]
     def __init__(self, cls: type) -> None:
         super().__init__()
         self.slots = row_slots(cls)
-        #: The paths of a block as written -> (their lower-case order, their slots).
+        #: The paths of a block as written -> what :meth:`plan` returns for them.
         self.plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[Any, ...]]] = {}
         # Event.__set__ then only stores the handler (see the event rows).
         self.plain_events = cls.fnc_event_assigned is _NO_HOOK
@@ -182,6 +182,7 @@ class RowAssigner(PropertyAssigner):
         words = _WORD_VALUES
         plain_events = table.plain_events
         names: dict[str, tuple[str, Any]] | None = None
+        nil_events: set[str] | None = None
         index = -1
         try:
             # A row's value tells its kind by its first character (see syntax.rows): a number
@@ -213,10 +214,12 @@ class RowAssigner(PropertyAssigner):
                                     names = state.get(HANDLER_NAMES_KEY)
                                     if names is None:
                                         names = state[HANDLER_NAMES_KEY] = {}
+                                    header = state.get(HEADER_KEY)
+                                    if header is not None and header[0] == "inherited":
+                                        nil_events = state.setdefault(NIL_EVENTS_KEY, set())
                                 names[entry.name] = spelled
-                                header = state.get(HEADER_KEY)
-                                if header is not None and header[0] == "inherited":
-                                    state.setdefault(NIL_EVENTS_KEY, set()).add(entry.name)
+                                if nil_events is not None:
+                                    nil_events.add(entry.name)
                                 continue
                     elif code == _INT:
                         if "-" <= first <= "9":
