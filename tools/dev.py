@@ -2,8 +2,9 @@
 """Bootstrap and run the project: ``python3 tools/dev.py demo|test|bench|lint [args...]``.
 
 Creates ``.venv`` beside the project on first use and installs the project with its test extra
-(again whenever pyproject.toml changes), then runs the demo, the test suite, the benchmarks or
-the linter inside it. Needs only Python 3.11+ and access to the package index.
+(again whenever pyproject.toml changes), then runs the demo, the test suite (on two worker
+processes unless ``-n`` is given), the benchmarks or the linter inside it. Needs only Python 3.11+
+and access to the package index.
 """
 
 from __future__ import annotations
@@ -41,9 +42,14 @@ def ensure_env() -> None:
     STAMP.write_text(digest)
 
 
+def _chooses_workers(args: list[str]) -> bool:
+    return any(a.startswith(("-n", "--numprocesses")) for a in args)
+
+
 COMMANDS = {
     "demo": lambda a: [str(PY), "-m", "fnc_websocket", "demo", *a],
-    "test": lambda a: [str(PY), "-m", "pytest", *a],
+    # two worker processes (pytest-xdist) unless the arguments choose (-n 0: one process)
+    "test": lambda a: [str(PY), "-m", "pytest", *([] if _chooses_workers(a) else ["-n", "2"]), *a],
     "bench": lambda a: [str(PY), str(ROOT / "benchmarks" / "run_all.py"), *a],
     "lint": lambda a: [str(PY), "-m", "ruff", "check", str(ROOT), *a],
 }

@@ -125,7 +125,7 @@ def test_skip_version_check_option_accepts_other_versions():
     (frame(0x1, b"ok \xf0\x28", fin=False), 1007),      # invalid UTF-8 in a first fragment
     (frame(0x2, b"x" * 2048), 1009),                    # over MaxMessageSize
     (frame(0x0, b"x"), 1002),                           # continuation without a start
-])
+], ids=["unmasked", "invalid-utf8", "invalid-utf8-fragment", "too-big", "stray-continuation"])
 def test_protocol_errors_close_with_the_rfc_code_and_onerror(payload, code):
     with running_server(MaxMessageSize=1024) as server:
         log = EventLog(server)
