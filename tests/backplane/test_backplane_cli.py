@@ -29,6 +29,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_two_serve_processes_chat_across_the_backplane(redis_server: Any) -> None:
     a, port_a = serve("--mode", "chat", "--backplane", redis_server.url, "--node-id", "a")
     b, port_b = serve("--mode", "chat", "--backplane", redis_server.url, "--node-id", "b")

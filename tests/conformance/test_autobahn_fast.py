@@ -10,6 +10,9 @@ import pytest
 
 from .support import load_harness_module, run_harness
 
+#: Each case runs the harness in processes of its own.
+pytestmark = pytest.mark.slow
+
 FAST_SECTIONS = "1-7"
 #: 7.1.5 (data after a close frame) is a documented deviation of the websockets package: it
 #: fails the connection with 1002 where Autobahn wants 1000. Everything else must pass.

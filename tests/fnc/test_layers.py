@@ -114,6 +114,7 @@ def _import_alone(name: str) -> tuple[str, dict[str, Any] | str]:
     return name, json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_each_module_imported_alone_imports_no_higher_layer():
     # A few interpreters side by side: the machine may be shared.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:

@@ -29,6 +29,7 @@ from fnc_websocket.types import irClose, irNone, irOK
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_many_connect_disconnect_cycles_leave_no_thread(client_echo):
     c = make_client(client_echo.port)
     connected = []
