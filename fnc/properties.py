@@ -147,8 +147,11 @@ class Property:
     :param doc: one line for docs and the inspector.
     """
 
+    #: Kept by ``__setattr__``: the type whose values ``__set__`` stores as they are (no custom
+    #: setter) or gives straight to the custom setter; ``_EXACT_TYPES.get(self.kind)``.
     _direct: type | None = None
-    _exact: type | None = None  # _EXACT_TYPES.get(self.kind), kept by __setattr__
+    _to_setter: type | None = None
+    _exact: type | None = None
 
     def __init__(self, type_: Any, default: Any = _MISSING, *, stored: bool | Callable[[Any], bool]
                  = True, nodefault: bool = False, read_only: bool = False, locked: bool = False,
@@ -230,20 +233,27 @@ class Property:
         if name == "kind":
             object.__setattr__(self, "_exact", _EXACT_TYPES.get(value))
         if name in _DIRECT_INPUTS:
-            object.__setattr__(self, "_direct", self._direct_type())
+            plain = self._plain_type()
+            setter = self.__dict__.get("fset") is not None
+            object.__setattr__(self, "_direct", None if setter else plain)
+            object.__setattr__(self, "_to_setter", plain if setter else None)
 
-    def _direct_type(self) -> type | None:
-        """The type whose values ``__set__`` may store as they are, with no check, hook or
-        conversion to run (a plain, writable, unlocked property without a custom setter)."""
+    def _plain_type(self) -> type | None:
+        """The type whose values need no check or conversion before they are stored or given
+        to the custom setter (a writable, unlocked property of a kind with one exact type)."""
         d = self.__dict__
-        if d.get("read_only", True) or d.get("locked", True) or d.get("fset", 1) is not None:
+        if d.get("read_only", True) or d.get("locked", True):
             return None
         kind = d.get("kind")
         return None if kind is None else _EXACT_TYPES.get(kind)
 
     def __set__(self, obj: Any, value: Any) -> None:
-        if type(value) is self._direct:  # the common case: what the checks below come to
+        value_type = type(value)
+        if value_type is self._direct:  # the common case: what the checks below come to
             obj.__dict__[self.key] = value
+            return
+        if value_type is self._to_setter:  # the same, for a property with a custom setter
+            self.fset(obj, value)  # type: ignore[misc]
             return
         kind = self.kind
         if self.read_only:

@@ -172,8 +172,6 @@ def load_comparison(cls: type[TComponent], path: str, search_path: Sequence[Any]
 
 
 _NO_ROWS: list[Any] = []  # the paths and values a consumed block keeps (never changed)
-_NAME: Any = TComponent.__dict__["Name"]
-_SET_NAME = _NAME.fset
 _BASE_LOADING = TComponent.Loading
 _BASE_SET_STATE = TComponent.SetComponentState
 
@@ -385,14 +383,13 @@ class _ReadSession(RowAssigner):
             component.__dict__.setdefault(NIL_EVENTS_KEY, set()).update(had)
 
     def plain_class(self, cls: type) -> bool:
-        """Whether ``cls`` keeps TComponent's ``Name`` setter, ``Loading`` and
-        ``SetComponentState``, which the reader then does itself (friend access, as Delphi's
-        reader has to ``FComponentState``)."""
+        """Whether ``cls`` keeps TComponent's ``Loading`` and ``SetComponentState``, whose flags
+        the reader then sets itself (friend access, as Delphi's reader has to
+        ``FComponentState``)."""
         plain = self.plain_classes.get(cls)
         if plain is None:
             plain = self.plain_classes[cls] = (
-                getattr(cls, "Name", None) is _NAME and cls.Loading is _BASE_LOADING
-                and cls.SetComponentState is _BASE_SET_STATE)
+                cls.Loading is _BASE_LOADING and cls.SetComponentState is _BASE_SET_STATE)
         return plain
 
     def create(self, node: ObjectNode, scope: Scope) -> TComponent:
@@ -407,10 +404,7 @@ class _ReadSession(RowAssigner):
         self.created.append(component)
         if node.name:
             try:
-                if self.plain_class(cls):
-                    _SET_NAME(component, node.name)  # (a name of the syntax: a str)
-                else:
-                    component.Name = node.name
+                component.Name = node.name
             except Exception as exc:
                 raise self.node_error(node, f"Cannot name component {node.name}: {exc}") from exc
         return component
